@@ -1,0 +1,148 @@
+"""Django settings: every value comes from the environment (see .env.example)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+
+from vacmon.conf import env_bool, env_float, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("VACMON_VAR_DIR", str(BASE_DIR / "var")))
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+# A fixed development key is only acceptable on the embedded default; production sets one.
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", "vacmon-embedded-default-not-secret")
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["*"])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "vacmon",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "vacmon.urls"
+WSGI_APPLICATION = "vacmon.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+_default_db = f"sqlite:///{VAR_DIR / 'vacmon.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(env_str("DATABASE_URL", _default_db))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the dashboard read while the listener writes; IMMEDIATE avoids the
+    # "database is locked" upgrade race between concurrent writers.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "vacmon.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "VacMon API",
+    "DESCRIPTION": "Status of vacuum-model sites: ingest, read and publication.",
+    "VERSION": "1",
+}
+
+# --- Ingest -------------------------------------------------------------------------------
+VACMON_UDP_HOST = env_str("VACMON_UDP_HOST", "::")
+VACMON_UDP_PORT = env_int("VACMON_UDP_PORT", 8884, minimum=0)
+VACMON_UDP_RCVBUF = env_int("VACMON_UDP_RCVBUF", 32 * 1024 * 1024, minimum=65536)
+VACMON_BATCH_SIZE = env_int("VACMON_BATCH_SIZE", 5000, minimum=1)
+VACMON_BATCH_SECONDS = env_float("VACMON_BATCH_SECONDS", 0.25)
+VACMON_QUEUE_LIMIT = env_int("VACMON_QUEUE_LIMIT", 1_000_000, minimum=1000)
+VACMON_HTTP_MAX_BODY = env_int("VACMON_HTTP_MAX_BODY", 10 * 1024 * 1024, minimum=65507)
+VACMON_HTTP_MAX_ITEMS = env_int("VACMON_HTTP_MAX_ITEMS", 10_000, minimum=1)
+VACMON_SKEW_SECONDS = env_int("VACMON_SKEW_SECONDS", 300, minimum=1)
+DATA_UPLOAD_MAX_MEMORY_SIZE = VACMON_HTTP_MAX_BODY
+
+# --- Store --------------------------------------------------------------------------------
+ELASTICSEARCH_URL = env_str("ELASTICSEARCH_URL", "")
+VACMON_RAW_RETENTION_DAYS = env_int("VACMON_RAW_RETENTION_DAYS", 30, minimum=1)
+VACMON_ROLLUP_RETENTION_DAYS = env_int("VACMON_ROLLUP_RETENTION_DAYS", 400, minimum=1)
+VACMON_STALE_SECONDS = env_int("VACMON_STALE_SECONDS", 600, minimum=60)
+
+# --- Celery -------------------------------------------------------------------------------
+# The embedded default is kombu's filesystem transport: no broker server is needed.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _queue_dir = VAR_DIR / "celery"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue_dir / "queue"),
+        "data_folder_out": str(_queue_dir / "queue"),
+        "processed_folder": str(_queue_dir / "processed"),
+        "store_processed": False,
+    }
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300, minimum=1)
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "vacmon.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if env_bool("VACMON_JSON_LOGS", False) else "plain",
+        }
+    },
+    "root": {"handlers": ["console"], "level": env_str("VACMON_LOG_LEVEL", "INFO")},
+}
