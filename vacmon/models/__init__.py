@@ -1,0 +1,21 @@
+"""All models of the one VacMon app, one module per concept."""
+
+from __future__ import annotations
+
+from vacmon.models.status import (
+    FactoryStatus,
+    LatestStatus,
+    MachineStatus,
+    MachinetypeStatus,
+    Rollup,
+    RollupWatermark,
+)
+
+__all__ = [
+    "FactoryStatus",
+    "LatestStatus",
+    "MachineStatus",
+    "MachinetypeStatus",
+    "Rollup",
+    "RollupWatermark",
+]

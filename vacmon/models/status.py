@@ -1,0 +1,193 @@
+"""Raw status messages, the latest-state table and the time-bucket rollups (embedded store).
+
+Times are integer Unix seconds, as on the wire: bucketing is then plain integer arithmetic
+that SQLite and PostgreSQL evaluate the same way.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class StatusBase(models.Model):
+    site = models.CharField(max_length=255)
+    space = models.CharField(max_length=255)
+    factory = models.CharField(max_length=255)
+    time_sent = models.BigIntegerField()
+    time_received = models.BigIntegerField()
+    skewed = models.BooleanField(default=False)
+    trusted = models.BooleanField(default=False)
+    daemon_version = models.CharField(max_length=1024, null=True)
+    vacquery_version = models.CharField(max_length=1024, null=True)
+    cookie = models.CharField(max_length=1024, null=True)
+    extra = models.JSONField(default=dict)
+
+    class Meta:
+        abstract = True
+
+
+class FactoryStatus(StatusBase):
+    running_processors = models.BigIntegerField(null=True)
+    running_machines = models.BigIntegerField(null=True)
+    running_hs06 = models.FloatField(null=True)
+    max_processors = models.BigIntegerField(null=True)
+    max_machines = models.BigIntegerField(null=True)
+    max_hs06 = models.FloatField(null=True)
+    root_disk_avail_kb = models.BigIntegerField(null=True)
+    root_disk_avail_inodes = models.BigIntegerField(null=True)
+    daemon_disk_avail_kb = models.BigIntegerField(null=True)
+    daemon_disk_avail_inodes = models.BigIntegerField(null=True)
+    load_average = models.FloatField(null=True)
+    kernel_version = models.CharField(max_length=1024, null=True)
+    os_issue = models.CharField(max_length=1024, null=True)
+    boot_time = models.BigIntegerField(null=True)
+    factory_heartbeat_time = models.BigIntegerField(null=True)
+    responder_heartbeat_time = models.BigIntegerField(null=True)
+    mjf_heartbeat_time = models.BigIntegerField(null=True)
+    metadata_heartbeat_time = models.BigIntegerField(null=True)
+    mem_total_kb = models.BigIntegerField(null=True)
+    mem_used_kb = models.BigIntegerField(null=True)
+    swap_used_kb = models.BigIntegerField(null=True)
+    swap_free_kb = models.BigIntegerField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "space", "factory", "time_sent"], name="factorystatus_key"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["time_received"]),
+            models.Index(fields=["site", "space", "factory", "time_received"]),
+        ]
+
+
+class MachinetypeStatus(StatusBase):
+    machinetype = models.CharField(max_length=255)
+    vo = models.CharField(max_length=255, null=True)
+    fqan = models.CharField(max_length=1024, null=True)
+    num_machinetypes = models.BigIntegerField(null=True)
+    running_machines = models.BigIntegerField(null=True)
+    running_processors = models.BigIntegerField(null=True)
+    running_hs06 = models.FloatField(null=True)
+    num_before_fizzle = models.BigIntegerField(null=True)
+    shutdown_message = models.CharField(max_length=1024, null=True)
+    shutdown_time = models.BigIntegerField(null=True)
+    shutdown_machine = models.CharField(max_length=1024, null=True)
+    bytes_per_processor = models.BigIntegerField(null=True)
+    max_wallclock_seconds = models.BigIntegerField(null=True)
+    min_wallclock_seconds = models.BigIntegerField(null=True)
+    max_processors = models.BigIntegerField(null=True)
+    min_processors = models.BigIntegerField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "space", "factory", "machinetype", "time_sent"],
+                name="machinetypestatus_key",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["time_received"]),
+            models.Index(fields=["site", "space", "factory", "machinetype", "time_received"]),
+        ]
+
+
+class MachineStatus(StatusBase):
+    machine = models.CharField(max_length=255)
+    machinetype = models.CharField(max_length=255, null=True)
+    vo = models.CharField(max_length=255, null=True)
+    fqan = models.CharField(max_length=1024, null=True)
+    state = models.CharField(max_length=1024, null=True)
+    num_machines = models.BigIntegerField(null=True)
+    machine_model = models.CharField(max_length=1024, null=True)
+    uuid = models.CharField(max_length=1024, null=True)
+    created_time = models.BigIntegerField(null=True)
+    started_time = models.BigIntegerField(null=True)
+    heartbeat_time = models.BigIntegerField(null=True)
+    num_processors = models.BigIntegerField(null=True)
+    cpu_seconds = models.BigIntegerField(null=True)
+    cpu_percentage = models.FloatField(null=True)
+    hs06 = models.FloatField(null=True)
+    shutdown_message = models.CharField(max_length=1024, null=True)
+    shutdown_time = models.BigIntegerField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "space", "factory", "machine", "time_sent"],
+                name="machinestatus_key",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["time_received"]),
+            models.Index(fields=["site", "space", "factory", "time_received"]),
+        ]
+
+
+class LatestStatus(models.Model):
+    """The newest factory and machinetype message per sender, kept on write so "current
+    state" never scans the raw tables. Points at its raw row through the natural key."""
+
+    message_type = models.CharField(max_length=32)
+    site = models.CharField(max_length=255)
+    space = models.CharField(max_length=255)
+    factory = models.CharField(max_length=255)
+    item = models.CharField(max_length=255, default="")  # machinetype or machine
+    time_received = models.BigIntegerField()
+    time_sent = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message_type", "site", "space", "factory", "item"], name="latest_key"
+            )
+        ]
+        indexes = [models.Index(fields=["message_type", "time_received"])]
+
+
+class Rollup(models.Model):
+    """Per-sender sums over a time bucket (5 min or 1 h) so long ranges stay fast.
+
+    Sums and a sample count are kept rather than averages so coarser buckets can be
+    rebuilt exactly from finer ones.
+    """
+
+    resolution = models.IntegerField()
+    bucket = models.BigIntegerField()
+    message_type = models.CharField(max_length=32)
+    site = models.CharField(max_length=255)
+    space = models.CharField(max_length=255)
+    factory = models.CharField(max_length=255)
+    machinetype = models.CharField(max_length=255, default="")
+    vo = models.CharField(max_length=255, null=True)
+    samples = models.IntegerField()
+    running_processors = models.FloatField(null=True)
+    running_machines = models.FloatField(null=True)
+    running_hs06 = models.FloatField(null=True)
+    max_processors = models.FloatField(null=True)
+    max_machines = models.FloatField(null=True)
+    max_hs06 = models.FloatField(null=True)
+    load_average = models.FloatField(null=True)
+    mem_total_kb = models.FloatField(null=True)
+    mem_used_kb = models.FloatField(null=True)
+    swap_used_kb = models.FloatField(null=True)
+    swap_free_kb = models.FloatField(null=True)
+    root_disk_avail_kb = models.FloatField(null=True)
+    root_disk_avail_inodes = models.FloatField(null=True)
+    daemon_disk_avail_kb = models.FloatField(null=True)
+    daemon_disk_avail_inodes = models.FloatField(null=True)
+    num_before_fizzle = models.FloatField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["resolution", "message_type", "bucket"]),
+            models.Index(fields=["resolution", "message_type", "site", "space", "bucket"]),
+        ]
+
+
+class RollupWatermark(models.Model):
+    """Up to where (exclusive) each resolution's buckets have been built."""
+
+    resolution = models.IntegerField(unique=True)
+    built_until = models.BigIntegerField()

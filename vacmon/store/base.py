@@ -1,0 +1,138 @@
+"""The store interface: the one shape every storage backend presents.
+
+Callers pass and receive plain dataclasses (and `factories.messages.Message`), never ORM
+objects or Elasticsearch bodies, so the embedded and Elasticsearch backends are swappable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from factories.messages import Message
+
+# What a series may be grouped by; each is a column of the stored messages.
+GROUPS = ("site", "space", "factory", "machinetype", "vo")
+
+# Numeric fields a series may chart, per message type.
+SERIES_METRICS: dict[str, tuple[str, ...]] = {
+    "factory_status": (
+        "running_processors",
+        "running_machines",
+        "running_hs06",
+        "max_processors",
+        "max_machines",
+        "max_hs06",
+        "load_average",
+        "mem_total_kb",
+        "mem_used_kb",
+        "swap_used_kb",
+        "swap_free_kb",
+        "root_disk_avail_kb",
+        "root_disk_avail_inodes",
+        "daemon_disk_avail_kb",
+        "daemon_disk_avail_inodes",
+    ),
+    "machinetype_status": (
+        "running_processors",
+        "running_machines",
+        "running_hs06",
+        "num_before_fizzle",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Filters shared by every query; None means "any"."""
+
+    site: str | None = None
+    space: str | None = None
+    factory: str | None = None
+    machinetype: str | None = None
+    vo: str | None = None
+    machine: str | None = None
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    inserted: int
+    duplicates: int
+
+
+@dataclass(frozen=True)
+class FactoryRef:
+    site: str
+    space: str
+    factory: str
+    last_seen: int
+
+
+@dataclass(frozen=True)
+class EntityBuckets:
+    """Per-bucket averages of one metric for one sender (a factory, or a factory's
+    machinetype): the raw material of every chart, before carry-forward and summing."""
+
+    group: str
+    entity: tuple[str, ...]
+    averages: dict[int, float]  # bucket start -> average of the samples in it
+    last_before: tuple[int, float] | None = None  # newest sample before the window
+
+
+@dataclass
+class Series:
+    """A gap-aware time series: `values[g][i]` is None where group g had no data."""
+
+    start: int
+    interval: int
+    times: list[int]
+    values: dict[str, list[float | None]] = field(default_factory=dict)
+
+
+class Store(Protocol):
+    def write(self, messages: Sequence[Message]) -> WriteResult:
+        """Store a batch; messages whose natural key is already stored count as duplicates."""
+
+    def latest(
+        self,
+        message_type: str,
+        *,
+        since: int,
+        until: int | None = None,
+        scope: Scope = Scope(),
+    ) -> list[Message]:
+        """The newest message per factory (factory_status), per factory and machinetype
+        (machinetype_status) or per machine (machine_status) received in [since, until]."""
+
+    def history(
+        self,
+        message_type: str,
+        *,
+        since: int,
+        until: int,
+        scope: Scope = Scope(),
+        limit: int = 1000,
+    ) -> list[Message]:
+        """Raw messages received in [since, until], newest first."""
+
+    def entity_buckets(
+        self,
+        message_type: str,
+        metric: str,
+        *,
+        group_by: str,
+        since: int,
+        until: int,
+        interval: int,
+        scope: Scope = Scope(),
+        lookback: int = 0,
+    ) -> list[EntityBuckets]:
+        """Per-sender bucket averages; `lookback` seconds before `since` are searched for
+        each sender's last sample so it can be carried into the window."""
+
+    def factories(self, *, since: int, scope: Scope = Scope()) -> list[FactoryRef]:
+        """Every factory heard from since `since`, with the time of its last message."""
+
+    def purge(self, *, before: int) -> int:
+        """Delete raw messages received before `before`; return how many went."""

@@ -1,0 +1,70 @@
+"""The embedded store: the Django ORM on SQLite (default) or PostgreSQL (DATABASE_URL)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from factories.messages import Message
+from vacmon.models import LatestStatus
+from vacmon.store.base import EntityBuckets, FactoryRef, Scope, WriteResult
+from vacmon.store.embedded import buckets, queries, writer
+from vacmon.store.embedded.tables import MODELS
+
+
+class EmbeddedStore:
+    name = "embedded"
+
+    def write(self, messages: Sequence[Message]) -> WriteResult:
+        if not messages:
+            return WriteResult(inserted=0, duplicates=0)
+        return writer.write(messages)
+
+    def latest(
+        self, message_type: str, *, since: int, until: int | None = None, scope: Scope = Scope()
+    ) -> list[Message]:
+        return queries.latest(message_type, since=since, until=until, scope=scope)
+
+    def history(
+        self,
+        message_type: str,
+        *,
+        since: int,
+        until: int,
+        scope: Scope = Scope(),
+        limit: int = 1000,
+    ) -> list[Message]:
+        return queries.history(message_type, since=since, until=until, scope=scope, limit=limit)
+
+    def entity_buckets(
+        self,
+        message_type: str,
+        metric: str,
+        *,
+        group_by: str,
+        since: int,
+        until: int,
+        interval: int,
+        scope: Scope = Scope(),
+        lookback: int = 0,
+    ) -> list[EntityBuckets]:
+        return buckets.entity_buckets(
+            message_type,
+            metric,
+            group_by=group_by,
+            since=since,
+            until=until,
+            interval=interval,
+            scope=scope,
+            lookback=lookback,
+        )
+
+    def factories(self, *, since: int, scope: Scope = Scope()) -> list[FactoryRef]:
+        return queries.factories(since=since, scope=scope)
+
+    def purge(self, *, before: int) -> int:
+        deleted = 0
+        for model in MODELS.values():
+            count, _ = model.objects.filter(time_received__lt=before).delete()  # type: ignore[attr-defined]
+            deleted += count
+        LatestStatus.objects.filter(time_received__lt=before).delete()
+        return deleted

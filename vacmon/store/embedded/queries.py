@@ -1,0 +1,110 @@
+"""Read queries of the embedded store: latest state, history and factory lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from factories.messages import Message
+from vacmon.models import LatestStatus
+from vacmon.store.base import FactoryRef, Scope
+from vacmon.store.embedded.tables import ENTITY, model_for, row_to_message
+
+
+def scope_q(message_type: str, scope: Scope, prefix: str = "") -> Q:
+    q = Q()
+    for name in ("site", "space", "factory"):
+        value = getattr(scope, name)
+        if value is not None:
+            q &= Q(**{prefix + name: value})
+    if scope.machinetype is not None and message_type != "factory_status":
+        q &= Q(**{prefix + "machinetype": scope.machinetype})
+    if scope.vo is not None and message_type != "factory_status":
+        q &= Q(**{prefix + "vo": scope.vo})
+    if scope.machine is not None and message_type == "machine_status":
+        q &= Q(**{prefix + "machine": scope.machine})
+    return q
+
+
+def latest(message_type: str, *, since: int, until: int | None, scope: Scope) -> list[Message]:
+    if until is None and message_type != "machine_status":
+        return _latest_from_table(message_type, since, scope)
+    return _latest_in_window(message_type, since, until, scope)
+
+
+def _latest_from_table(message_type: str, since: int, scope: Scope) -> list[Message]:
+    model = model_for(message_type)
+    raw_table = model._meta.db_table
+    latest_table = LatestStatus._meta.db_table
+    # A join on the natural key: the unique index on the raw table serves each lookup.
+    on = "l.site = r.site AND l.space = r.space AND l.factory = r.factory AND l.time_sent = r.time_sent"
+    if message_type == "machinetype_status":
+        on += " AND l.item = r.machinetype"
+    where = ["l.message_type = %s", "l.time_received >= %s"]
+    params: list[Any] = [message_type, since]
+    for name in ("site", "space", "factory"):
+        value = getattr(scope, name)
+        if value is not None:
+            where.append(f"l.{name} = %s")
+            params.append(value)
+    if message_type == "machinetype_status":
+        for name, value in (("machinetype", scope.machinetype), ("vo", scope.vo)):
+            if value is not None:
+                where.append(f"r.{name} = %s")
+                params.append(value)
+    sql = f"SELECT r.* FROM {raw_table} r JOIN {latest_table} l ON {on} WHERE {' AND '.join(where)}"
+    rows = list(model.objects.raw(sql, params))  # type: ignore[attr-defined]
+    return _newest_per_entity(message_type, rows)
+
+
+def _latest_in_window(
+    message_type: str, since: int, until: int | None, scope: Scope
+) -> list[Message]:
+    model = model_for(message_type)
+    qs = model.objects.filter(scope_q(message_type, scope), time_received__gte=since)  # type: ignore[attr-defined]
+    if until is not None:
+        qs = qs.filter(time_received__lte=until)
+    return _newest_per_entity(message_type, qs.order_by("time_received", "time_sent"))
+
+
+def _newest_per_entity(message_type: str, rows: Any) -> list[Message]:
+    entity = ENTITY[message_type]
+    newest: dict[tuple[Any, ...], Any] = {}
+    for row in rows:
+        key = tuple(getattr(row, c) for c in entity)
+        seen = newest.get(key)
+        if seen is None or (row.time_sent, row.time_received) >= (
+            seen.time_sent,
+            seen.time_received,
+        ):
+            newest[key] = row
+    return [row_to_message(message_type, newest[k]) for k in sorted(newest, key=_sort_key)]
+
+
+def _sort_key(key: tuple[Any, ...]) -> tuple[str, ...]:
+    return tuple(str(part or "") for part in key)
+
+
+def history(
+    message_type: str, *, since: int, until: int, scope: Scope, limit: int
+) -> list[Message]:
+    model = model_for(message_type)
+    qs = model.objects.filter(  # type: ignore[attr-defined]
+        scope_q(message_type, scope), time_received__gte=since, time_received__lte=until
+    ).order_by("-time_received", "-id")[:limit]
+    return [row_to_message(message_type, row) for row in qs]
+
+
+def factories(*, since: int, scope: Scope) -> list[FactoryRef]:
+    qs = LatestStatus.objects.filter(message_type="factory_status", time_received__gte=since)
+    for name in ("site", "space", "factory"):
+        value = getattr(scope, name)
+        if value is not None:
+            qs = qs.filter(**{name: value})
+    return [
+        FactoryRef(site=s, space=sp, factory=f, last_seen=t)
+        for s, sp, f, t in qs.order_by("site", "space", "factory").values_list(
+            "site", "space", "factory", "time_received"
+        )
+    ]

@@ -1,0 +1,63 @@
+"""Batched writes: one INSERT ... ON CONFLICT DO NOTHING per table per batch.
+
+The unique natural key makes duplicates (version-logger bursts, several destinations) a
+no-op at the database, and the statement's row count tells how many were new. SQLite and
+PostgreSQL both support this syntax and both report executemany's total row count.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from django.db import connection, transaction
+
+from factories.messages import Message
+from vacmon.models import LatestStatus
+from vacmon.store.base import WriteResult
+from vacmon.store.embedded.tables import MODELS, columns, row_values
+
+_LATEST_TYPES = ("factory_status", "machinetype_status")
+
+
+def write(messages: Sequence[Message]) -> WriteResult:
+    by_type: dict[str, list[Message]] = defaultdict(list)
+    for message in messages:
+        by_type[message.message_type].append(message)
+    inserted = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        for message_type, batch in by_type.items():
+            inserted += _insert(cursor, message_type, batch)
+            if message_type in _LATEST_TYPES:
+                _upsert_latest(cursor, batch)
+    return WriteResult(inserted=inserted, duplicates=len(messages) - inserted)
+
+
+def _insert(cursor: object, message_type: str, batch: list[Message]) -> int:
+    model = MODELS[message_type]
+    cols = columns(model)
+    sql = "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT DO NOTHING".format(
+        model._meta.db_table, ", ".join(cols), ", ".join(["%s"] * len(cols))
+    )
+    cursor.executemany(sql, [row_values(m, cols) for m in batch])  # type: ignore[attr-defined]
+    return max(cursor.rowcount, 0)  # type: ignore[attr-defined]
+
+
+def _upsert_latest(cursor: object, batch: list[Message]) -> None:
+    newest: dict[tuple[str, str, str, str, str], Message] = {}
+    for m in batch:
+        key = (m.message_type, m.site, m.space, m.factory, m.machinetype or "")
+        seen = newest.get(key)
+        if seen is None or (m.time_received, m.time_sent) >= (seen.time_received, seen.time_sent):
+            newest[key] = m
+    table = LatestStatus._meta.db_table
+    sql = (
+        f"INSERT INTO {table} (message_type, site, space, factory, item, time_received, "
+        "time_sent) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+        "ON CONFLICT (message_type, site, space, factory, item) DO UPDATE SET "
+        "time_received = excluded.time_received, time_sent = excluded.time_sent "
+        f"WHERE excluded.time_sent >= {table}.time_sent"
+    )
+    cursor.executemany(  # type: ignore[attr-defined]
+        sql, [(*key, m.time_received, m.time_sent) for key, m in newest.items()]
+    )
