@@ -91,6 +91,8 @@ class Range:
 
 
 def _fmt(value: float) -> str:
+    # Callers may hand in ints (counts); perfdata numbers are C-locale decimals either way.
+    value = float(value)
     return str(int(value)) if value.is_integer() else repr(value)
 
 

@@ -38,7 +38,10 @@ def _latest_from_table(message_type: str, since: int, scope: Scope) -> list[Mess
     raw_table = model._meta.db_table
     latest_table = LatestStatus._meta.db_table
     # A join on the natural key: the unique index on the raw table serves each lookup.
-    on = "l.site = r.site AND l.space = r.space AND l.factory = r.factory AND l.time_sent = r.time_sent"
+    on = (
+        "l.site = r.site AND l.space = r.space AND l.factory = r.factory "
+        "AND l.time_sent = r.time_sent"
+    )
     if message_type == "machinetype_status":
         on += " AND l.item = r.machinetype"
     where = ["l.message_type = %s", "l.time_received >= %s"]

@@ -1,0 +1,168 @@
+"""Record-level checks the loader runs after reading the lines (spec 1.4-1.10, 1.11).
+
+Each check raises InvalidValue whose text is the loader's message, so a sender can match
+our refusals with what the central server would have said.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+
+from apel.fields import RecordKind
+from apel.values import Benchmarks, InvalidValue, Value, format_epoch, is_finite
+
+Fields = Mapping[str, Value]
+Check = Callable[[Fields, int], None]
+
+VALID_SERVICE_LEVEL_TYPES = frozenset({"si2k", "hepspec", "hepscore23"})
+# The loader tolerates EndTime up to two days ahead "to prevent timezone problems".
+FUTURE_TOLERANCE = 2 * 86400
+INT_MAX = 2**31 - 1
+# ServiceLevel is DECIMAL(10,3): seven digits before the point.
+DECIMAL_10_3_LIMIT = 10.0**7
+_JOB_UNSIGNED_INTS = ("WallDuration", "CpuDuration", "MemoryReal", "MemoryVirtual")
+
+
+def _out_of_range(name: str) -> InvalidValue:
+    return InvalidValue(f"(1264, \"Out of range value for column '{name}' at row 1\")")
+
+
+def _check_times(fields: Fields, now: int) -> None:
+    start, end = fields["StartTime"], fields["EndTime"]
+    assert isinstance(start, int) and isinstance(end, int)
+    if end < start:
+        raise InvalidValue("EndTime is before StartTime.")
+    if end > now + FUTURE_TOLERANCE:
+        raise InvalidValue(f"Epoch time {format_epoch(end)} is in the future.")
+
+
+def _check_job_limits(fields: Fields) -> None:
+    """Columns a strict-mode MariaDB refuses (spec 1.11); the loader itself lets them pass."""
+    for name in _JOB_UNSIGNED_INTS:
+        value = fields.get(name)
+        if isinstance(value, int) and not 0 <= value <= INT_MAX:
+            raise _out_of_range(name)
+    level = fields.get("ServiceLevel")
+    if isinstance(level, Benchmarks):
+        level = level.chosen[1]
+    if isinstance(level, float) and not (is_finite(level) and abs(level) < DECIMAL_10_3_LIMIT):
+        raise _out_of_range("ServiceLevel")
+
+
+def check_job(fields: Fields, now: int) -> None:
+    unit, level = fields.get("ServiceLevelType"), fields.get("ServiceLevel")
+    if unit is None and level is None:
+        # The first pass silently substitutes unit "custom"; the DB pass then refuses it,
+        # so time errors would be reported first (spec 1.4).
+        _check_times(fields, now)
+        raise InvalidValue("ScalingFactorUnit custom not valid.")
+    if unit is None or level is None:
+        raise InvalidValue("Unit but not value supplied for ScalingFactor.")
+    if str(unit).lower() not in VALID_SERVICE_LEVEL_TYPES:
+        raise InvalidValue(f"ScalingFactorUnit {unit} not valid.")
+    _check_times(fields, now)
+    _check_job_limits(fields)
+
+
+def check_job_v04(fields: Fields, now: int) -> None:
+    if "ServiceLevelType" in fields:
+        raise InvalidValue("Mixture of benchmark types detected")
+    if "ServiceLevel" not in fields:
+        _check_times(fields, now)
+        raise InvalidValue("ScalingFactorUnit custom not valid.")
+    _check_times(fields, now)
+    _check_job_limits(fields)
+
+
+def _month_bounds(fields: Fields) -> tuple[int, int]:
+    month, year = fields["Month"], fields["Year"]
+    assert isinstance(month, int) and isinstance(year, int)
+    try:
+        start = datetime(year, month, 1, tzinfo=UTC)
+        end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=UTC)
+    except (ValueError, OverflowError):
+        raise InvalidValue("Invalid values for month and/or year.") from None
+    return int(start.timestamp()), int(end.timestamp())
+
+
+def _check_month(fields: Fields, now: int, first: str, last: str) -> None:
+    start, end = _month_bounds(fields)
+    earliest, latest = fields.get(first), fields.get(last)
+    # Only checked when both are given; the upper bound is inclusive in the loader.
+    if isinstance(earliest, int) and isinstance(latest, int):
+        if not start <= earliest <= end:
+            raise InvalidValue(f"{first} is not within stated month.")
+        if not start <= latest <= end:
+            raise InvalidValue(f"{last} is not within stated month.")
+        if earliest > latest:
+            raise InvalidValue(f"{last} is earlier than {first}.")
+    if start > now:
+        raise InvalidValue("Month specified in record is in the future.")
+
+
+def _check_not_negative(fields: Fields, names: tuple[str, ...]) -> None:
+    for name in names:
+        value = fields[name]
+        if isinstance(value, int) and value < 0:
+            # The loader reports a negative CpuDuration as "Negative WallDuration" too.
+            label = "WallDuration" if name in ("WallDuration", "CpuDuration") else name
+            raise InvalidValue(f"Negative {label}")
+
+
+def _check_summary_columns(fields: Fields) -> None:
+    for name in ("ServiceLevelType", "ServiceLevel"):
+        if name not in fields:
+            raise InvalidValue(f"(1048, \"Column '{name}' cannot be null\")")
+    jobs = fields["NumberOfJobs"]
+    if isinstance(jobs, int) and not 0 <= jobs <= INT_MAX:
+        raise _out_of_range("NumberOfJobs")
+
+
+def check_summary(fields: Fields, now: int) -> None:
+    _check_month(fields, now, "EarliestEndTime", "LatestEndTime")
+    _check_not_negative(fields, ("WallDuration", "CpuDuration"))
+    _check_summary_columns(fields)
+
+
+def check_summary_v04(fields: Fields, now: int) -> None:
+    if "ServiceLevelType" in fields:
+        raise InvalidValue("Mixture of benchmark types detected")
+    _check_month(fields, now, "EarliestEndTime", "LatestEndTime")
+    _check_not_negative(fields, ("WallDuration", "CpuDuration"))
+    if "ServiceLevel" not in fields:
+        raise InvalidValue("(1048, \"Column 'ServiceLevel' cannot be null\")")
+
+
+def check_normalised_summary(fields: Fields, now: int) -> None:
+    _check_month(fields, now, "EarliestEndTime", "LatestEndTime")
+    _check_not_negative(
+        fields,
+        ("WallDuration", "CpuDuration", "NormalisedWallDuration", "NormalisedCpuDuration"),
+    )
+
+
+def check_normalised_summary_v04(fields: Fields, now: int) -> None:
+    _check_month(fields, now, "EarliestEndTime", "LatestEndTime")
+    _check_not_negative(fields, ("WallDuration", "CpuDuration"))
+    wall, cpu = fields["NormalisedWallDuration"], fields["NormalisedCpuDuration"]
+    assert isinstance(wall, Benchmarks) and isinstance(cpu, Benchmarks)
+    if wall.chosen[0] != cpu.chosen[0]:
+        raise InvalidValue("Benchmark types of NormalisedWallDuration and NormalisedCpuDuration differ")
+
+
+def check_nothing(fields: Fields, now: int) -> None:
+    """Sync and cloud records have no checks beyond types and mandatory fields."""
+
+
+CHECKS: Mapping[RecordKind, Check] = {
+    RecordKind.JOB: check_job,
+    RecordKind.JOB_V04: check_job_v04,
+    RecordKind.SUMMARY: check_summary,
+    RecordKind.SUMMARY_V04: check_summary_v04,
+    RecordKind.NORMALISED_SUMMARY: check_normalised_summary,
+    RecordKind.NORMALISED_SUMMARY_V04: check_normalised_summary_v04,
+    RecordKind.SYNC: check_nothing,
+    RecordKind.CLOUD: check_nothing,
+    RecordKind.CLOUD_SUMMARY: check_nothing,
+}

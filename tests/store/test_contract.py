@@ -1,0 +1,171 @@
+"""The store contract: every backend must pass these."""
+
+from __future__ import annotations
+
+import pytest
+
+from vacmon.store import Scope
+from vacmon.store.series import combine
+from tests.builders import factory_status, machine_status, machinetype_status
+
+T0 = 1_700_000_000 - 1_700_000_000 % 3600
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+
+def test_it_stores_a_batch_and_counts_nothing_as_duplicate(store):
+    result = store.write([factory_status(received=T0), machinetype_status(received=T0)])
+    assert (result.inserted, result.duplicates) == (2, 0)
+
+
+def test_it_stores_a_message_sent_twice_once(store):
+    first = factory_status(received=T0)
+    again = factory_status(received=T0 + 1, sent=T0)
+    store.write([first])
+    result = store.write([again, again])
+    assert (result.inserted, result.duplicates) == (0, 2)
+    assert len(store.history("factory_status", since=T0 - 10, until=T0 + 10)) == 1
+
+
+def test_latest_is_the_newest_message_per_factory(store):
+    store.write(
+        [
+            factory_status(received=T0, running_processors=1),
+            factory_status(received=T0 + 60, running_processors=5),
+            factory_status(received=T0 + 30, factory="f2.example.ac.uk", running_processors=3),
+        ]
+    )
+    latest = {
+        m.factory: m.get("running_processors") for m in store.latest("factory_status", since=T0 - 1)
+    }
+    assert latest == {"f1.example.ac.uk": 5, "f2.example.ac.uk": 3}
+
+
+def test_latest_inside_a_past_window_ignores_later_messages(store):
+    store.write(
+        [
+            factory_status(received=T0, running_processors=1),
+            factory_status(received=T0 + 600, running_processors=5),
+        ]
+    )
+    latest = store.latest("factory_status", since=T0 - 1, until=T0 + 10)
+    assert [m.get("running_processors") for m in latest] == [1]
+
+
+def test_latest_per_machinetype_filters_by_vo(store):
+    store.write(
+        [
+            machinetype_status(received=T0, machinetype="lhcb"),
+            machinetype_status(received=T0, machinetype="atlas"),
+        ]
+    )
+    latest = store.latest("machinetype_status", since=T0 - 1, scope=Scope(vo="atlas"))
+    assert [(m.machinetype, m.vo) for m in latest] == [("atlas", "atlas")]
+
+
+def test_latest_ignores_senders_older_than_the_window(store):
+    store.write([factory_status(received=T0)])
+    assert store.latest("factory_status", since=T0 + 1) == []
+
+
+def test_it_keeps_unknown_keys_and_the_skew_flag(store):
+    message = factory_status(received=T0 + 1000, sent=T0, gpu={"n": 2})
+    store.write([message])
+    (stored,) = store.latest("factory_status", since=T0)
+    assert stored.extra == {"gpu": {"n": 2}}
+    assert stored.skewed
+
+
+def test_history_returns_machines_newest_first(store):
+    store.write(
+        [
+            machine_status(received=T0, machine="m1"),
+            machine_status(received=T0 + 5, machine="m2"),
+        ]
+    )
+    machines = store.history("machine_status", since=T0, until=T0 + 10)
+    assert [m.machine for m in machines] == ["m2", "m1"]
+
+
+def test_it_lists_the_factories_seen(store):
+    store.write(
+        [
+            factory_status(received=T0, factory="a.example"),
+            factory_status(received=T0, factory="b.example", site="OTHER"),
+        ]
+    )
+    refs = store.factories(since=T0 - 1, scope=Scope(site="OTHER"))
+    assert [(r.site, r.factory, r.last_seen) for r in refs] == [("OTHER", "b.example", T0)]
+
+
+def test_bucketed_series_average_per_factory_then_sum(store):
+    store.write(
+        [
+            factory_status(received=T0 + 10, running_processors=2),
+            factory_status(received=T0 + 70, running_processors=4),
+            factory_status(received=T0 + 20, factory="f2.example", running_processors=10),
+        ]
+    )
+    entities = store.entity_buckets(
+        "factory_status",
+        "running_processors",
+        group_by="site",
+        since=T0,
+        until=T0 + 599,
+        interval=300,
+    )
+    series = combine(entities, since=T0, until=T0 + 599, interval=300, stale_seconds=0)
+    assert series.times == [T0, T0 + 300]
+    assert series.values == {"EXAMPLE-SITE": [13.0, None]}
+
+
+def test_series_carry_a_factory_forward_until_it_is_stale(store):
+    store.write([factory_status(received=T0 + 10, running_processors=4)])
+    entities = store.entity_buckets(
+        "factory_status",
+        "running_processors",
+        group_by="factory",
+        since=T0,
+        until=T0 + 1199,
+        interval=300,
+    )
+    series = combine(entities, since=T0, until=T0 + 1199, interval=300, stale_seconds=600)
+    assert series.values["f1.example.ac.uk"] == [4.0, 4.0, 4.0, None]
+
+
+def test_series_group_machinetypes_by_vo(store):
+    store.write(
+        [
+            machinetype_status(received=T0, machinetype="lhcb", running_processors=3),
+            machinetype_status(
+                received=T0,
+                machinetype="lhcb-mc",
+                running_processors=2,
+                fqan="/lhcb/Role=production",
+            ),
+            machinetype_status(received=T0, machinetype="atlas", running_processors=7),
+        ]
+    )
+    entities = store.entity_buckets(
+        "machinetype_status",
+        "running_processors",
+        group_by="vo",
+        since=T0,
+        until=T0 + 299,
+        interval=300,
+    )
+    series = combine(entities, since=T0, until=T0 + 299, interval=300, stale_seconds=0)
+    assert series.values == {"atlas": [7.0], "lhcb": [5.0]}
+
+
+def test_it_refuses_a_metric_that_is_not_chartable(store):
+    with pytest.raises(ValueError, match="not a chartable"):
+        store.entity_buckets(
+            "factory_status", "os_issue", group_by="site", since=T0, until=T0 + 1, interval=300
+        )
+
+
+def test_purge_removes_raw_messages_older_than_the_cutoff(store):
+    store.write([factory_status(received=T0), factory_status(received=T0 + 100)])
+    assert store.purge(before=T0 + 50) == 1
+    assert len(store.history("factory_status", since=0, until=T0 + 200)) == 1
