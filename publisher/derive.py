@@ -66,9 +66,7 @@ def _newest_first(statuses: Iterable[S]) -> list[S]:
     return sorted(statuses, key=lambda s: (s.time_received, s.factory), reverse=True)
 
 
-def _latest(
-    statuses: Sequence[S], space: str, since: int, key: Callable[[S], Hashable]
-) -> list[S]:
+def _latest(statuses: Sequence[S], space: str, since: int, key: Callable[[S], Hashable]) -> list[S]:
     latest: dict[Hashable, S] = {}
     for status in _newest_first(statuses):
         if status.space == space and status.time_received >= since:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import StrEnum
+from typing import TypeGuard
 
 from publisher.jsontypes import JsonObject, JsonValue
 from publisher.model import Product, ResourceFacts, ShareFacts
@@ -47,8 +48,8 @@ def render(resources: Sequence[ResourceFacts], fmt: CrrFormat = CrrFormat.CRR_1_
 
 def _crr15_resource(r: ResourceFacts) -> JsonObject:
     flavour = CRR15_FLAVOURS.get(r.daemon.product, r.daemon.name)
-    walltimes = [whole_minutes(s.max_wallclock_seconds) for s in r.shares if s.max_wallclock_seconds]
-    memories = [gb_per_processor(s.bytes_per_processor) for s in r.shares if s.bytes_per_processor]
+    walltimes = [whole_minutes(w) for s in r.shares if _known(w := s.max_wallclock_seconds)]
+    memories = [gb_per_processor(b) for s in r.shares if _known(b := s.bytes_per_processor)]
     doc: JsonObject = {
         "site": r.site,
         "type": RESOURCE_TYPE,
@@ -82,9 +83,9 @@ def _crr15_share(share: ShareFacts) -> JsonObject:
     doc: JsonObject = {"type": SHARE_TYPE}
     if share.vos:
         doc["assigned_vos"] = _strings(share.vos)
-    if share.max_wallclock_seconds:
+    if _known(share.max_wallclock_seconds):
         doc["max_walltime_minutes"] = whole_minutes(share.max_wallclock_seconds)
-    if share.bytes_per_processor:
+    if _known(share.bytes_per_processor):
         doc["max_memory_gb"] = gb_per_processor(share.bytes_per_processor)
     return doc
 
@@ -112,9 +113,9 @@ def _legacy_share(share: ShareFacts) -> JsonObject:
     doc: JsonObject = {"type": SHARE_TYPE}
     if share.vos:
         doc["assigned_vos"] = _strings(share.vos)
-    if share.max_wallclock_seconds:
+    if _known(share.max_wallclock_seconds):
         doc["max_walltime_minutes"] = whole_minutes(share.max_wallclock_seconds)
-    if share.max_processors and share.bytes_per_processor:
+    if _known(share.max_processors) and _known(share.bytes_per_processor):
         doc["max_main_memory_GB"] = legacy_memory_gb(
             share.max_processors, share.bytes_per_processor
         )
@@ -131,6 +132,11 @@ def _accesspoints(r: ResourceFacts, flavour: str) -> JsonObject:
             "endpoint_urls": [r.resource_id],
         }
     }
+
+
+def _known(value: float | None) -> TypeGuard[float]:
+    # A zero or negative limit is not a limit a share can run under: treat it as unknown.
+    return value is not None and value > 0
 
 
 def _strings(values: Sequence[str]) -> list[JsonValue]:
