@@ -60,6 +60,11 @@ def parse_float(raw: str, name: str) -> float:
         raise InvalidValue(f"Invalid float value {raw} in field {name}") from None
 
 
+# Years 1..9999, what Python's datetime (used by the loader) can represent.
+_MIN_EPOCH = -62135596800
+_MAX_EPOCH = 253402300799
+
+
 def parse_datetime(raw: str) -> int:
     """Return integer epoch seconds (UTC) for an epoch integer or `YYYY-MM-DDTHH:MM:SSZ`."""
     try:
@@ -72,10 +77,11 @@ def parse_datetime(raw: str) -> int:
         except ValueError:
             raise InvalidValue(f"Unknown datetime format!: {raw}") from None
         return calendar.timegm(parsed)
-    try:
-        datetime.fromtimestamp(epoch, UTC)
-    except (ValueError, OverflowError, OSError) as error:
-        raise InvalidValue(str(error)) from None
+    if not _MIN_EPOCH <= epoch <= _MAX_EPOCH:
+        try:
+            datetime.fromtimestamp(epoch, UTC)
+        except (ValueError, OverflowError, OSError) as error:
+            raise InvalidValue(str(error)) from None
     return epoch
 
 

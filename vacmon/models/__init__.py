@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from vacmon.models.ingest import IngestCounter
 from vacmon.models.status import (
     FactoryStatus,
     LatestStatus,
@@ -13,6 +14,7 @@ from vacmon.models.status import (
 
 __all__ = [
     "FactoryStatus",
+    "IngestCounter",
     "LatestStatus",
     "MachineStatus",
     "MachinetypeStatus",

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import override_settings
+
+from vacmon.store import get_store
+from tests import samples
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/messages"
+
+
+def post(client, body, content_type="application/json"):
+    return client.post(URL, data=body, content_type=content_type)
+
+
+def test_it_accepts_one_object(client):
+    response = post(client, samples.VAC_FACTORY)
+    assert response.status_code == 202
+    assert response.json()["accepted"] == 1
+    assert get_store().latest("factory_status", since=0)[0].factory == (
+        "vm123.tier2.hep.manchester.ac.uk"
+    )
+
+
+def test_it_accepts_an_array_and_reports_each_item(client):
+    body = "[" + ",".join([samples.VAC_FACTORY, '{"message_type": "nope"}']) + "]"
+    response = post(client, body)
+    assert response.status_code == 202
+    report = response.json()
+    assert (report["accepted"], report["rejected"]) == (1, 1)
+    assert report["items"][1] == {
+        "index": 1,
+        "status": "rejected",
+        "reason": "unknown_message_type",
+        "error": "unknown message_type 'nope'",
+    }
+
+
+def test_it_accepts_ndjson(client):
+    body = "\n".join(samples.ALL) + "\nnot json\n"
+    response = post(client, body, "application/x-ndjson")
+    assert response.status_code == 202
+    assert response.json()["accepted"] == len(samples.ALL)
+    assert response.json()["items"][-1]["reason"] == "not_json"
+
+
+def test_a_resent_message_counts_as_duplicate(client):
+    post(client, samples.VAC_FACTORY)
+    report = post(client, samples.VAC_FACTORY).json()
+    assert (report["accepted"], report["duplicates"]) == (0, 1)
+
+
+def test_it_answers_400_with_field_level_errors(client):
+    obj = json.loads(samples.VAC_FACTORY)
+    obj["running_processors"] = "lots"
+    response = post(client, json.dumps(obj))
+    assert response.status_code == 400
+    item = response.json()["items"][0]
+    assert (item["field"], item["reason"]) == ("running_processors", "wrong_type")
+
+
+def test_it_answers_400_to_a_body_that_is_not_json(client):
+    response = post(client, "{{{")
+    assert response.status_code == 400
+    assert response.json()["reason"] == "not_json"
+
+
+@override_settings(VACMON_HTTP_MAX_BODY=100_000)
+def test_it_answers_413_to_a_body_that_is_too_large(client):
+    response = post(client, "[" + ",".join([samples.VAC_FACTORY] * 100) + "]")
+    assert response.status_code == 413

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+
+import pytest
+
+from vacmon.ingest.counters import Counters, read_all
+from vacmon.ingest.pipeline import BatchWriter, Parser
+from vacmon.ingest.ratelog import RateLimitedLog
+from vacmon.ingest.udp import UdpListener, open_socket
+from vacmon.store import get_store
+from vacmon.store.base import WriteResult
+from tests import samples
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def make_writer(write=None):
+    counters = Counters()
+    writer = BatchWriter(Parser(counters, "udp"), write or get_store().write, max_delay=0.01)
+    return writer, counters
+
+
+def test_it_writes_every_sample_datagram_once():
+    writer, counters = make_writer()
+    for sample in samples.ALL:
+        writer.submit(sample.encode(), "192.0.2.1", time.time())
+    writer.submit(samples.VAC_FACTORY.encode(), "192.0.2.1", time.time())
+    while writer.raw:
+        writer.flush_once()
+    assert counters.total("udp", "accepted") == len(samples.ALL)
+    assert counters.total("udp", "duplicates") == 1
+
+
+def test_it_counts_rejections_by_reason_and_keeps_going():
+    writer, counters = make_writer()
+    for payload in (b"\xff", b"[]", b'{"message_type": "x"}', samples.VAC_FACTORY.encode()):
+        writer.submit(payload, "192.0.2.9", time.time())
+    writer.flush_once()
+    assert counters.total("udp", "rejected", "not_utf8") == 1
+    assert counters.total("udp", "rejected", "not_object") == 1
+    assert counters.total("udp", "rejected", "unknown_message_type") == 1
+    assert counters.total("udp", "accepted") == 1
+    stored = read_all()
+    assert stored[("udp", "rejected", "not_object")] == 1
+
+
+def test_a_failed_store_write_is_retried_not_dropped():
+    calls = []
+
+    def flaky(messages):
+        calls.append(len(messages))
+        if len(calls) == 1:
+            raise RuntimeError("database is locked")
+        return WriteResult(inserted=len(messages), duplicates=0)
+
+    writer, counters = make_writer(flaky)
+    writer.submit(samples.VAC_FACTORY.encode(), "192.0.2.1", time.time())
+    writer.flush_once()
+    assert calls == [1, 1]
+    assert counters.total("udp", "accepted") == 1
+
+
+def test_a_full_queue_refuses_and_counts_new_datagrams():
+    writer, counters = make_writer()
+    writer.queue_limit = 1
+    assert writer.submit(b"{}", "a", 0.0)
+    assert not writer.submit(b"{}", "a", 0.0)
+    assert counters.total("udp", "rejected", "queue_full") == 1
+
+
+def test_rejections_are_logged_once_per_source_per_minute(caplog):
+    log = RateLimitedLog(interval=60)
+    assert log.rejected("192.0.2.1", "not_json", "x", now=0)
+    assert not log.rejected("192.0.2.1", "not_json", "x", now=30)
+    assert log.rejected("192.0.2.2", "not_json", "x", now=30)
+    assert log.rejected("192.0.2.1", "not_json", "x", now=61)
+    assert "1 more from this source suppressed" in caplog.text
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1"])
+def test_the_listener_receives_real_datagrams_and_flushes_on_stop(host):
+    writer, counters = make_writer()
+    sock = open_socket("::" if host == "::1" else host, 0, 1 << 20)
+    listener = UdpListener(sock, writer)
+    port = listener.address[1]
+    writer.start()
+    thread = threading.Thread(target=listener.serve)
+    thread.start()
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_DGRAM) as client:
+        for sample in samples.ALL:
+            client.sendto(sample.encode(), (host, port))
+        client.sendto(b"not json", (host, port))
+    deadline = time.time() + 5
+    while counters.total("udp", "received") < len(samples.ALL) + 1 and time.time() < deadline:
+        time.sleep(0.01)
+    listener.stop()
+    thread.join(5)
+    writer.stop(5)
+    assert counters.total("udp", "accepted") == len(samples.ALL)
+    assert counters.total("udp", "rejected", "not_json") == 1
+    factories = get_store().latest("factory_status", since=0)
+    assert {m.factory for m in factories} == {
+        json.loads(s)["factory"] for s in samples.ALL if "factory_status" in s
+    }

@@ -1,0 +1,106 @@
+"""HTTP ingest: one JSON object, a JSON array, or NDJSON, parsed item by item.
+
+Items are validated individually: a bad item is reported and never drops its neighbours.
+Accepted items are written to the store before the 202 is sent, so an answered upload is
+durable.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from factories.messages import Message, Rejected, decode_json, normalise
+from vacmon.ingest.counters import Counters
+from vacmon.ingest.pipeline import Parser
+from vacmon.store import get_store
+
+_counters = Counters()
+_parser = Parser(_counters, "http")
+
+
+@dataclass
+class IngestReport:
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    items: list[dict[str, Any]] = field(default_factory=list)
+
+
+def split_items(body: bytes, content_type: str) -> list[Any]:
+    """Decode the body into items; raises Rejected when the body as a whole is unreadable."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Rejected("not_utf8", f"body is not UTF-8 at byte {exc.start}") from None
+    if "ndjson" in content_type or "jsonlines" in content_type:
+        return [_line(n, line) for n, line in enumerate(text.splitlines()) if line.strip()]
+    try:
+        value = decode_json(text)
+    except Rejected:
+        if "\n" not in text.strip():
+            raise
+        return [_line(n, line) for n, line in enumerate(text.splitlines()) if line.strip()]
+    return value if isinstance(value, list) else [value]
+
+
+def _line(number: int, line: str) -> Any:
+    try:
+        return decode_json(line)
+    except Rejected as exc:
+        # Keep the position: the item is reported as rejected, its neighbours still count.
+        return _BadLine(number, exc)
+
+
+@dataclass
+class _BadLine:
+    number: int
+    error: Rejected
+
+
+def ingest_items(items: list[Any], source: str, *, trusted: bool = False) -> IngestReport:
+    now = time.time()
+    report = IngestReport()
+    accepted: list[Message] = []
+    for index, item in enumerate(items):
+        _counters.add("http", "received")
+        try:
+            if isinstance(item, _BadLine):
+                raise item.error
+            message = normalise(item, received=int(now))
+        except Rejected as exc:
+            _parser.reject(exc, source, now)
+            report.rejected += 1
+            report.items.append(_rejected_item(index, exc))
+            continue
+        if trusted:
+            message = _trusted(message)
+        accepted.append(message)
+        report.items.append({"index": index, "status": "accepted"})
+    if accepted:
+        result = get_store().write(accepted)
+        report.accepted = result.inserted
+        report.duplicates = result.duplicates
+        _counters.add("http", "accepted", n=result.inserted)
+        _counters.add("http", "duplicates", n=result.duplicates)
+    _counters.flush()
+    return report
+
+
+def _trusted(message: Message) -> Message:
+    from dataclasses import replace
+
+    return replace(message, trusted=True)
+
+
+def _rejected_item(index: int, exc: Rejected) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "index": index,
+        "status": "rejected",
+        "reason": exc.reason,
+        "error": exc.detail,
+    }
+    if exc.field:
+        item["field"] = exc.field
+    return item

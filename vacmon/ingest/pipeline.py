@@ -1,0 +1,163 @@
+"""Parse -> deduplicate -> batch -> store: the part of ingest shared by UDP and HTTP.
+
+The socket side only appends raw datagrams to a deque; a writer thread parses and writes
+them in batches, so a slow database write never stalls `recvfrom` (spec 9.3). Accepted
+messages stay in memory until the store has them; a failed write is retried, never dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from factories.messages import Message, Rejected, parse_datagram
+from vacmon.ingest.counters import Counters
+from vacmon.ingest.ratelog import RateLimitedLog
+from vacmon.store.base import WriteResult
+
+log = logging.getLogger("vacmon.ingest")
+
+Writer = Callable[[Sequence[Message]], WriteResult]
+
+
+class RecentKeys:
+    """Natural keys seen lately: version-logger bursts (5 copies in 5 s) and several
+    destinations arrive close together, so most duplicates never reach the database."""
+
+    def __init__(self, size: int = 200_000) -> None:
+        self.size = size
+        self._keys: OrderedDict[tuple[object, ...], None] = OrderedDict()
+
+    def seen(self, key: tuple[object, ...]) -> bool:
+        if key in self._keys:
+            return True
+        self._keys[key] = None
+        if len(self._keys) > self.size:
+            self._keys.popitem(last=False)
+        return False
+
+
+@dataclass
+class Outcome:
+    message: Message | None
+    rejection: Rejected | None = None
+    duplicate: bool = False
+
+
+class Parser:
+    """Turns raw datagrams into messages, counting and (rate-limited) logging rejections."""
+
+    def __init__(self, counters: Counters, channel: str, skew_seconds: int = 300) -> None:
+        self.counters = counters
+        self.channel = channel
+        self.skew_seconds = skew_seconds
+        self.recent = RecentKeys()
+        self.ratelog = RateLimitedLog()
+
+    def parse(self, data: bytes, source: str, received: float) -> Outcome:
+        self.counters.add(self.channel, "received")
+        try:
+            message = parse_datagram(data, received=int(received), skew_seconds=self.skew_seconds)
+        except Rejected as exc:
+            self.reject(exc, source, received)
+            return Outcome(None, rejection=exc)
+        return self.check_duplicate(message)
+
+    def reject(self, exc: Rejected, source: str, now: float) -> None:
+        self.counters.add(self.channel, "rejected", exc.reason)
+        self.ratelog.rejected(source, exc.reason, exc.detail, now)
+
+    def check_duplicate(self, message: Message) -> Outcome:
+        if self.recent.seen(message.key):
+            self.counters.add(self.channel, "duplicates")
+            return Outcome(message, duplicate=True)
+        if message.skewed:
+            self.counters.add(self.channel, "skewed")
+        return Outcome(message)
+
+
+class BatchWriter:
+    """A thread that drains raw datagrams, parses them and writes accepted messages."""
+
+    def __init__(
+        self,
+        parser: Parser,
+        write: Writer,
+        *,
+        batch_size: int = 5000,
+        max_delay: float = 0.25,
+        queue_limit: int = 1_000_000,
+        on_written: Callable[[list[Message]], None] | None = None,
+    ) -> None:
+        self.parser = parser
+        self.write = write
+        self.batch_size = batch_size
+        self.max_delay = max_delay
+        self.queue_limit = queue_limit
+        self.on_written = on_written
+        self.raw: deque[tuple[bytes, str, float]] = deque()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="vacmon-writer", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def submit(self, data: bytes, source: str, received: float) -> bool:
+        """Queue one datagram; False (and counted) when the queue is full."""
+        if len(self.raw) >= self.queue_limit:
+            self.parser.counters.add(self.parser.channel, "rejected", "queue_full")
+            return False
+        self.raw.append((data, source, received))
+        return True
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop after writing everything already queued."""
+        self._stop.set()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            if not self.raw:
+                self._stop.wait(self.max_delay)
+                continue
+            self.flush_once()
+        while self.raw:
+            self.flush_once()
+        self.parser.counters.flush()
+
+    def flush_once(self) -> int:
+        """Parse and write up to one batch of queued datagrams; return how many were stored."""
+        pending: list[Message] = []
+        raw = self.raw
+        parse = self.parser.parse
+        while raw and len(pending) < self.batch_size:
+            data, source, received = raw.popleft()
+            outcome = parse(data, source, received)
+            if outcome.message is not None and not outcome.duplicate:
+                pending.append(outcome.message)
+        return self.store(pending)
+
+    def store(self, messages: list[Message]) -> int:
+        if not messages:
+            self.parser.counters.flush()
+            return 0
+        delay = 0.1
+        while True:
+            try:
+                result = self.write(messages)
+                break
+            except Exception:
+                log.exception("store write of %d messages failed; retrying", len(messages))
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        counters = self.parser.counters
+        counters.add(self.parser.channel, "accepted", n=result.inserted)
+        counters.add(self.parser.channel, "duplicates", n=result.duplicates)
+        counters.flush()
+        if self.on_written is not None:
+            self.on_written(messages)
+        return result.inserted

@@ -1,0 +1,81 @@
+"""The UDP socket side of ingest: receive datagrams as fast as the kernel hands them over."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+
+from factories.messages import MAX_DATAGRAM
+from vacmon.ingest.pipeline import BatchWriter
+
+log = logging.getLogger("vacmon.ingest")
+
+# One byte more than the largest legal payload, so an oversize datagram is seen as such.
+RECV_SIZE = MAX_DATAGRAM + 1
+# SO_RCVBUFFORCE (Linux) lets root exceed net.core.rmem_max; ordinary users get the cap.
+SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)
+
+
+def open_socket(host: str, port: int, rcvbuf: int, reuse_port: bool = False) -> socket.socket:
+    """Bind a UDP socket; "::" is dual-stack (IPv6 and IPv4-mapped) where the OS allows."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_DGRAM)
+    if family == socket.AF_INET6:
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    for option in (SO_RCVBUFFORCE, socket.SO_RCVBUF):
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, option, rcvbuf)
+            break
+        except OSError:
+            continue
+    sock.bind((host, port))
+    return sock
+
+
+def source_of(address: tuple[object, ...]) -> str:
+    host = str(address[0])
+    # Show IPv4 senders on a dual-stack socket as plain IPv4.
+    return host[7:] if host.startswith("::ffff:") else host
+
+
+class UdpListener:
+    """Receives on one socket and hands every datagram to the batch writer."""
+
+    def __init__(self, sock: socket.socket, writer: BatchWriter, clock: object = None) -> None:
+        import time
+
+        self.sock = sock
+        self.writer = writer
+        self.clock = clock or time.time
+        self._stop = threading.Event()
+
+    @property
+    def address(self) -> tuple[str, int]:
+        host, port = self.sock.getsockname()[:2]
+        return host, port
+
+    def serve(self) -> None:
+        """Receive until stop(); then close the socket. The writer is stopped by the caller."""
+        self.sock.settimeout(0.5)
+        recvfrom = self.sock.recvfrom
+        submit = self.writer.submit
+        now = self.clock
+        stopped = self._stop.is_set
+        while not stopped():
+            try:
+                data, address = recvfrom(RECV_SIZE)
+            except TimeoutError:
+                continue
+            except OSError:
+                if stopped():
+                    break
+                log.exception("recvfrom failed")
+                continue
+            submit(data, source_of(address), now())  # type: ignore[operator]
+        self.sock.close()
+
+    def stop(self) -> None:
+        self._stop.set()

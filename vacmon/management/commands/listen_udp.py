@@ -1,0 +1,57 @@
+"""Run the UDP listener (port 8884 by default) until SIGTERM or Ctrl-C.
+
+On SIGTERM the socket stops receiving and everything already received is parsed and
+written before the process exits.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from vacmon.ingest.counters import Counters
+from vacmon.ingest.pipeline import BatchWriter, Parser
+from vacmon.ingest.udp import UdpListener, open_socket
+from vacmon.store import get_store
+
+log = logging.getLogger("vacmon.ingest")
+
+
+class Command(BaseCommand):
+    help = "Receive factory status messages over UDP and store them."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--host", default=settings.VACMON_UDP_HOST)
+        parser.add_argument("--port", type=int, default=settings.VACMON_UDP_PORT)
+        parser.add_argument("--reuse-port", action="store_true", help="SO_REUSEPORT")
+        parser.add_argument("--port-file", help="write the bound port here (port 0)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        sock = open_socket(
+            options["host"], options["port"], settings.VACMON_UDP_RCVBUF, options["reuse_port"]
+        )
+        writer = BatchWriter(
+            Parser(Counters(), "udp", settings.VACMON_SKEW_SECONDS),
+            get_store().write,
+            batch_size=settings.VACMON_BATCH_SIZE,
+            max_delay=settings.VACMON_BATCH_SECONDS,
+            queue_limit=settings.VACMON_QUEUE_LIMIT,
+        )
+        listener = UdpListener(sock, writer)
+        host, port = listener.address
+        if options["port_file"]:
+            with open(options["port_file"], "w") as f:
+                f.write(str(port))
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: listener.stop())
+        writer.start()
+        self.stdout.write(f"VacMon UDP listener on [{host}]:{port}", ending="\n")
+        self.stdout.flush()
+        listener.serve()
+        log.info("stopping: writing %d queued datagrams", len(writer.raw))
+        writer.stop()
+        log.info("UDP listener stopped")
