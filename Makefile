@@ -6,6 +6,12 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run test lint format bench clean
 
+# Settings may live in .env (see .env.example); the environment wins over nothing else.
+ifneq (,$(wildcard .env))
+include .env
+export
+endif
+
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt

@@ -25,6 +25,8 @@ class Flavour:
     # Vcycle's `spaces[self.spacename]` typo makes its HS06 totals 0.0 whenever present
     # (spec 1.3); kept switchable so a faithful replay and an honest sender both exist.
     zero_hs06_totals: bool = False
+    # Vcycle's machine_status never carries `fqan`: an undefined variable (spec 1.5, 1.8).
+    machine_fqan: bool = True
 
     @property
     def daemon_version(self) -> str:
@@ -67,6 +69,7 @@ def vcycle(version: str = "03.00+pre06", *, zero_hs06_totals: bool = True) -> Fl
         vacquery="01.02",
         machinetype_limits=_at_least(version, (3, 0)),
         zero_hs06_totals=zero_hs06_totals,
+        machine_fqan=False,
     )
 
 

@@ -14,6 +14,7 @@ Rules (spec crr-etf-sam 1.7, vac-protocol 5.2):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import TypeVar
 
@@ -74,8 +75,14 @@ def _latest(statuses: Sequence[S], space: str, since: int, key: Callable[[S], Ha
     return list(latest.values())
 
 
+def _usable(value: float | None) -> bool:
+    # Statuses built by hand (not via from_mapping) may still carry NaN or Infinity;
+    # one such figure would otherwise poison a whole sum.
+    return value is not None and math.isfinite(value)
+
+
 def _sum(values: Iterable[float | None]) -> float:
-    return sum(v for v in values if v is not None)
+    return sum(v for v in values if v is not None and _usable(v))
 
 
 def _daemon(factories: Sequence[FactoryStatus]) -> DaemonVersion:
@@ -114,4 +121,4 @@ T = TypeVar("T", float, str)
 
 
 def _newest(values: Iterable[T | None]) -> T | None:
-    return next((v for v in values if v is not None), None)
+    return next((v for v in values if v is not None and (isinstance(v, str) or _usable(v))), None)

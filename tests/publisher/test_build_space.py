@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
@@ -307,3 +308,21 @@ def test_an_unrecognised_daemon_gives_a_document_the_validator_refuses(version: 
     document = build_space_document(space([factory("f1", daemon_version=version)]), now=NOW)
     rules = {issue.rule for issue in validate_document(document)}
     assert rules == {"enum"}
+
+
+def test_it_ignores_figures_that_are_not_finite_numbers() -> None:
+    inputs = space(
+        [
+            factory("f1", max_processors=8, max_hs06=80.0),
+            factory("f2", max_processors=math.inf, max_hs06=math.nan),
+        ],
+        [
+            machinetype("lhcb", "f1", max_wallclock_seconds=3600, time_received=NOW - 100),
+            machinetype("lhcb", "f2", max_wallclock_seconds=math.inf, bytes_per_processor=math.nan),
+        ],
+    )
+    document = build_space_document(inputs, now=NOW)
+    resource = resource_of(document)
+    assert (resource["number_logical_cpus"], resource["capacity_hs06"]) == (8, 80.0)
+    assert resource["shares"]["lhcb"]["max_walltime_minutes"] == 60
+    assert validate_document(document) == []

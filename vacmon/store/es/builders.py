@@ -1,0 +1,292 @@
+"""Documents, bulk actions, spool records and query bodies (pure builders).
+
+Times on the wire are integer seconds; `@timestamp` is the receive time in milliseconds (the
+date type's native unit), so a window [since, until] in seconds is exactly
+`since * 1000 <= @timestamp <= until * 1000`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import asdict
+from typing import Any
+
+from factories.messages import Message
+from factories.messages.schema import FIELDS
+from vacmon.store.base import SERIES_METRICS, Scope
+from vacmon.store.es.templates import stream_name
+
+# The fields that identify one sender of each type (its "entity"), as in the embedded store.
+ENTITY: dict[str, tuple[str, ...]] = {
+    "factory_status": ("site", "space", "factory"),
+    "machinetype_status": ("site", "space", "factory", "machinetype"),
+    "machine_status": ("site", "space", "factory", "machine"),
+}
+
+# What reads need from `_source`: the envelope and the raw copy, not the typed duplicates.
+SOURCE_FIELDS = [
+    "message_type",
+    "site",
+    "space",
+    "factory",
+    "machinetype",
+    "machine",
+    "vo",
+    "skewed",
+    "trusted",
+    "time_sent",
+    "raw",
+]
+
+# ES refuses a search whose aggregations make more than `search.max_buckets` (65536 by
+# default) buckets; composite pages are sized to stay well below it.
+BUCKET_BUDGET = 20_000
+MAX_PAGE = 1000
+MAX_WINDOW = 10_000  # index.max_result_window default: the most hits one search returns
+
+
+def doc_id(message: Message) -> str:
+    """A deterministic `_id` from the natural key, so a message sent twice (or replayed from
+    the spool) is refused by `create` with a 409 instead of stored twice."""
+    encoded = json.dumps(list(message.key), ensure_ascii=False, separators=(",", ":"))
+    digest = hashlib.sha256(encoded.encode("utf-8")).digest()[:18]
+    return base64.urlsafe_b64encode(digest).decode("ascii")
+
+
+def raw_copy(message: Message) -> dict[str, Any]:
+    return {"time_received": message.time_received, "fields": message.fields, "extra": message.extra}
+
+
+def document(message: Message) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "@timestamp": message.time_received * 1000,
+        "key": doc_id(message),
+        "message_type": message.message_type,
+        "site": message.site,
+        "space": message.space,
+        "factory": message.factory,
+        "time_sent": message.time_sent,
+        "skewed": message.skewed,
+        "trusted": message.trusted,
+    }
+    for name in ("machinetype", "machine", "vo"):
+        value = getattr(message, name)
+        if value is not None:
+            doc[name] = value
+    known = FIELDS[message.message_type]
+    for name, value in message.fields.items():
+        if name in known and value is not None and name not in doc:
+            doc[name] = value
+    doc["raw"] = raw_copy(message)
+    return doc
+
+
+def bulk_action(prefix: str, message: Message) -> dict[str, Any]:
+    """A streaming_bulk action; data streams accept only `create`."""
+    return {
+        "_op_type": "create",
+        "_index": stream_name(prefix, message.message_type),
+        "_id": doc_id(message),
+        "_source": document(message),
+    }
+
+
+def spool_record(message: Message) -> str:
+    """One spool line: the whole message, independent of the index layout, so a spool
+    written before a template change replays into the new one."""
+    return json.dumps(asdict(message), ensure_ascii=False, separators=(",", ":"))
+
+
+def time_range(since: int, until: int | None = None) -> dict[str, Any]:
+    bounds: dict[str, int] = {"gte": since * 1000}
+    if until is not None:
+        bounds["lte"] = until * 1000
+    return {"range": {"@timestamp": bounds}}
+
+
+def scope_filters(message_type: str, scope: Scope) -> list[dict[str, Any]]:
+    """Term filters for a scope, ignoring what a message type does not carry (as the
+    embedded store does: a factory_status has no machinetype, vo or machine)."""
+    names = ["site", "space", "factory"]
+    if message_type != "factory_status":
+        names += ["machinetype", "vo"]
+    if message_type == "machine_status":
+        names.append("machine")
+    return [
+        {"term": {name: getattr(scope, name)}}
+        for name in names
+        if getattr(scope, name) is not None
+    ]
+
+
+def _query(filters: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"bool": {"filter": filters}}
+
+
+def _composite(
+    sources: list[tuple[str, bool]], size: int, after: dict[str, Any] | None
+) -> dict[str, Any]:
+    terms = []
+    for name, missing in sources:
+        spec: dict[str, Any] = {"field": name}
+        if missing:
+            spec["missing_bucket"] = True
+        terms.append({name: {"terms": spec}})
+    body: dict[str, Any] = {"size": size, "sources": terms}
+    if after is not None:
+        body["after"] = after
+    return body
+
+
+def latest_query(
+    message_type: str,
+    *,
+    since: int,
+    until: int | None,
+    scope: Scope,
+    after: dict[str, Any] | None = None,
+    page: int = 500,
+) -> dict[str, Any]:
+    """One page of the newest message per entity: composite buckets over the entity's
+    fields, each with its top hit by (time_sent, receive time)."""
+    sources = [(name, False) for name in ENTITY[message_type]]
+    return {
+        "size": 0,
+        "track_total_hits": False,
+        "query": _query([time_range(since, until), *scope_filters(message_type, scope)]),
+        "aggs": {
+            "entities": {
+                "composite": _composite(sources, page, after),
+                "aggs": {
+                    "newest": {
+                        "top_hits": {
+                            "size": 1,
+                            "sort": [{"time_sent": "desc"}, {"@timestamp": "desc"}],
+                            "_source": {"includes": SOURCE_FIELDS},
+                        }
+                    }
+                },
+            }
+        },
+    }
+
+
+def history_query(
+    message_type: str,
+    *,
+    since: int,
+    until: int,
+    scope: Scope,
+    size: int,
+    search_after: list[Any] | None = None,
+) -> dict[str, Any]:
+    """Newest first; `key` (the unique `_id` copy) breaks ties so search_after pages
+    neither skip nor repeat a message."""
+    body: dict[str, Any] = {
+        "size": min(size, MAX_WINDOW),
+        "track_total_hits": False,
+        "query": _query([time_range(since, until), *scope_filters(message_type, scope)]),
+        "sort": [{"@timestamp": "desc"}, {"time_sent": "desc"}, {"key": "desc"}],
+        "_source": {"includes": SOURCE_FIELDS},
+    }
+    if search_after is not None:
+        body["search_after"] = search_after
+    return body
+
+
+def check_series(message_type: str, metric: str, group_by: str) -> None:
+    if metric not in SERIES_METRICS.get(message_type, ()):
+        raise ValueError(f"{metric!r} is not a chartable field of {message_type}")
+    allowed = ENTITY[message_type][:3] + (
+        ("machinetype", "vo") if message_type == "machinetype_status" else ()
+    )
+    if group_by not in allowed:
+        raise ValueError(f"{message_type} cannot be grouped by {group_by!r}")
+
+
+def bucket_sources(message_type: str, group_by: str) -> list[tuple[str, bool]]:
+    """Composite sources for a series: the entity, plus the group when it is not part of
+    the entity (vo, which a machinetype's fqan may lack)."""
+    sources = [(name, False) for name in ENTITY[message_type]]
+    if group_by not in ENTITY[message_type]:
+        sources.append((group_by, True))
+    return sources
+
+
+def buckets_page_size(since: int, until: int, interval: int, lookback: int) -> int:
+    per_entity = (until - since + lookback) // interval + 2
+    return max(1, min(MAX_PAGE, BUCKET_BUDGET // per_entity))
+
+
+def buckets_query(
+    message_type: str,
+    metric: str,
+    *,
+    group_by: str,
+    since: int,
+    until: int,
+    interval: int,
+    scope: Scope,
+    lookback: int = 0,
+    after: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One page of per-entity histograms of a metric. Buckets are aligned on the epoch, so a
+    bucket's key is t - t % interval as in the embedded store; sum and count (rather than
+    avg) let a sender split over two composite buckets be merged exactly."""
+    check_series(message_type, metric, group_by)
+    if interval <= 0:
+        raise ValueError("interval must be a positive number of seconds")
+    first = since - since % interval
+    filters = [
+        time_range(since - lookback, until),
+        {"exists": {"field": metric}},
+        *scope_filters(message_type, scope),
+    ]
+    page = buckets_page_size(since, until, interval, lookback)
+    return {
+        "size": 0,
+        "track_total_hits": False,
+        "query": _query(filters),
+        "aggs": {
+            "entities": {
+                "composite": _composite(bucket_sources(message_type, group_by), page, after),
+                "aggs": {
+                    "t": {
+                        "date_histogram": {
+                            "field": "@timestamp",
+                            "fixed_interval": f"{interval}s",
+                            "min_doc_count": 0,
+                            "extended_bounds": {"min": first * 1000, "max": until * 1000},
+                        },
+                        "aggs": {
+                            "total": {"sum": {"field": metric}},
+                            "samples": {"value_count": {"field": metric}},
+                        },
+                    }
+                },
+            }
+        },
+    }
+
+
+def factories_query(
+    *, since: int, scope: Scope, after: dict[str, Any] | None = None, page: int = MAX_PAGE
+) -> dict[str, Any]:
+    sources = [(name, False) for name in ENTITY["factory_status"]]
+    return {
+        "size": 0,
+        "track_total_hits": False,
+        "query": _query([time_range(since), *scope_filters("factory_status", scope)]),
+        "aggs": {
+            "entities": {
+                "composite": _composite(sources, page, after),
+                "aggs": {"last": {"max": {"field": "@timestamp"}}},
+            }
+        },
+    }
+
+
+def purge_query(before: int) -> dict[str, Any]:
+    return {"range": {"@timestamp": {"lt": before * 1000}}}

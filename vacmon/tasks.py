@@ -1,0 +1,27 @@
+"""Celery tasks: one-line wrappers around plain functions, with explicit time limits."""
+
+from __future__ import annotations
+
+import time
+
+from celery import shared_task
+from django.conf import settings
+
+from vacmon.store import get_store
+from vacmon.store.embedded import rollups
+
+
+@shared_task(time_limit=600, ignore_result=True)
+def build_rollups() -> dict[int, int]:
+    if settings.ELASTICSEARCH_URL:
+        return {}  # Elasticsearch aggregates at query time; it has no rollup tables.
+    return rollups.build(int(time.time()))
+
+
+@shared_task(time_limit=3600, ignore_result=True)
+def purge_old_messages() -> int:
+    now = int(time.time())
+    deleted = get_store().purge(before=now - settings.VACMON_RAW_RETENTION_DAYS * 86400)
+    if not settings.ELASTICSEARCH_URL:
+        deleted += rollups.purge(before=now - settings.VACMON_ROLLUP_RETENTION_DAYS * 86400)
+    return deleted
