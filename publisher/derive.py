@@ -75,14 +75,10 @@ def _latest(statuses: Sequence[S], space: str, since: int, key: Callable[[S], Ha
     return list(latest.values())
 
 
-def _usable(value: float | None) -> bool:
-    # Statuses built by hand (not via from_mapping) may still carry NaN or Infinity;
-    # one such figure would otherwise poison a whole sum.
-    return value is not None and math.isfinite(value)
-
-
 def _sum(values: Iterable[float | None]) -> float:
-    return sum(v for v in values if v is not None and _usable(v))
+    # Statuses built by hand (not via from_mapping) may still carry NaN or Infinity;
+    # one such figure would otherwise poison the whole sum.
+    return sum(v for v in values if v is not None and math.isfinite(v))
 
 
 def _daemon(factories: Sequence[FactoryStatus]) -> DaemonVersion:
@@ -121,4 +117,5 @@ T = TypeVar("T", float, str)
 
 
 def _newest(values: Iterable[T | None]) -> T | None:
-    return next((v for v in values if v is not None and (isinstance(v, str) or _usable(v))), None)
+    usable = (v for v in values if v is not None)
+    return next((v for v in usable if isinstance(v, str) or math.isfinite(v)), None)
