@@ -148,7 +148,9 @@ def check_normalised_summary_v04(fields: Fields, now: int) -> None:
     wall, cpu = fields["NormalisedWallDuration"], fields["NormalisedCpuDuration"]
     assert isinstance(wall, Benchmarks) and isinstance(cpu, Benchmarks)
     if wall.chosen[0] != cpu.chosen[0]:
-        raise InvalidValue("Benchmark types of NormalisedWallDuration and NormalisedCpuDuration differ")
+        raise InvalidValue(
+            "Benchmark types of NormalisedWallDuration and NormalisedCpuDuration differ"
+        )
 
 
 def check_nothing(fields: Fields, now: int) -> None:

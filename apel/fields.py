@@ -38,7 +38,6 @@ class Schema:
     ignored: frozenset[str]  # accepted by the loader but never stored
 
 
-
 def _schema(
     kind: RecordKind,
     header: str,

@@ -18,6 +18,7 @@ Contract (what a Django implementation must keep):
 from __future__ import annotations
 
 import sqlite3
+import time
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -25,7 +26,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from apel.builder import MAX_BODY_BYTES, MAX_RECORDS_PER_MESSAGE, assemble, fit_count, serialise_record
+from apel.builder import (
+    MAX_BODY_BYTES,
+    MAX_RECORDS_PER_MESSAGE,
+    assemble,
+    fit_count,
+    serialise_record,
+)
 from apel.records import Record
 
 # As ssmsend's purge() unlocks messages whose lock is older than five minutes.
@@ -129,7 +136,9 @@ class SqliteOutbox:
             " ORDER BY id LIMIT ?",
             (header, self._max_records),
         ).fetchall()
-        count = fit_count(header, [str(body) for _, body in rows], self._max_records, self._max_bytes)
+        count = fit_count(
+            header, [str(body) for _, body in rows], self._max_records, self._max_bytes
+        )
         batch_id = uuid.uuid4().hex
         self._db.execute(
             "INSERT INTO apel_batch (id, header, created) VALUES (?, ?, ?)",
@@ -153,9 +162,8 @@ class SqliteOutbox:
     def mark_sent(self, batch_id: str) -> None:
         with self._transaction():
             self._db.execute(
-                "UPDATE apel_batch SET sent_at = claimed_until, claimed_until = NULL"
-                " WHERE id = ?",
-                (batch_id,),
+                "UPDATE apel_batch SET sent_at = ?, claimed_until = NULL WHERE id = ?",
+                (time.time(), batch_id),
             )
 
     def mark_failed(self, batch_id: str, reason: str, retry_at: datetime) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import cast
 
 from apel.checks import CHECKS
 from apel.fields import SCHEMAS, FieldType, HeaderError, Schema, schema_for_header
@@ -91,7 +92,7 @@ def _fast_fields(chunk: str, schema: Schema) -> dict[str, Value] | None:
         return None
     lines = chunk.split("\n")
     try:
-        fields: dict[str, Value] = dict([line.split(": ", 1) for line in lines])
+        fields = cast(dict[str, Value], dict([line.split(": ", 1) for line in lines]))
     except ValueError:  # a line without ": "
         return None
     if len(fields) != len(lines):

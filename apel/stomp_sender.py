@@ -1,0 +1,160 @@
+"""Send signed messages over STOMP the way ssmsend does, waiting for each RECEIPT (spec 2.2).
+
+All stomp.py I/O lives in StompSender; the forwarder only sees `send(message_id, body)`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ssl
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import stomp
+from stomp.exception import StompException
+
+from apel.config import BrokerAddress, Certificates, StompSettings
+from apel.transport import TransportError
+
+CONNECT_TIMEOUT = 10.0  # ssm's CONNECTION_TIMEOUT
+# ssmsend waits for a receipt forever; we give up and retry later rather than hang a worker.
+RECEIPT_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class TlsSettings:
+    """What stomp.py's set_ssl() receives. Like ssmsend, the broker's certificate is only
+    checked when a CA file is given: the EGI brokers were never validated by SSM."""
+
+    cert_file: str
+    key_file: str
+    ca_certs: str | None
+    verify: bool
+
+
+def tls_settings(settings: StompSettings, certificates: Certificates | None) -> TlsSettings | None:
+    if not settings.use_ssl:
+        return None
+    if certificates is None:
+        raise TransportError("use_ssl needs the host certificate and key")
+    capath = certificates.capath
+    ca_file = str(capath) if capath is not None and capath.is_file() else None
+    return TlsSettings(
+        str(certificates.certificate), str(certificates.key), ca_file, ca_file is not None
+    )
+
+
+class _Listener(stomp.ConnectionListener):  # type: ignore[misc]
+    def __init__(self) -> None:
+        self.connected = threading.Event()
+        self.receipts: set[str] = set()
+        self.error: str | None = None
+        self.closed = False
+        self.changed = threading.Condition()
+
+    def on_connected(self, frame: Any) -> None:
+        self.connected.set()
+
+    def on_receipt(self, frame: Any) -> None:
+        with self.changed:
+            self.receipts.add(str(frame.headers.get("receipt-id", "")))
+            self.changed.notify_all()
+
+    def on_error(self, frame: Any) -> None:
+        with self.changed:
+            self.error = str(frame.headers.get("message", frame.body))
+            self.changed.notify_all()
+
+    def on_disconnected(self) -> None:
+        with self.changed:
+            self.closed = True
+            self.changed.notify_all()
+
+    def wait_for_receipt(self, receipt: str, timeout: float) -> None:
+        with self.changed:
+            done = self.changed.wait_for(
+                lambda: receipt in self.receipts or self.error is not None or self.closed,
+                timeout,
+            )
+            if receipt in self.receipts:
+                self.receipts.discard(receipt)
+                return
+            if self.error is not None:
+                raise TransportError(f"Broker error: {self.error}")
+            raise TransportError("Connection lost before the receipt" if done else "No receipt")
+
+
+class StompSender:
+    """A STOMP 1.1 sender: tries each configured broker in turn, one receipt per message."""
+
+    def __init__(
+        self,
+        settings: StompSettings,
+        certificates: Certificates | None = None,
+        receipt_timeout: float = RECEIPT_TIMEOUT,
+    ) -> None:
+        self._settings = settings
+        self._tls = tls_settings(settings, certificates)
+        self._receipt_timeout = receipt_timeout
+        self._connection: stomp.Connection11 | None = None
+        self._listener = _Listener()
+
+    def send(self, message_id: str, body: str) -> None:
+        connection, listener = self._connect()
+        try:
+            connection.send(
+                self._settings.destination,
+                body,
+                headers={"empa-id": message_id, "receipt": message_id},
+            )
+            listener.wait_for_receipt(message_id, self._receipt_timeout)
+        except (StompException, OSError, TransportError) as error:
+            self.close()
+            raise TransportError(str(error) or type(error).__name__) from error
+
+    def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            # Already gone is fine: there is nothing left to tidy.
+            with contextlib.suppress(StompException, OSError):
+                connection.disconnect()
+
+    def _connect(self) -> tuple[stomp.Connection11, _Listener]:
+        connection = self._connection
+        if connection is not None and connection.is_connected() and not self._listener.closed:
+            return connection, self._listener
+        self.close()
+        failures = []
+        for broker in self._settings.brokers:
+            try:
+                self._connection = self._open(broker)
+                return self._connection, self._listener
+            except (StompException, OSError, TransportError) as error:
+                failures.append(f"{broker.host}:{broker.port}: {error or type(error).__name__}")
+        raise TransportError("No broker reachable: " + "; ".join(failures))
+
+    def _open(self, broker: BrokerAddress) -> stomp.Connection11:
+        address = (broker.host, broker.port)
+        connection = stomp.Connection11(
+            [address], reconnect_attempts_max=1, timeout=CONNECT_TIMEOUT, prefer_localhost=False
+        )
+        if self._tls is not None:
+            connection.set_ssl(
+                for_hosts=[address],
+                cert_file=self._tls.cert_file,
+                key_file=self._tls.key_file,
+                ca_certs=self._tls.ca_certs,
+                verify=self._tls.verify,
+                ssl_version=ssl.PROTOCOL_TLS_CLIENT,
+            )
+        self._listener = _Listener()
+        connection.set_listener("apel", self._listener)
+        connection.connect(
+            username=self._settings.username, passcode=self._settings.password, wait=False
+        )
+        if not self._listener.connected.wait(CONNECT_TIMEOUT):
+            error = self._listener.error or "no CONNECTED frame"
+            connection.disconnect()
+            raise TransportError(error)
+        return connection
