@@ -6,8 +6,6 @@ from vacmon.probes.aggregate import (
     AggregationProfile,
     DayInputs,
     Endpoint,
-    ServiceGroup,
-    ServiceRule,
     site_timelines,
 )
 from vacmon.probes.ar import (
@@ -98,8 +96,12 @@ def test_an_endpoint_in_downtime_shows_downtime_although_a_metric_is_critical():
 
 
 def test_a_redundant_instance_keeps_the_flavour_up():
-    results = {(SPACE, HEARTBEAT): [(at(-1), "CRITICAL")], (SPACE, OUTCOME): [(at(-1), "OK")],
-               (OTHER, HEARTBEAT): [(at(-1), "OK")], (OTHER, OUTCOME): [(at(-1), "OK")]}  # fmt: skip
+    results = {
+        (SPACE, HEARTBEAT): [(at(-1), "CRITICAL")],
+        (SPACE, OUTCOME): [(at(-1), "OK")],
+        (OTHER, HEARTBEAT): [(at(-1), "OK")],
+        (OTHER, OUTCOME): [(at(-1), "OK")],
+    }
     day = DayInputs(START, END, [SPACE, OTHER], results)
     timelines = site_timelines(day, METRICS, RULES, argo_operations())
     assert timelines.endpoints[SPACE].durations() == {"CRITICAL": 86400}
@@ -109,14 +111,18 @@ def test_a_redundant_instance_keeps_the_flavour_up():
 
 
 def test_a_day_with_no_results_is_missing_and_undefined():
-    timelines = site_timelines(DayInputs(START, END, [SPACE], {}), METRICS, RULES, argo_operations())
+    timelines = site_timelines(
+        DayInputs(START, END, [SPACE], {}), METRICS, RULES, argo_operations()
+    )
     assert timelines.site.durations() == {"MISSING": 86400}
     assert daily_ar(timelines.site) == DailyAR(0.0, 1.0, 0.0, UNDEFINED, UNDEFINED)
 
 
 def test_a_site_with_nothing_in_the_profile_is_missing():
     stray = Endpoint("se.example.ac.uk", "SRMv2")
-    timelines = site_timelines(DayInputs(START, END, [stray], {}), METRICS, RULES, argo_operations())
+    timelines = site_timelines(
+        DayInputs(START, END, [stray], {}), METRICS, RULES, argo_operations()
+    )
     assert timelines.endpoints == {}
     assert timelines.site.durations() == {"MISSING": 86400}
 

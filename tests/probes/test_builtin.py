@@ -157,7 +157,9 @@ def test_it_reads_the_shutdown_code(message, code):
 
 
 def test_machinetype_outcome_counts_5xx_6xx_7xx_as_failed():
-    outcomes = machines("200 ok", "200 ok", "300 Nothing to do", "500 bad site", "600 app", "700 lm")
+    outcomes = machines(
+        "200 ok", "200 ok", "300 Nothing to do", "500 bad site", "600 app", "700 lm"
+    )
     result = run("Machinetype-Outcome", outcomes)
     # 50% sits on the edge of the critical range ~:50, which Nagios counts as inside.
     assert result.status == Status.WARNING

@@ -41,7 +41,9 @@ def test_it_splits_etf_metric_names(name, namespace, test, fqan):
     assert str(parsed) == name
 
 
-@pytest.mark.parametrize("name", ["Space-Heartbeat", "uk.ac.gridpp.vacmon.", "UK.AC.X-Y", "a.b-c d"])
+@pytest.mark.parametrize(
+    "name", ["Space-Heartbeat", "uk.ac.gridpp.vacmon.", "UK.AC.X-Y", "a.b-c d"]
+)
 def test_it_rejects_a_metric_name_outside_the_scheme(name):
     with pytest.raises(ProbeError):
         MetricName.parse(name)
@@ -145,5 +147,7 @@ def test_sam3_json_is_one_line():
 
 def test_a_metric_without_fqan_takes_its_vo_from_the_definition():
     definition = ProbeDefinition(metric_name("Space-Heartbeat"), TargetKind.SPACE, vo="lhcb")
-    record = ProbeRecord.from_result(definition, SPACE, ProbeResult(Status.OK, "alive", "", (), 0, 1))
+    record = ProbeRecord.from_result(
+        definition, SPACE, ProbeResult(Status.OK, "alive", "", (), 0, 1)
+    )
     assert (record.vo, record.vo_fqan) == ("lhcb", None)

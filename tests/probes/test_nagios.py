@@ -115,11 +115,29 @@ def test_rendered_perfdata_parses_back_to_the_same_items(label, value, uom, mini
         ("WARNING: hello", 1, Status.WARNING, None, "hello"),
         ("CRITICAL - disk full", 2, Status.CRITICAL, None, "disk full"),
         ("TCP OK - 0.000 second response time", 0, Status.OK, "TCP", "0.000 second response time"),
-        ("HTTP WARNING: HTTP/1.0 404 File not found", 1, Status.WARNING, "HTTP", "HTTP/1.0 404 File not found"),
-        ("Factory + responder ok (a/b c/d)", 0, Status.OK, None, "Factory + responder ok (a/b c/d)"),
-        ("connect to address 127.0.0.1: refused", 2, Status.CRITICAL, None, "connect to address 127.0.0.1: refused"),
+        (
+            "HTTP WARNING: HTTP/1.0 404 File not found",
+            1,
+            Status.WARNING,
+            "HTTP",
+            "HTTP/1.0 404 File not found",
+        ),
+        (
+            "Factory + responder ok (a/b c/d)",
+            0,
+            Status.OK,
+            None,
+            "Factory + responder ok (a/b c/d)",
+        ),
+        (
+            "connect to address 127.0.0.1: refused",
+            2,
+            Status.CRITICAL,
+            None,
+            "connect to address 127.0.0.1: refused",
+        ),
     ],
-)  # fmt: skip
+)
 def test_it_reads_each_first_line_form(text, code, status, service, summary):
     output = parse_plugin_output(text + "\n", code)
     assert (output.status, output.service, output.summary) == (status, service, summary)

@@ -72,7 +72,10 @@ def test_combining_applies_the_table_at_every_change():
     ops = argo_operations()
     a = metric_timeline([(START - 1, "OK"), (START + H, "CRITICAL")], *DAY)
     b = metric_timeline([(START + 2 * H, "OK")], *DAY)
-    assert combine_timelines("AND", [a, b], ops).changes == ((START, "MISSING"), (START + H, "CRITICAL"))
+    assert combine_timelines("AND", [a, b], ops).changes == (
+        (START, "MISSING"),
+        (START + H, "CRITICAL"),
+    )
     assert combine_timelines("OR", [a, b], ops).changes == (
         (START, "OK"),
         (START + H, "CRITICAL"),
