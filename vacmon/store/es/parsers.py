@@ -1,0 +1,313 @@
+"""Elasticsearch responses -> the store's dataclasses and Messages (pure parsers).
+
+Every function takes a response body as a plain dict (the client's `.body`) and raises
+`UnexpectedResponse` when it does not have the shape we asked for, rather than a KeyError
+three frames later.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from factories.messages import Message
+from vacmon.store.base import EntityBuckets, FactoryRef
+
+Body = Mapping[str, Any]
+
+
+class UnexpectedResponse(ValueError):
+    """A response whose shape is not what the request asked for."""
+
+
+def message_from_source(source: Body) -> Message:
+    """Rebuild a Message from a stored document's `_source` (envelope + raw copy)."""
+    try:
+        raw = source["raw"]
+        return Message(
+            message_type=source["message_type"],
+            site=source["site"],
+            space=source["space"],
+            factory=source["factory"],
+            time_sent=int(source["time_sent"]),
+            time_received=int(raw["time_received"]),
+            machinetype=source.get("machinetype"),
+            machine=source.get("machine"),
+            vo=source.get("vo"),
+            skewed=bool(source.get("skewed", False)),
+            trusted=bool(source.get("trusted", False)),
+            fields=dict(raw.get("fields") or {}),
+            extra=dict(raw.get("extra") or {}),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise UnexpectedResponse(f"a stored document lacks {exc}") from None
+
+
+def message_from_record(line: str) -> Message:
+    """Read one spool line written by builders.spool_record."""
+    data = json.loads(line)
+    if not isinstance(data, dict):
+        raise UnexpectedResponse("a spool record is not an object")
+    try:
+        return Message(**data)
+    except TypeError as exc:
+        raise UnexpectedResponse(f"a spool record does not fit a Message: {exc}") from None
+
+
+def _composite(body: Body) -> tuple[list[Body], dict[str, Any] | None]:
+    try:
+        agg = body["aggregations"]["entities"]
+        buckets = list(agg["buckets"])
+    except (KeyError, TypeError):
+        # No index yet (ignore_unavailable) answers without aggregations.
+        if "hits" in body and "aggregations" not in body:
+            return [], None
+        raise UnexpectedResponse("no composite aggregation 'entities' in the response") from None
+    after = agg.get("after_key") if buckets else None
+    return buckets, after
+
+
+def latest_page(body: Body) -> tuple[list[Message], dict[str, Any] | None]:
+    """One page of newest-per-entity messages and the key to ask for the next page."""
+    buckets, after = _composite(body)
+    out = []
+    for bucket in buckets:
+        hits = bucket.get("newest", {}).get("hits", {}).get("hits", [])
+        if hits:
+            out.append(message_from_source(hits[0]["_source"]))
+    return out, after
+
+
+def history_page(body: Body) -> tuple[list[tuple[str, Message]], list[Any] | None]:
+    """Hits as (key, message) pairs and the sort values to continue after."""
+    try:
+        hits = body["hits"]["hits"]
+    except (KeyError, TypeError):
+        raise UnexpectedResponse("no hits in the search response") from None
+    out = [(str(hit.get("_id", "")), message_from_source(hit["_source"])) for hit in hits]
+    last = hits[-1].get("sort") if hits else None
+    return out, last
+
+
+def factories_page(body: Body) -> tuple[list[FactoryRef], dict[str, Any] | None]:
+    buckets, after = _composite(body)
+    out = []
+    for bucket in buckets:
+        key, last = bucket["key"], bucket.get("last", {}).get("value")
+        if last is None:
+            continue
+        out.append(
+            FactoryRef(
+                site=key["site"], space=key["space"], factory=key["factory"], last_seen=int(last) // 1000
+            )
+        )
+    return out, after
+
+
+@dataclass
+class _Entity:
+    sums: dict[int, list[float]] = field(default_factory=dict)
+    group: str = "unknown"
+    group_seen: int = -1
+
+
+class BucketAccumulator:
+    """Collects the pages of a per-entity histogram search into EntityBuckets.
+
+    A sender appears in two composite buckets when its group (vo) changed inside the
+    window; its sums are merged and it is charted under its newest group.
+    """
+
+    def __init__(self, entity_fields: tuple[str, ...], group_by: str) -> None:
+        self.entity_fields = entity_fields
+        self.group_by = group_by
+        self._entities: dict[tuple[str, ...], _Entity] = {}
+
+    def add_page(self, body: Body) -> dict[str, Any] | None:
+        """Accumulate one page; return the key of the next page, None after the last."""
+        buckets, after = _composite(body)
+        for bucket in buckets:
+            self._add_bucket(bucket)
+        return after
+
+    def _add_bucket(self, bucket: Body) -> None:
+        key = bucket["key"]
+        ident = tuple(str(key[name]) for name in self.entity_fields)
+        entity = self._entities.setdefault(ident, _Entity())
+        newest = -1
+        for slot in bucket.get("t", {}).get("buckets", []):
+            samples = slot.get("samples", {}).get("value") or 0
+            total = slot.get("total", {}).get("value")
+            if not samples or total is None:
+                continue  # an empty bucket that min_doc_count 0 filled in
+            start = int(slot["key"]) // 1000
+            cell = entity.sums.setdefault(start, [0.0, 0.0])
+            cell[0] += float(total)
+            cell[1] += float(samples)
+            newest = max(newest, start)
+        if newest > entity.group_seen:
+            value = key.get(self.group_by)
+            entity.group = str(value) if value is not None else "unknown"
+            entity.group_seen = newest
+
+    def result(self, *, since: int, interval: int) -> list[EntityBuckets]:
+        """Averages per bucket; buckets before the window become `last_before`, timed at
+        the bucket's end as the embedded store does."""
+        first = since - since % interval
+        out = []
+        for ident, entity in self._entities.items():
+            averages = {b: s / n for b, (s, n) in sorted(entity.sums.items()) if n}
+            before = [b for b in averages if b < first]
+            last = None
+            if before:
+                newest = max(before)
+                last = (newest + interval - 1, averages[newest])
+            inside = {b: v for b, v in averages.items() if b >= first}
+            if inside or last is not None:
+                out.append(
+                    EntityBuckets(group=entity.group, entity=ident, averages=inside, last_before=last)
+                )
+        return out
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """One bulk item's fate: `inserted`, `duplicate`, `retry` (429/5xx: the cluster was
+    overloaded or a shard unavailable, try again later) or `failed` (the document itself
+    was refused; retrying cannot help)."""
+
+    doc_id: str
+    outcome: str
+    status: int
+    reason: str = ""
+
+
+def bulk_item(ok: bool, item: Body) -> ItemResult:
+    """Classify one (ok, item) pair yielded by helpers.streaming_bulk."""
+    try:
+        (_, info), = item.items()
+    except ValueError:
+        raise UnexpectedResponse("a bulk item is not a single {op: result} object") from None
+    status = int(info.get("status", 500))
+    doc_id = str(info.get("_id", ""))
+    if ok and 200 <= status < 300:
+        return ItemResult(doc_id, "inserted", status)
+    reason = _error_reason(info.get("error"))
+    if status == 409:
+        return ItemResult(doc_id, "duplicate", status, reason)
+    if status == 429 or status >= 500:
+        return ItemResult(doc_id, "retry", status, reason)
+    return ItemResult(doc_id, "failed", status, reason)
+
+
+def _error_reason(error: Any) -> str:
+    if isinstance(error, Mapping):
+        return f"{error.get('type', 'error')}: {error.get('reason', '')}".strip()
+    return str(error or "")
+
+
+def deleted_count(body: Body) -> int:
+    try:
+        return int(body["deleted"])
+    except (KeyError, TypeError, ValueError):
+        raise UnexpectedResponse("no 'deleted' count in the delete_by_query response") from None
+
+
+def sort_by_entity(messages: Iterable[Message], entity_fields: tuple[str, ...]) -> list[Message]:
+    return sorted(messages, key=lambda m: tuple(str(getattr(m, f) or "") for f in entity_fields))
+
+
+# The server majors this code was written for (see docs/elasticsearch.md).
+SUPPORTED_MAJORS = (8, 9)
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    """What `GET /` says about the server, read without the compatibility header so that
+    servers which would refuse it (ES 7, OpenSearch) still tell us what they are."""
+
+    product: str  # "Elasticsearch", "OpenSearch" or "unknown"
+    version: str
+    distribution: str
+    build_flavor: str
+    product_header: bool  # X-Elastic-Product: Elasticsearch was present
+
+    @property
+    def major(self) -> int:
+        head = self.version.split(".", 1)[0]
+        return int(head) if head.isdigit() else 0
+
+    def describe(self) -> str:
+        return (
+            f"{self.product} {self.version} "
+            f"(distribution {self.distribution}, build flavor {self.build_flavor})"
+        )
+
+
+def server_info(headers: Mapping[str, str], body: Any) -> ServerInfo:
+    if not isinstance(body, Mapping) or not isinstance(body.get("version"), Mapping):
+        raise UnexpectedResponse("GET / did not answer with a version object")
+    version = body["version"]
+    distribution = str(version.get("distribution") or "default")
+    tagline = str(body.get("tagline", ""))
+    lowered = {k.lower(): v for k, v in headers.items()}
+    header = lowered.get("x-elastic-product") == "Elasticsearch"
+    if distribution.lower() == "opensearch" or "opensearch" in tagline.lower():
+        product = "OpenSearch"
+    elif header or "you know, for search" in tagline.lower():
+        product = "Elasticsearch"
+    else:
+        product = "unknown"
+    return ServerInfo(
+        product=product,
+        version=str(version.get("number", "?")),
+        distribution=distribution,
+        build_flavor=str(version.get("build_flavor") or "-"),
+        product_header=header,
+    )
+
+
+def server_problem(info: ServerInfo) -> str | None:
+    """Why this server cannot hold VacMon's data, or None if it can."""
+    supported = " or ".join(f"{m}.x" for m in SUPPORTED_MAJORS)
+    if info.product == "OpenSearch":
+        return (
+            f"the server is OpenSearch {info.version}, not Elasticsearch: the official "
+            f"Elasticsearch client refuses it. VacMon needs Elasticsearch {supported}."
+        )
+    if info.product != "Elasticsearch" or not info.product_header:
+        return (
+            "the server did not identify itself as Elasticsearch (no 'X-Elastic-Product: "
+            f"Elasticsearch' header). VacMon needs Elasticsearch {supported}."
+        )
+    if info.major < SUPPORTED_MAJORS[0]:
+        return (
+            f"Elasticsearch {info.version} is too old: VacMon needs {supported} "
+            "(data streams with lifecycles and compatible-with=8 requests)."
+        )
+    if info.major > SUPPORTED_MAJORS[-1]:
+        return (
+            f"Elasticsearch {info.version} is newer than this code knows: the 8.x client "
+            f"is only accepted by {supported} servers."
+        )
+    return None
+
+
+def template_version(body: Body, name: str) -> int | None:
+    """The `version` of index template `name` in a GET _index_template answer, None if
+    absent; 0 if it exists without a version (created by hand)."""
+    for entry in body.get("index_templates", []):
+        if entry.get("name") == name:
+            return int(entry.get("index_template", {}).get("version") or 0)
+    return None
+
+
+def template_retention(body: Body, name: str) -> str | None:
+    for entry in body.get("index_templates", []):
+        if entry.get("name") == name:
+            lifecycle = entry.get("index_template", {}).get("template", {}).get("lifecycle")
+            if isinstance(lifecycle, Mapping):
+                return str(lifecycle.get("data_retention", "infinite"))
+    return None
