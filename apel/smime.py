@@ -83,7 +83,9 @@ def sign(body: str, cert: x509.Certificate, key: SigningKey) -> str:
         .add_signer(cert, key, hashes.SHA256())
         .sign(serialization.Encoding.SMIME, SIGNING_OPTIONS)
     )
-    return signed.decode("ascii")
+    # ssmsend (openssl smime -sign -text) puts LF line ends on the wire; the signature
+    # covers the canonical CRLF form, so openssl verifies either way and we match it.
+    return signed.decode("ascii").replace("\r\n", "\n")
 
 
 def encrypt(signed: str, server_cert: x509.Certificate) -> str:
