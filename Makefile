@@ -24,7 +24,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy factories publisher apel
+	$(BIN)/mypy factories publisher apel vacmon/probes
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

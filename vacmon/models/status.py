@@ -58,7 +58,6 @@ class FactoryStatus(StatusBase):
         ]
         indexes = [
             models.Index(fields=["time_received"]),
-            models.Index(fields=["site", "space", "factory", "time_received"]),
         ]
 
 
@@ -89,7 +88,6 @@ class MachinetypeStatus(StatusBase):
         ]
         indexes = [
             models.Index(fields=["time_received"]),
-            models.Index(fields=["site", "space", "factory", "machinetype", "time_received"]),
         ]
 
 
@@ -121,7 +119,6 @@ class MachineStatus(StatusBase):
         ]
         indexes = [
             models.Index(fields=["time_received"]),
-            models.Index(fields=["site", "space", "factory", "time_received"]),
         ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.db import models
@@ -23,6 +24,8 @@ ENTITY: dict[str, tuple[str, ...]] = {
     "machine_status": ("site", "space", "factory", "machine"),
 }
 
+dumps = json.dumps
+
 _ENVELOPE = ("site", "space", "factory", "time_sent", "time_received", "skewed", "trusted")
 
 
@@ -37,19 +40,25 @@ def columns(model: type[models.Model]) -> list[str]:
     return [f.column for f in model._meta.concrete_fields if f.column != "id"]
 
 
-def row_values(message: Message, cols: list[str]) -> list[Any]:
-    values: list[Any] = []
-    fields = message.fields
-    for col in cols:
-        if col in _ENVELOPE:
-            values.append(getattr(message, col))
-        elif col == "extra":
-            values.append(json.dumps(message.extra))
-        elif col == "vo":
-            values.append(message.vo)
-        else:
-            values.append(fields.get(col))
-    return values
+def row_maker(cols: list[str]) -> Callable[[Message], list[Any]]:
+    """A function from Message to the row for `cols`, planned once per table: this runs
+    for every stored message, so the per-column decisions are made up front."""
+    head = [c for c in cols if c in _ENVELOPE]
+    has_vo = "vo" in cols
+    body = [c for c in cols if c not in _ENVELOPE and c not in ("extra", "vo")]
+    order = [*head, "extra", *(["vo"] if has_vo else []), *body]
+
+    def make(m: Message) -> list[Any]:
+        get = m.fields.get
+        row = [getattr(m, c) for c in head]
+        row.append(dumps(m.extra) if m.extra else "{}")
+        if has_vo:
+            row.append(m.vo)
+        row.extend([get(c) for c in body])
+        return row
+
+    make.columns = order  # type: ignore[attr-defined]
+    return make
 
 
 def row_to_message(message_type: str, row: models.Model) -> Message:

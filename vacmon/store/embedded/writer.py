@@ -8,14 +8,15 @@ PostgreSQL both support this syntax and both report executemany's total row coun
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from django.db import connection, transaction
 
 from factories.messages import Message
 from vacmon.models import LatestStatus
 from vacmon.store.base import WriteResult
-from vacmon.store.embedded.tables import MODELS, columns, row_values
+from vacmon.store.embedded.tables import MODELS, columns, row_maker
 
 _LATEST_TYPES = ("factory_status", "machinetype_status")
 
@@ -33,13 +34,24 @@ def write(messages: Sequence[Message]) -> WriteResult:
     return WriteResult(inserted=inserted, duplicates=len(messages) - inserted)
 
 
+_PLANS: dict[str, tuple[str, Callable[[Message], list[Any]]]] = {}
+
+
+def _plan(message_type: str) -> tuple[str, Callable[[Message], list[Any]]]:
+    if message_type not in _PLANS:
+        model = MODELS[message_type]
+        make = row_maker(columns(model))
+        cols = make.columns  # type: ignore[attr-defined]
+        sql = "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT DO NOTHING".format(
+            model._meta.db_table, ", ".join(cols), ", ".join(["%s"] * len(cols))
+        )
+        _PLANS[message_type] = (sql, make)
+    return _PLANS[message_type]
+
+
 def _insert(cursor: object, message_type: str, batch: list[Message]) -> int:
-    model = MODELS[message_type]
-    cols = columns(model)
-    sql = "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT DO NOTHING".format(
-        model._meta.db_table, ", ".join(cols), ", ".join(["%s"] * len(cols))
-    )
-    cursor.executemany(sql, [row_values(m, cols) for m in batch])  # type: ignore[attr-defined]
+    sql, make = _plan(message_type)
+    cursor.executemany(sql, [make(m) for m in batch])  # type: ignore[attr-defined]
     return max(cursor.rowcount, 0)  # type: ignore[attr-defined]
 
 

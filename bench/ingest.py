@@ -1,0 +1,215 @@
+#!/usr/bin/env python
+"""Ingest figures on this machine, printed in one run:
+
+1. the raw recvfrom rate of a bare Python socket loop (the ceiling);
+2. sustained end-to-end UDP -> durable embedded store, msg/s;
+3. loss at a fixed offered rate (default 20,000 msg/s for 60 s);
+4. p99 message-to-queryable latency, measured with marker messages during (3);
+5. the listener's peak RSS.
+
+The listener runs as `manage.py listen_udp` in its own process on a fresh SQLite database
+under a temporary VACMON_VAR_DIR, exactly as `make run` starts it. Everything is on
+127.0.0.1 with ephemeral ports. Usage: bench/ingest.py [--count N] [--rate R] [--duration S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests import samples  # noqa: E402
+
+FACTORY = json.loads(samples.VAC_FACTORY)
+MACHINETYPE = json.loads(samples.VAC_MACHINETYPE)
+
+
+def templates() -> list[str]:
+    """Message texts with a slot for a unique sender and time, in a realistic mix: each
+    factory cycle is one factory_status and two machinetype_status."""
+    out = []
+    for base in (FACTORY, MACHINETYPE, dict(MACHINETYPE, machinetype="atlas")):
+        text = json.dumps(dict(base, factory="F%(f)d.bench", time_sent=123456789))
+        out.append(text.replace("123456789", "%(t)d"))
+    return out
+
+
+def message(i: int, tmpls: list[str], base: int) -> bytes:
+    # Sender i // 3 and time base + i keep every natural key distinct.
+    return (tmpls[i % 3] % {"f": i // 3 % 5000, "t": base + i}).encode()
+
+
+def blast(port: int, count: int, rate: float, base: int, done: mp.Value) -> None:  # type: ignore[type-arg]
+    tmpls = templates()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 8 << 20)
+    start = time.perf_counter()
+    for i in range(count):
+        if rate and i % 100 == 0:
+            ahead = i / rate - (time.perf_counter() - start)
+            if ahead > 0:
+                time.sleep(ahead)
+        try:
+            sock.sendto(message(i, tmpls, base), ("127.0.0.1", port))
+        except BlockingIOError:
+            pass
+    done.value = time.perf_counter() - start
+
+
+def raw_recv_rate(seconds: float = 3.0) -> float:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.setsockopt(socket.SOL_SOCKET, 33, 64 << 20)  # SO_RCVBUFFORCE
+    sock.bind(("127.0.0.1", 0))
+    sock.settimeout(0.5)
+    done = mp.Value("d", 0.0)
+    sender = mp.Process(target=blast, args=(sock.getsockname()[1], 10**8, 0, 0, done))
+    sender.start()
+    received = 0
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        sock.recvfrom(65536)
+        received += 1
+    elapsed = time.perf_counter() - start
+    sender.terminate()
+    sender.join()
+    sock.close()
+    return received / elapsed
+
+
+class Listener:
+    def __init__(self, var_dir: str) -> None:
+        env = dict(os.environ, VACMON_VAR_DIR=var_dir, DATABASE_URL="")
+        env.pop("DATABASE_URL")
+        self.env = env
+        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env,
+                       check=True)
+        port_file = Path(var_dir) / "port"
+        self.proc = subprocess.Popen(
+            [sys.executable, "manage.py", "listen_udp", "--host", "127.0.0.1", "--port", "0",
+             "--port-file", str(port_file)],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        while not port_file.exists() or not port_file.read_text():
+            time.sleep(0.05)
+        self.port = int(port_file.read_text())
+        self.db_path = Path(var_dir) / "vacmon.sqlite3"
+        self.db = sqlite3.connect(self.db_path, timeout=30, check_same_thread=False)
+
+    def stored(self) -> int:
+        return sum(
+            self.db.execute(f"SELECT count(*) FROM vacmon_{t}").fetchone()[0]
+            for t in ("factorystatus", "machinetypestatus")
+        )
+
+    def peak_rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(60)
+
+
+def wait_stored(listener: Listener, expected: int, idle_limit: float = 10.0) -> tuple[int, float]:
+    """Wait until `expected` rows are stored or the count stops growing; return (n, when)."""
+    last, last_change = -1, time.perf_counter()
+    while True:
+        n = listener.stored()
+        now = time.perf_counter()
+        if n != last:
+            last, last_change = n, now
+        if n >= expected or now - last_change > idle_limit:
+            return n, last_change
+        time.sleep(0.05)
+
+
+def end_to_end(count: int) -> tuple[float, int]:
+    with tempfile.TemporaryDirectory() as var_dir:
+        listener = Listener(var_dir)
+        done = mp.Value("d", 0.0)
+        start = time.perf_counter()
+        sender = mp.Process(target=blast, args=(listener.port, count, 0, 10**9, done))
+        sender.start()
+        sender.join()
+        n, when = wait_stored(listener, count)
+        listener.stop()
+        return n / (when - start), count - n
+
+
+def markers(port: int, listener: Listener, stop: threading.Event, out: list[float]) -> None:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    db = sqlite3.connect(listener.db_path, timeout=30)
+    i = 0
+    while not stop.is_set():
+        i += 1
+        name = f"marker-{i}"
+        body = dict(FACTORY, factory=name, time_sent=int(time.time()))
+        sent = time.perf_counter()
+        sock.sendto(json.dumps(body).encode(), ("127.0.0.1", port))
+        while not stop.is_set():
+            row = db.execute(
+                "SELECT 1 FROM vacmon_factorystatus WHERE factory = ?", (name,)
+            ).fetchone()
+            if row:
+                out.append(time.perf_counter() - sent)
+                break
+            time.sleep(0.005)
+        time.sleep(0.1)
+
+
+def fixed_rate(rate: float, duration: float) -> tuple[int, int, float, float]:
+    count = int(rate * duration)
+    with tempfile.TemporaryDirectory() as var_dir:
+        listener = Listener(var_dir)
+        latencies: list[float] = []
+        stop = threading.Event()
+        probe = threading.Thread(target=markers, args=(listener.port, listener, stop, latencies))
+        done = mp.Value("d", 0.0)
+        sender = mp.Process(target=blast, args=(listener.port, count, rate, 2 * 10**9, done))
+        probe.start()
+        sender.start()
+        sender.join()
+        stop.set()
+        probe.join()
+        n, _ = wait_stored(listener, count + len(latencies))
+        rss = listener.peak_rss_mb()
+        listener.stop()
+        stored = n - len(latencies)
+        latencies.sort()
+        p99 = latencies[int(len(latencies) * 0.99) - 1] if latencies else float("nan")
+        return count, count - stored, p99, rss
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--count", type=int, default=300_000, help="end-to-end burst size")
+    parser.add_argument("--rate", type=float, default=20_000)
+    parser.add_argument("--duration", type=float, default=60)
+    args = parser.parse_args()
+    print(f"raw recvfrom rate (bare socket loop):  {raw_recv_rate():,.0f} msg/s", flush=True)
+    rate, lost = end_to_end(args.count)
+    print(f"end-to-end UDP -> SQLite, sustained:   {rate:,.0f} msg/s "
+          f"({args.count:,} sent as fast as possible, {lost:,} not stored)", flush=True)
+    sent, lost, p99, rss = fixed_rate(args.rate, args.duration)
+    print(f"loss at {args.rate:,.0f} msg/s for {args.duration:.0f} s:      "
+          f"{lost:,} of {sent:,} ({100 * lost / sent:.3f} %)")
+    print(f"p99 message-to-queryable latency:      {p99 * 1000:,.0f} ms")
+    print(f"listener peak RSS:                     {rss:,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
