@@ -56,7 +56,11 @@ def doc_id(message: Message) -> str:
 
 
 def raw_copy(message: Message) -> dict[str, Any]:
-    return {"time_received": message.time_received, "fields": message.fields, "extra": message.extra}
+    return {
+        "time_received": message.time_received,
+        "fields": message.fields,
+        "extra": message.extra,
+    }
 
 
 def document(message: Message) -> dict[str, Any]:
@@ -115,9 +119,7 @@ def scope_filters(message_type: str, scope: Scope) -> list[dict[str, Any]]:
     if message_type == "machine_status":
         names.append("machine")
     return [
-        {"term": {name: getattr(scope, name)}}
-        for name in names
-        if getattr(scope, name) is not None
+        {"term": {name: getattr(scope, name)}} for name in names if getattr(scope, name) is not None
     ]
 
 

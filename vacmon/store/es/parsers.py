@@ -100,7 +100,10 @@ def factories_page(body: Body) -> tuple[list[FactoryRef], dict[str, Any] | None]
             continue
         out.append(
             FactoryRef(
-                site=key["site"], space=key["space"], factory=key["factory"], last_seen=int(last) // 1000
+                site=key["site"],
+                space=key["space"],
+                factory=key["factory"],
+                last_seen=int(last) // 1000,
             )
         )
     return out, after
@@ -167,7 +170,9 @@ class BucketAccumulator:
             inside = {b: v for b, v in averages.items() if b >= first}
             if inside or last is not None:
                 out.append(
-                    EntityBuckets(group=entity.group, entity=ident, averages=inside, last_before=last)
+                    EntityBuckets(
+                        group=entity.group, entity=ident, averages=inside, last_before=last
+                    )
                 )
         return out
 
@@ -187,7 +192,7 @@ class ItemResult:
 def bulk_item(ok: bool, item: Body) -> ItemResult:
     """Classify one (ok, item) pair yielded by helpers.streaming_bulk."""
     try:
-        (_, info), = item.items()
+        ((_, info),) = item.items()
     except ValueError:
         raise UnexpectedResponse("a bulk item is not a single {op: result} object") from None
     status = int(info.get("status", 500))

@@ -1,0 +1,415 @@
+"""The Elasticsearch store: one data stream per message type, written with streaming_bulk.
+
+This class only moves bodies between the pure builders/parsers in `vacmon.store.es` and the
+official client. Writes that the cluster cannot take (unreachable, refused credentials,
+429/5xx after retries with backoff) go to a disk spool and are replayed in order later, so a
+message the listener accepted is never lost while the spool has room.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
+from elasticsearch.helpers import streaming_bulk
+
+from factories.messages import MESSAGE_TYPES, Message
+from vacmon.store.base import EntityBuckets, FactoryRef, Scope, WriteResult
+from vacmon.store.es import builders, parsers, templates
+from vacmon.store.es.client import EsSettings, make_client, read_settings
+from vacmon.store.es.spool import Spool
+
+log = logging.getLogger(__name__)
+
+RETRY_ON_STATUS = (429, 500, 502, 503, 504)
+# Whole-request answers that no retry can fix: a spooled segment that draws one is moved to
+# the rejected file instead of blocking the spool forever.
+_POISON_STATUS = (400, 413)
+
+
+@dataclass
+class BulkOutcome:
+    inserted: int = 0
+    duplicates: int = 0
+    retry: list[Message] = field(default_factory=list)  # 429/5xx after every retry
+    failed: list[tuple[Message, str]] = field(default_factory=list)  # refused for good
+
+
+class Unavailable(Exception):
+    """The cluster did not take (all of) a batch; `unsent` is what it may not have."""
+
+    def __init__(self, reason: str, outcome: BulkOutcome, unsent: list[Message], status: int = 0):
+        super().__init__(reason)
+        self.outcome = outcome
+        self.unsent = unsent
+        self.status = status
+
+
+class ElasticsearchStore:
+    name = "elasticsearch"
+
+    def __init__(
+        self,
+        client: Elasticsearch,
+        *,
+        prefix: str = "vacmon-",
+        lifecycle: str = "dsl",
+        retention: str = "30d",
+        spool: Spool | None = None,
+        refresh: bool | str = False,
+        max_retries: int = 3,
+        initial_backoff: float = 1.0,
+        max_backoff: float = 30.0,
+        replay_every: float = 5.0,
+        chunk_size: int = 1000,
+        settings: EsSettings | None = None,
+    ) -> None:
+        self.client = client
+        self.prefix = templates.check_prefix(prefix)
+        self.lifecycle = lifecycle
+        self.retention = templates.check_retention(retention)
+        self.spool = spool
+        self.refresh = refresh  # "wait_for" makes writes visible to the next read (tests)
+        self.max_retries = max_retries
+        self.initial_backoff = initial_backoff
+        self.max_backoff = max_backoff
+        self.replay_every = replay_every
+        self.chunk_size = chunk_size
+        self.settings = settings
+        self.spooled_total = 0
+        self.replayed_total = 0
+        self.rejected_total = 0
+        self._ready = False
+        self._last_replay = float("-inf")
+
+    @classmethod
+    def from_settings(cls) -> ElasticsearchStore:
+        from django.conf import settings
+
+        conf = read_settings(settings)
+        return cls(
+            make_client(conf),
+            prefix=conf.prefix,
+            lifecycle=conf.lifecycle,
+            retention=conf.retention,
+            spool=Spool(conf.spool_dir, conf.spool_max_bytes),
+            settings=conf,
+        )
+
+    @property
+    def spool_overflow_total(self) -> int:
+        """Messages dropped because the spool was full: alarm on any increase."""
+        return self.spool.overflowed if self.spool is not None else 0
+
+    def close(self) -> None:
+        self.client.close()
+
+    # --- set-up ------------------------------------------------------------------------
+
+    def ensure_setup(self) -> None:
+        """Install the lifecycle policy, settings component and index templates (idempotent
+        PUTs) once per process, before the first write can auto-create a data stream."""
+        if self._ready:
+            return
+        p = self.prefix
+        if self.lifecycle == "ilm":
+            self.client.ilm.put_lifecycle(
+                name=templates.ilm_policy_name(p), **templates.ilm_policy(self.retention)
+            )
+        self.client.cluster.put_component_template(
+            name=templates.settings_component_name(p),
+            **templates.settings_component(p, self.lifecycle),
+        )
+        for message_type in MESSAGE_TYPES:
+            body = templates.index_template(
+                p, message_type, lifecycle=self.lifecycle, retention=self.retention
+            )
+            self.client.indices.put_index_template(
+                name=templates.template_name(p, message_type), **body
+            )
+        if self.lifecycle == "dsl":
+            self._update_stream_retention()
+        self._ready = True
+
+    def _update_stream_retention(self) -> None:
+        # A data stream copies its lifecycle from the template when it is created; a changed
+        # retention setting must be pushed to streams that already exist.
+        for stream in templates.all_streams(self.prefix):
+            try:
+                self.client.indices.put_data_lifecycle(name=stream, data_retention=self.retention)
+            except NotFoundError:
+                continue
+
+    # --- writing -----------------------------------------------------------------------
+
+    def write(self, messages: Sequence[Message]) -> WriteResult:
+        """Store a batch. Messages put in the spool count as inserted: they are durably
+        accepted and will be sent (or found to be duplicates) on replay."""
+        if not messages:
+            return WriteResult(inserted=0, duplicates=0)
+        if self.spool is not None:
+            self._maybe_replay()
+            if self.spool.pending():
+                # Nothing may overtake the backlog, or replay would deliver out of order.
+                kept = self._to_spool(list(messages), "older messages are waiting in the spool")
+                return WriteResult(inserted=kept, duplicates=0)
+        try:
+            outcome = self.send_now(messages)
+        except Unavailable as exc:
+            if self.spool is None:
+                raise
+            kept = self._to_spool(exc.unsent, str(exc))
+            return WriteResult(exc.outcome.inserted + kept, exc.outcome.duplicates)
+        kept = self._settle(outcome)
+        return WriteResult(inserted=outcome.inserted + kept, duplicates=outcome.duplicates)
+
+    def send_now(self, messages: Sequence[Message]) -> BulkOutcome:
+        """Send a batch with streaming_bulk and per-item results; raise Unavailable with the
+        unconfirmed messages if the cluster cannot be reached or keeps refusing."""
+        outcome = BulkOutcome()
+        waiting: dict[str, list[Message]] = {}
+        for message in messages:
+            waiting.setdefault(builders.doc_id(message), []).append(message)
+        try:
+            self.ensure_setup()
+            for ok, item in self._bulk(messages):
+                result = parsers.bulk_item(ok, item)
+                self._count(outcome, result, waiting[result.doc_id].pop(0))
+        except (ApiError, TransportError) as exc:
+            unsent = _still_waiting(messages, waiting)
+            raise Unavailable(_describe(exc), outcome, unsent, _status(exc)) from exc
+        return outcome
+
+    def _bulk(self, messages: Sequence[Message]) -> Any:
+        return streaming_bulk(
+            self.client,
+            (builders.bulk_action(self.prefix, m) for m in messages),
+            chunk_size=self.chunk_size,
+            raise_on_error=False,
+            max_retries=self.max_retries,
+            initial_backoff=self.initial_backoff,
+            max_backoff=self.max_backoff,
+            retry_on_status=RETRY_ON_STATUS,
+            refresh=self.refresh,
+        )
+
+    @staticmethod
+    def _count(outcome: BulkOutcome, result: parsers.ItemResult, message: Message) -> None:
+        if result.outcome == "inserted":
+            outcome.inserted += 1
+        elif result.outcome == "duplicate":
+            outcome.duplicates += 1
+        elif result.outcome == "retry":
+            outcome.retry.append(message)
+        else:
+            outcome.failed.append((message, f"{result.status} {result.reason}"))
+
+    def _settle(self, outcome: BulkOutcome) -> int:
+        """Spool what the cluster was too busy to take; set aside what it refused."""
+        if outcome.failed:
+            self.set_aside(outcome.failed)
+        if not outcome.retry:
+            return 0
+        if self.spool is None:
+            raise Unavailable("the cluster kept refusing with 429/5xx", outcome, outcome.retry)
+        return self._to_spool(outcome.retry, "the cluster kept refusing with 429/5xx")
+
+    def set_aside(self, failed: list[tuple[Message, str]]) -> None:
+        self.rejected_total += len(failed)
+        for message, reason in failed[:5]:
+            log.error("elasticsearch refused %s: %s", message.key, reason)
+        if self.spool is not None:
+            self.spool.reject([builders.spool_record(m) for m, _ in failed])
+
+    def _to_spool(self, messages: list[Message], reason: str) -> int:
+        assert self.spool is not None
+        kept = self.spool.append([builders.spool_record(m) for m in messages])
+        self.spooled_total += kept
+        log.warning("spooled %d message(s) to %s: %s", kept, self.spool.directory, reason)
+        return kept
+
+    # --- replaying the spool -----------------------------------------------------------
+
+    def _maybe_replay(self) -> None:
+        assert self.spool is not None
+        if time.monotonic() - self._last_replay >= self.replay_every and self.spool.pending():
+            self.replay_spool()
+
+    def replay_spool(self) -> int:
+        """Send spooled messages oldest first; stop at the first segment the cluster does
+        not fully take. Return how many messages were delivered (or found duplicate)."""
+        if self.spool is None:
+            return 0
+        self._last_replay = time.monotonic()
+        delivered = 0
+        with self.spool.replaying() as segments:
+            for segment in segments or []:
+                done = self._replay_segment(self.spool, segment)
+                if done is None:
+                    break
+                delivered += done
+        self.replayed_total += delivered
+        if delivered:
+            log.info("replayed %d spooled message(s) into elasticsearch", delivered)
+        return delivered
+
+    def _replay_segment(self, spool: Spool, segment: Any) -> int | None:
+        records = spool.read(segment)
+        messages, unreadable = _decode(records)
+        if unreadable:
+            spool.reject(unreadable)
+        try:
+            outcome = self.send_now(messages)
+        except Unavailable as exc:
+            if exc.status not in _POISON_STATUS:
+                log.info("elasticsearch still unavailable, spool kept: %s", exc)
+                return None
+            log.error("elasticsearch refuses spool segment %s for good: %s", segment, exc)
+            spool.reject(records)
+            spool.remove(segment)
+            return 0
+        if outcome.retry:
+            return None  # resent whole later; what got in comes back as 409 duplicates
+        if outcome.failed:
+            self.set_aside(outcome.failed)
+        spool.remove(segment)
+        return outcome.inserted + outcome.duplicates
+
+    # --- reading -----------------------------------------------------------------------
+
+    def _search(self, message_type: str, body: dict[str, Any]) -> Any:
+        index = templates.stream_name(self.prefix, message_type)
+        # A stream that was never written to does not exist yet: that is an empty answer.
+        response = self.client.search(
+            index=index, ignore_unavailable=True, allow_no_indices=True, **body
+        )
+        return response.body
+
+    def latest(
+        self, message_type: str, *, since: int, until: int | None = None, scope: Scope = Scope()
+    ) -> list[Message]:
+        out: list[Message] = []
+        after: dict[str, Any] | None = None
+        while True:
+            body = builders.latest_query(
+                message_type, since=since, until=until, scope=scope, after=after
+            )
+            page, after = parsers.latest_page(self._search(message_type, body))
+            out.extend(page)
+            if after is None:
+                return parsers.sort_by_entity(out, builders.ENTITY[message_type])
+
+    def history(
+        self,
+        message_type: str,
+        *,
+        since: int,
+        until: int,
+        scope: Scope = Scope(),
+        limit: int = 1000,
+    ) -> list[Message]:
+        out: list[Message] = []
+        seen: set[str] = set()
+        after: list[Any] | None = None
+        while len(out) < limit:
+            size = min(limit - len(out), builders.MAX_WINDOW)
+            body = builders.history_query(
+                message_type, since=since, until=until, scope=scope, size=size, search_after=after
+            )
+            page, after = parsers.history_page(self._search(message_type, body))
+            for key, message in page:
+                # A message resent across a rollover lands in two backing indices.
+                if key not in seen:
+                    seen.add(key)
+                    out.append(message)
+            if len(page) < size or after is None:
+                break
+        return out[:limit]
+
+    def entity_buckets(
+        self,
+        message_type: str,
+        metric: str,
+        *,
+        group_by: str,
+        since: int,
+        until: int,
+        interval: int,
+        scope: Scope = Scope(),
+        lookback: int = 0,
+    ) -> list[EntityBuckets]:
+        acc = parsers.BucketAccumulator(builders.ENTITY[message_type], group_by)
+        after: dict[str, Any] | None = None
+        while True:
+            body = builders.buckets_query(
+                message_type,
+                metric,
+                group_by=group_by,
+                since=since,
+                until=until,
+                interval=interval,
+                scope=scope,
+                lookback=lookback,
+                after=after,
+            )
+            after = acc.add_page(self._search(message_type, body))
+            if after is None:
+                return acc.result(since=since, interval=interval)
+
+    def factories(self, *, since: int, scope: Scope = Scope()) -> list[FactoryRef]:
+        out: list[FactoryRef] = []
+        after: dict[str, Any] | None = None
+        while True:
+            body = builders.factories_query(since=since, scope=scope, after=after)
+            page, after = parsers.factories_page(self._search("factory_status", body))
+            out.extend(page)
+            if after is None:
+                return out
+
+    def purge(self, *, before: int) -> int:
+        response = self.client.delete_by_query(
+            index=",".join(templates.all_streams(self.prefix)),
+            query=builders.purge_query(before),
+            conflicts="proceed",
+            ignore_unavailable=True,
+            allow_no_indices=True,
+            refresh=True,
+        )
+        return parsers.deleted_count(response.body)
+
+
+def _still_waiting(messages: Sequence[Message], waiting: dict[str, list[Message]]) -> list[Message]:
+    """The unconfirmed messages, in their original order."""
+    left = Counter({key: len(items) for key, items in waiting.items()})
+    out = []
+    for message in reversed(messages):
+        key = builders.doc_id(message)
+        if left[key]:
+            left[key] -= 1
+            out.append(message)
+    return out[::-1]
+
+
+def _decode(records: list[str]) -> tuple[list[Message], list[str]]:
+    messages, unreadable = [], []
+    for record in records:
+        try:
+            messages.append(parsers.message_from_record(record))
+        except ValueError:
+            unreadable.append(record)
+    return messages, unreadable
+
+
+def _status(exc: Exception) -> int:
+    return exc.status_code if isinstance(exc, ApiError) else 0
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, ApiError):
+        return f"HTTP {exc.status_code} {exc.message}"
+    return f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,199 @@
+"""The checks behind `manage.py check_store` for the Elasticsearch store.
+
+`run()` yields one `Line` per finding and raises `CheckFailed` at the first problem that makes
+the store unusable, with a message an operator can act on.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from elasticsearch import ApiError, NotFoundError, TransportError
+
+from factories.messages import MESSAGE_TYPES, Message
+from vacmon.store.base import Scope
+from vacmon.store.es import parsers, templates
+from vacmon.store.es.client import auth_headers
+
+if TYPE_CHECKING:
+    from vacmon.store.elasticsearch import ElasticsearchStore
+
+# The round trip writes under this site name and deletes what it wrote afterwards.
+CHECK_SITE = "vacmon-check"
+CHECK_SPACE = "check.vacmon.invalid"
+
+
+@dataclass(frozen=True)
+class Line:
+    label: str
+    status: str  # "ok", "warn" or "fail"
+    detail: str
+
+
+class CheckFailed(Exception):
+    pass
+
+
+def check_message(now: int) -> Message:
+    fields: dict[str, Any] = {
+        "message_type": "factory_status",
+        "site": CHECK_SITE,
+        "space": CHECK_SPACE,
+        "factory": f"check-store.{CHECK_SPACE}",
+        "time_sent": now,
+        "running_processors": 0,
+    }
+    return Message(
+        message_type="factory_status",
+        site=CHECK_SITE,
+        space=CHECK_SPACE,
+        factory=fields["factory"],
+        time_sent=now,
+        time_received=now,
+        fields=fields,
+    )
+
+
+def run(store: ElasticsearchStore, *, now: int | None = None) -> Iterator[Line]:
+    url = store.settings.url if store.settings else "the configured URL"
+    info = probe(store, url)
+    yield Line("server", "ok", f"{info.describe()} at {url}")
+    yield compatibility(store)
+    yield from installation(store)
+    yield round_trip(store, int(time.time()) if now is None else now)
+    yield spool_state(store)
+
+
+def probe(store: ElasticsearchStore, url: str) -> parsers.ServerInfo:
+    """GET / without the compatibility header, so that servers which would refuse it (ES 7,
+    OpenSearch) still say what they are."""
+    headers = {"accept": "application/json"}
+    if store.settings is not None:
+        headers.update(auth_headers(store.settings))
+    try:
+        meta, body = store.client.transport.perform_request("GET", "/", headers=headers)
+    except TransportError as exc:
+        raise CheckFailed(f"cannot reach Elasticsearch at {url}: {exc}") from None
+    if meta.status == 401:
+        raise CheckFailed(
+            f"Elasticsearch at {url} refused our credentials (HTTP 401): check "
+            "ELASTICSEARCH_API_KEY or ELASTICSEARCH_USERNAME/ELASTICSEARCH_PASSWORD"
+        )
+    if meta.status == 403:
+        raise CheckFailed(
+            f"Elasticsearch at {url} accepted our credentials but refused GET / (HTTP 403): "
+            "the key or user needs the 'monitor' cluster privilege"
+        )
+    if not 200 <= meta.status < 300:
+        raise CheckFailed(f"GET / at {url} answered HTTP {meta.status}: {str(body)[:200]}")
+    try:
+        info = parsers.server_info(meta.headers, body)
+    except parsers.UnexpectedResponse as exc:
+        raise CheckFailed(f"{url} does not look like Elasticsearch: {exc}") from None
+    problem = parsers.server_problem(info)
+    if problem:
+        raise CheckFailed(problem)
+    return info
+
+
+def compatibility(store: ElasticsearchStore) -> Line:
+    """The client sends `compatible-with=8` on every request; ES 8 and 9 must accept it."""
+    try:
+        store.client.info()
+    except (ApiError, TransportError) as exc:
+        raise CheckFailed(
+            f"the server refused our compatibility header (compatible-with=8): {exc}"
+        ) from None
+    return Line("compatibility", "ok", "requests with compatible-with=8 are accepted")
+
+
+def installation(store: ElasticsearchStore) -> Iterator[Line]:
+    """Whether our templates and lifecycle are installed; missing ones are only a warning
+    because the round trip (like the first write) installs them."""
+    prefix = store.prefix
+    for message_type in MESSAGE_TYPES:
+        name = templates.template_name(prefix, message_type)
+        body = _get(lambda n=name: store.client.indices.get_index_template(name=n))
+        version = parsers.template_version(body, name) if body else None
+        if body is None or version is None:
+            yield Line(f"template {name}", "warn", "missing (installed by the round trip)")
+            continue
+        current = version == templates.TEMPLATE_VERSION
+        detail = f"version {version}" + (
+            "" if current else f", updating to {templates.TEMPLATE_VERSION}"
+        )
+        yield Line(f"template {name}", "ok" if current else "warn", detail)
+        if store.lifecycle == "dsl":
+            retention = parsers.template_retention(body, name)
+            yield Line(
+                f"lifecycle {name}",
+                "ok" if retention else "warn",
+                f"data stream lifecycle, retention {retention}" if retention else "no lifecycle",
+            )
+    if store.lifecycle == "ilm":
+        policy = templates.ilm_policy_name(prefix)
+        found = _get(lambda: store.client.ilm.get_lifecycle(name=policy))
+        yield Line(
+            f"lifecycle {policy}",
+            "ok" if found else "warn",
+            "ILM policy present" if found else "ILM policy missing (installed by the round trip)",
+        )
+
+
+def _get(call: Any) -> dict[str, Any] | None:
+    try:
+        return dict(call().body)
+    except NotFoundError:
+        return None
+    except ApiError as exc:
+        if exc.status_code in (401, 403):
+            raise CheckFailed(
+                f"not allowed to read templates or policies (HTTP {exc.status_code}): the key "
+                "or user needs manage_index_templates and manage_ilm"
+            ) from None
+        raise CheckFailed(f"reading templates failed: {exc}") from None
+
+
+def round_trip(store: ElasticsearchStore, now: int) -> Line:
+    from vacmon.store.elasticsearch import Unavailable
+
+    message = check_message(now)
+    stream = templates.stream_name(store.prefix, message.message_type)
+    started = time.monotonic()
+    try:
+        outcome = store.send_now([message])
+        if outcome.failed or outcome.retry:
+            reason = outcome.failed[0][1] if outcome.failed else "429/5xx after retries"
+            raise CheckFailed(f"the cluster refused the check message: {reason}")
+        store.client.indices.refresh(index=stream)
+        found = store.history(
+            message.message_type,
+            since=now,
+            until=now,
+            scope=Scope(site=CHECK_SITE, factory=message.factory),
+            limit=10,
+        )
+        store.client.delete_by_query(
+            index=stream, query={"term": {"site": CHECK_SITE}}, conflicts="proceed", refresh=True
+        )
+    except Unavailable as exc:
+        raise CheckFailed(f"writing the check message failed: {exc}") from None
+    except (ApiError, TransportError) as exc:
+        raise CheckFailed(f"the round trip failed: {exc}") from None
+    if not any(m.key == message.key for m in found):
+        raise CheckFailed("the check message was written and refreshed but not read back")
+    elapsed = (time.monotonic() - started) * 1000
+    return Line("round trip", "ok", f"write, refresh and read back in {elapsed:.0f} ms ({stream})")
+
+
+def spool_state(store: ElasticsearchStore) -> Line:
+    if store.spool is None:
+        return Line("spool", "warn", "no spool: writes fail while the cluster is away")
+    size, pending = store.spool.size(), store.spool.pending()
+    detail = f"{size} of {store.spool.max_bytes} bytes used in {store.spool.directory}"
+    if pending:
+        return Line("spool", "warn", detail + "; messages wait to be replayed")
+    return Line("spool", "ok", detail)
