@@ -73,9 +73,7 @@ def load_average_15(path: str | Path = "/proc/loadavg") -> float | None:
         return None
 
 
-def boot_time(
-    path: str | Path = "/proc/uptime", clock: Callable[[], float] = time.time
-) -> int:
+def boot_time(path: str | Path = "/proc/uptime", clock: Callable[[], float] = time.time) -> int:
     """now - uptime, or 0 when unknown (spec 1.3)."""
     try:
         uptime = float(Path(path).read_text().split()[0])
@@ -140,7 +138,9 @@ class HostCollector:
         )
 
     def _heartbeats(self) -> dict[str, int]:
-        times = {name: ctime(Path(self.daemon_dir) / path) for name, path in self.heartbeats.items()}
+        times = {
+            name: ctime(Path(self.daemon_dir) / path) for name, path in self.heartbeats.items()
+        }
         times.update(dict.fromkeys(self.now_heartbeats, int(self.clock())))
         return times
 

@@ -42,9 +42,9 @@ def endpoint(base_url: str, path: str) -> str:
     return base_url
 
 
-def urllib_post(url: str, body: bytes, headers: Mapping[str, str], timeout: float) -> tuple[
-    int, bytes
-]:
+def urllib_post(
+    url: str, body: bytes, headers: Mapping[str, str], timeout: float
+) -> tuple[int, bytes]:
     request = urllib.request.Request(url, data=body, headers=dict(headers), method="POST")
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:

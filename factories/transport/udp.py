@@ -60,9 +60,7 @@ class UdpTransport:
         key_id: str | None = None,
         resolver: Resolver = socket.getaddrinfo,
     ) -> None:
-        self.destinations = [
-            d if isinstance(d, tuple) else parse_hostport(d) for d in destinations
-        ]
+        self.destinations = [d if isinstance(d, tuple) else parse_hostport(d) for d in destinations]
         self.key = key
         self.key_id = key_id
         self._resolver = resolver
