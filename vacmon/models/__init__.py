@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from vacmon.models.crr import CrrSpaceSettings, CrrTarget, PublicationFailure, PublishedDocument
 from vacmon.models.ingest import IngestCounter
 from vacmon.models.status import (
     FactoryStatus,
@@ -13,6 +14,10 @@ from vacmon.models.status import (
 )
 
 __all__ = [
+    "CrrSpaceSettings",
+    "CrrTarget",
+    "PublicationFailure",
+    "PublishedDocument",
     "FactoryStatus",
     "IngestCounter",
     "LatestStatus",
