@@ -16,13 +16,13 @@ from vacmon.models.status import (
 __all__ = [
     "CrrSpaceSettings",
     "CrrTarget",
-    "PublicationFailure",
-    "PublishedDocument",
     "FactoryStatus",
     "IngestCounter",
     "LatestStatus",
     "MachineStatus",
     "MachinetypeStatus",
+    "PublicationFailure",
+    "PublishedDocument",
     "Rollup",
     "RollupWatermark",
 ]
