@@ -30,8 +30,32 @@ def _render(value: Value) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
+def _line(name: str, value: Value) -> str:
+    return f"{name}: {value!r}\n" if type(value) is float else f"{name}: {value}\n"
+
+
 def serialise_record(record: Record) -> str:
     """Return `Key: value` lines (each ending in a newline) without the `%%` marker."""
+    if record.canonical_text is not None:
+        return record.canonical_text
+    fields = record.fields
+    text = "".join([_line(name, value) for name, value in fields.items()])
+    # Bulk checks on the whole text; anything suspicious takes the careful path, which
+    # names the offending field or drops a blank value.
+    if (
+        "%%" in text
+        or "\r" in text
+        or "\t" in text
+        or " \n" in text
+        or ":  " in text
+        or text.count("\n") != len(fields)
+        or not text.isascii()
+    ):
+        return _serialise_carefully(record)
+    return text
+
+
+def _serialise_carefully(record: Record) -> str:
     lines: list[str] = []
     for name, value in record.fields.items():
         text = _render(value)
@@ -43,7 +67,7 @@ def serialise_record(record: Record) -> str:
             raise BuildError(f"Value of {name} contains a line break or non-ASCII: {text!r}")
         if not text.strip():
             continue
-        lines.append(f"{name}: {text}\n")
+        lines.append(f"{name}: {text.strip()}\n")
     return "".join(lines)
 
 

@@ -144,9 +144,10 @@ class SqliteOutbox:
             "INSERT INTO apel_batch (id, header, created) VALUES (?, ?, ?)",
             (batch_id, header, stamp),
         )
-        self._db.executemany(
-            "UPDATE apel_record SET batch_id = ? WHERE id = ? AND batch_id IS NULL",
-            [(batch_id, row_id) for row_id, _ in rows[:count]],
+        last_id = rows[count - 1][0]
+        self._db.execute(
+            "UPDATE apel_record SET batch_id = ? WHERE batch_id IS NULL AND header = ? AND id <= ?",
+            (batch_id, header, last_id),
         )
         return batch_id
 

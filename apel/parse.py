@@ -6,7 +6,6 @@ accept the good records, so one bad record never costs its neighbours.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import cast
@@ -66,8 +65,6 @@ def _read_lines(chunk: str, schema: Schema) -> dict[str, Value]:
 # The fast path reads a clean record with bulk, C-level string operations; anything
 # unusual (nulls, duplicate or unknown keys, control characters, a bad value) falls back
 # to the line-by-line reader, which reproduces the loader's order of checks and messages.
-_NULLISH = re.compile(r":[ \t]*(?:[Nn][Oo][Nn][Ee]|[Nn][Uu][Ll][Ll])[ \t\r]*$", re.M)
-_ODD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 Converter = Callable[[str, str], Value]
 _CONVERTERS: Mapping[FieldType, Converter] = {
     FieldType.INT: parse_int,
@@ -86,7 +83,8 @@ def _typed_fields(schema: Schema) -> tuple[tuple[str, Converter], ...]:
 _TYPED = {kind: _typed_fields(schema) for kind, schema in SCHEMAS.items()}
 
 
-def _fast_fields(chunk: str, schema: Schema) -> dict[str, Value] | None:
+def _fast_fields(chunk: str, schema: Schema) -> tuple[dict[str, Value], bool] | None:
+    """Fields of a record in canonical layout, and whether every value is canonical too."""
     # Only the canonical "Key: value" layout takes this path, so no strip() is needed.
     if "\t" in chunk or "\r" in chunk or " \n" in chunk or "\n " in chunk or ":  " in chunk:
         return None
@@ -97,19 +95,27 @@ def _fast_fields(chunk: str, schema: Schema) -> dict[str, Value] | None:
         return None
     if len(fields) != len(lines):
         return None
-    if not fields.keys() <= schema.types.keys() or _ODD_CHARS.search(chunk):
+    # isprintable() is False for every ASCII control character, which str.strip() and
+    # splitlines() would treat as whitespace or line breaks.
+    if not fields.keys() <= schema.types.keys() or not chunk.replace("\n", "").isprintable():
         return None
-    lowered = chunk.lower()
-    if ("none" in lowered or "null" in lowered) and _NULLISH.search(chunk):
+    # With exactly ": " between key and value and no trailing blanks, a null value can
+    # only look like this.
+    lowered = chunk.lower() + "\n"
+    if ": none\n" in lowered or ": null\n" in lowered:
         return None
+    canonical = True
     try:
         for name, convert in _TYPED[schema.kind]:
             raw = fields.get(name)
             if raw is not None:
-                fields[name] = convert(str(raw), name)
+                value = fields[name] = convert(str(raw), name)
+                # "1e3" or "007" parse fine but would not be written back the same way.
+                if canonical and (repr(value) if type(value) is float else str(value)) != raw:
+                    canonical = False
     except InvalidValue:
         return None
-    return fields
+    return fields, canonical
 
 
 def parse_record(chunk: str, schema: Schema, now: int) -> Record:
@@ -117,14 +123,13 @@ def parse_record(chunk: str, schema: Schema, now: int) -> Record:
     if not chunk.isascii():
         raise RecordRefused(NOT_ASCII, NOT_ASCII_HINT)
     chunk = chunk.strip()
-    fields = _fast_fields(chunk, schema)
-    if fields is None:
-        fields = _read_lines(chunk, schema)
+    fast = _fast_fields(chunk, schema)
+    fields, canonical = fast if fast is not None else (_read_lines(chunk, schema), False)
     for name in schema.mandatory:
         if name not in fields:
             raise RecordRefused(f"Mandatory field {name} not specified.")
     CHECKS[schema.kind](fields, now)
-    return Record(schema.kind, fields)
+    return Record(schema.kind, fields, chunk + "\n" if canonical else None)
 
 
 def parse_message(text: str, now: datetime) -> ParseResult:

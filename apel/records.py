@@ -21,6 +21,9 @@ class Record:
 
     kind: RecordKind
     fields: Mapping[str, Value]
+    # The record's text when the parser found it already in canonical "Key: value" form;
+    # lets the builder skip re-rendering. Never set it by hand.
+    canonical_text: str | None = field(default=None, compare=False, repr=False)
 
     @property
     def header(self) -> str:

@@ -78,7 +78,7 @@ def test_records_received_equal_records_accepted(
 def test_a_refused_connection_loses_nothing_and_the_next_broker_is_tried(
     queue: str, tmp_path: Path, signer: Signer
 ) -> None:
-    box, accepted = filled_outbox(tmp_path, 10)
+    box, _ = filled_outbox(tmp_path, 10)
     dead = BrokerAddress("127.0.0.1", closed_port())
     down = Forwarder(box, StompSender(settings(queue, dead)), signer.seal).run_once()
     assert down.sent_records == 0 and "No broker reachable" in down.failures[0][1]

@@ -74,3 +74,17 @@ def test_it_refuses_fields_that_do_not_belong_to_the_record_type() -> None:
     record = Record(RecordKind.SYNC, {"Site": "S", "Colour": "blue"})
     with pytest.raises(BuildError, match="Colour"):
         build_messages([record])
+
+
+def test_it_rewrites_values_in_the_canonical_form() -> None:
+    text = message(job_fields(WallDuration="0086355", ServiceLevel="12", StartTime="+1795600000"))
+    (built,) = build_messages(parse_message(text, NOW).records)
+    assert "WallDuration: 86355\n" in built.body
+    assert "ServiceLevel: 12.0\n" in built.body
+    assert "StartTime: 1795600000\n" in built.body
+
+
+def test_a_canonical_record_is_written_back_byte_for_byte() -> None:
+    text = many_jobs(2)
+    (built,) = build_messages(parse_message(text, NOW).records)
+    assert built.body == text

@@ -31,7 +31,8 @@ def test_openssl_verifies_the_signature_and_the_receiver_reads_the_body(pki: Pki
 
 
 def test_the_signature_is_detached_sha256_with_a_plain_text_inner_part(pki: Pki) -> None:
-    signed = sign("APEL-sync-message: v0.1\n", load_certificate(pki.cert_file), load_key(pki.key_file))
+    cert, key = load_certificate(pki.cert_file), load_key(pki.key_file)
+    signed = sign("APEL-sync-message: v0.1\n", cert, key)
     assert 'Content-Type: multipart/signed; protocol="application/x-pkcs7-signature"' in signed
     assert 'micalg="sha-256"' in signed
     assert "pkcs7-mime" not in signed  # an opaque signature would be taken for encryption
@@ -46,7 +47,8 @@ def test_the_signature_is_detached_sha256_with_a_plain_text_inner_part(pki: Pki)
 def test_openssl_notices_tampering(pki: Pki) -> None:
     signed = sign(many_jobs(1), load_certificate(pki.cert_file), load_key(pki.key_file))
     with pytest.raises(CertificateError):
-        verify_with_openssl(signed.replace("WallDuration: 86355", "WallDuration: 96355"), pki.ca_file)
+        tampered = signed.replace("WallDuration: 86355", "WallDuration: 96355")
+        verify_with_openssl(tampered, pki.ca_file)
 
 
 def test_an_encrypted_message_decrypts_to_a_verifiable_signed_one(pki: Pki) -> None:

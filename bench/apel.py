@@ -1,0 +1,130 @@
+"""APEL forwarding throughput: uploaded text -> parse -> outbox -> batch -> sign -> STOMP receipt.
+
+Needs RabbitMQ's STOMP adapter on 127.0.0.1:61613 (guest/guest). Prints records/s for the
+whole path and for each stage. Usage: .venv/bin/python bench/apel.py [--records 50000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+from apel.config import BrokerAddress, StompSettings
+from apel.forwarder import Forwarder
+from apel.outbox import SqliteOutbox
+from apel.parse import parse_message
+from apel.smime import Signer
+from apel.stomp_sender import StompSender
+
+RECORD = """Site: UKI-NORTHGRID-MAN-HEP
+SubmitHost: vac01.tier2.hep.manchester.ac.uk/vac-vm123.tier2.hep.manchester.ac.uk
+LocalJobId: {job_id}
+LocalUserId: vm123.tier2.hep.manchester.ac.uk
+Queue: atlas
+GlobalUserName: /DC=uk/DC=ac/DC=manchester/DC=hep/DC=tier2/DC=vac01
+FQAN: /atlas/Role=production/Capability=NULL
+WallDuration: 86355
+CpuDuration: 84211
+Processors: 1
+NodeCount: 1
+InfrastructureDescription: APEL-VAC
+InfrastructureType: grid
+StartTime: {start}
+EndTime: {end}
+MemoryReal: 2097152
+MemoryVirtual: 2097152
+ServiceLevelType: HEPSPEC
+ServiceLevel: 12.5
+"""
+
+
+def uploads(total: int, per_upload: int, now: int) -> list[str]:
+    texts = []
+    for first in range(0, total, per_upload):
+        records = [
+            RECORD.format(job_id=uuid.UUID(int=i), start=now - 90000 - i, end=now - 3600 - i)
+            for i in range(first, min(total, first + per_upload))
+        ]
+        texts.append("APEL-individual-job-message: v0.3\n" + "%%\n".join(records) + "%%\n")
+    return texts
+
+
+def throwaway_signer(directory: Path) -> Signer:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "vacmon-bench.example.org")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=7))
+        .sign(key, hashes.SHA256())
+    )
+    (directory / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (directory / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return Signer.from_files(directory / "cert.pem", directory / "key.pem", now)
+
+
+def drain(queue: str) -> None:
+    import kombu
+
+    with kombu.Connection("amqp://guest:guest@127.0.0.1:5672//", connect_timeout=5) as conn:
+        conn.default_channel.queue_delete(queue)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--records", type=int, default=50_000)
+    parser.add_argument("--upload-size", type=int, default=1000)
+    args = parser.parse_args()
+    now = datetime.now(UTC)
+    texts = uploads(args.records, args.upload_size, int(now.timestamp()))
+    queue = f"vacmon-bench-{uuid.uuid4().hex[:8]}"
+    with tempfile.TemporaryDirectory() as tmp:
+        signer = throwaway_signer(Path(tmp))
+        outbox = SqliteOutbox(Path(tmp) / "outbox.sqlite3")
+        settings = StompSettings(
+            (BrokerAddress("127.0.0.1", 61613),), f"/queue/{queue}", False, "guest", "guest"
+        )
+        forwarder = Forwarder(outbox, StompSender(settings), signer.seal)
+        started = time.perf_counter()
+        accepted = 0
+        for text in texts:
+            result = parse_message(text, now)
+            accepted += len(result.records)
+            outbox.add(result.records)
+        parsed = time.perf_counter()
+        report = forwarder.run_once()
+        done = time.perf_counter()
+    drain(queue)
+    assert report.sent_records == accepted == args.records, (report, accepted)
+    total = done - started
+    print(f"records: {args.records} in {report.sent_batches} messages")
+    print(f"parse + outbox: {accepted / (parsed - started):,.0f} records/s")
+    print(f"batch + sign + send + receipt: {accepted / (done - parsed):,.0f} records/s")
+    print(f"end to end: {accepted / total:,.0f} records/s ({total:.2f} s)")
+
+
+if __name__ == "__main__":
+    main()
