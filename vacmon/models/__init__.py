@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from vacmon.models.crr import CrrSpaceSettings, CrrTarget, PublicationFailure, PublishedDocument
 from vacmon.models.ingest import IngestCounter
+from vacmon.models.probes import (
+    Downtime,
+    ProbeDefinition,
+    ProbeDispatch,
+    ProbeEndpoint,
+    ProbeMessage,
+    ProbeResult,
+    SiteAvailability,
+)
 from vacmon.models.status import (
     FactoryStatus,
     LatestStatus,
@@ -16,13 +25,20 @@ from vacmon.models.status import (
 __all__ = [
     "CrrSpaceSettings",
     "CrrTarget",
+    "Downtime",
     "FactoryStatus",
     "IngestCounter",
     "LatestStatus",
     "MachineStatus",
     "MachinetypeStatus",
+    "ProbeDefinition",
+    "ProbeDispatch",
+    "ProbeEndpoint",
+    "ProbeMessage",
+    "ProbeResult",
     "PublicationFailure",
     "PublishedDocument",
     "Rollup",
     "RollupWatermark",
+    "SiteAvailability",
 ]
