@@ -12,6 +12,7 @@ from vacmon.store.elasticsearch import ElasticsearchStore
 from vacmon.store.es.client import EsSettings, make_client
 from vacmon.store.es.spool import Spool
 
+
 @pytest.fixture
 def fake_es() -> Iterator[Callable[..., FakeElasticsearch]]:
     servers: list[FakeElasticsearch] = []

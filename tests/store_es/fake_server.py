@@ -62,14 +62,20 @@ Responder = Callable[[Request], Reply]
 
 class FakeElasticsearch:
     def __init__(
-        self, *, info: dict[str, Any] | None = None, product: str = "Elasticsearch", listen: bool = True
+        self,
+        *,
+        info: dict[str, Any] | None = None,
+        product: str = "Elasticsearch",
+        listen: bool = True,
     ) -> None:
         self.requests: list[Request] = []
         self.product = product
         self._routes: list[tuple[str, re.Pattern[str], list[Responder]]] = []
         self._lock = threading.Lock()
         self.on("GET", r"/", Reply(body=info or ES8_INFO))
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler(), bind_and_activate=False)
+        self.server = ThreadingHTTPServer(
+            ("127.0.0.1", 0), self._handler(), bind_and_activate=False
+        )
         self.server.daemon_threads = True
         self.server.server_bind()
         self.port = self.server.server_address[1]
@@ -80,7 +86,9 @@ class FakeElasticsearch:
 
     def listen(self) -> None:
         self.server.server_activate()
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self._thread.start()
 
     def close(self) -> None:
@@ -115,6 +123,10 @@ class FakeElasticsearch:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # One buffered write per response and no Nagle: otherwise every request waits
+            # out the client's delayed ACK (~40 ms).
+            wbufsize = 1 << 16
+            disable_nagle_algorithm = True
 
             def _serve(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
@@ -164,7 +176,7 @@ def bulk_reply(*statuses: int) -> Responder:
         lines = request.ndjson()
         items = []
         for i, action in enumerate(lines[0::2]):
-            (op, meta), = action.items()
+            ((op, meta),) = action.items()
             status = statuses[min(i, len(statuses) - 1)]
             item: dict[str, Any] = {"_index": meta["_index"], "_id": meta["_id"], "status": status}
             if status >= 300:

@@ -135,7 +135,12 @@ def test_the_buckets_query_uses_a_fixed_epoch_aligned_histogram_with_empty_bucke
 
 def test_the_buckets_query_adds_the_group_as_a_source_when_it_is_not_the_entity():
     body = builders.buckets_query(
-        "machinetype_status", "running_hs06", group_by="vo", since=0, until=3600, interval=60,
+        "machinetype_status",
+        "running_hs06",
+        group_by="vo",
+        since=0,
+        until=3600,
+        interval=60,
         scope=Scope(),
     )
     sources = body["aggs"]["entities"]["composite"]["sources"]

@@ -63,7 +63,9 @@ def test_an_encoded_api_key_is_sent_as_given_and_an_id_key_pair_is_encoded():
 
 def test_basic_auth_is_built_from_user_and_password():
     read = read_settings(conf(ELASTICSEARCH_USERNAME="vacmon", ELASTICSEARCH_PASSWORD="pw"))
-    assert auth_headers(read) == {"authorization": "Basic " + base64.b64encode(b"vacmon:pw").decode()}
+    assert auth_headers(read) == {
+        "authorization": "Basic " + base64.b64encode(b"vacmon:pw").decode()
+    }
 
 
 def test_the_client_carries_the_ca_bundle_and_leaves_status_retries_to_the_bulk_helper(tmp_path):

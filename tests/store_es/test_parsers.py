@@ -46,7 +46,10 @@ def test_a_spool_record_that_is_not_a_message_is_refused():
 def test_the_latest_page_gives_each_top_hit_and_the_next_key():
     a, b = sample(factory="a.example"), sample(factory="b.example")
     body = composite(
-        [{"key": {"factory": f}, "newest": {"hits": {"hits": [hit(m)]}}} for f, m in (("a", a), ("b", b))],
+        [
+            {"key": {"factory": f}, "newest": {"hits": {"hits": [hit(m)]}}}
+            for f, m in (("a", a), ("b", b))
+        ],
         after={"factory": "b"},
     )
     messages, after = parsers.latest_page(body)
@@ -69,7 +72,9 @@ def test_a_response_without_the_requested_aggregation_is_unexpected():
 
 def test_the_history_page_keys_hits_by_id_and_returns_the_last_sort():
     a, b = sample(time_sent=2), sample(time_sent=1)
-    page, last = parsers.history_page({"hits": {"hits": [hit(a, [9, 2, "x"]), hit(b, [8, 1, "y"])]}})
+    page, last = parsers.history_page(
+        {"hits": {"hits": [hit(a, [9, 2, "x"]), hit(b, [8, 1, "y"])]}}
+    )
     assert page == [(builders.doc_id(a), a), (builders.doc_id(b), b)]
     assert last == [8, 1, "y"]
 
@@ -90,7 +95,12 @@ def test_buckets_average_per_bucket_skip_empty_ones_and_carry_the_last_earlier_o
     acc = parsers.BucketAccumulator(("site", "space", "factory"), "site")
     key = {"site": "S", "space": "sp", "factory": "f"}
     body = composite(
-        [{"key": key, "t": {"buckets": [slot(600, 10.0, 2), slot(900, 0.0, 0), slot(1200, 9.0, 3)]}}]
+        [
+            {
+                "key": key,
+                "t": {"buckets": [slot(600, 10.0, 2), slot(900, 0.0, 0), slot(1200, 9.0, 3)]},
+            }
+        ]
     )
     assert acc.add_page(body) is None
     assert acc.result(since=1000, interval=300) == [
@@ -106,7 +116,10 @@ def test_a_sender_whose_vo_changed_is_merged_and_charted_under_its_newest_vo():
     body = composite(
         [
             {"key": {**entity, "vo": None}, "t": {"buckets": [slot(0, 4.0, 1), slot(60, 2.0, 1)]}},
-            {"key": {**entity, "vo": "lhcb"}, "t": {"buckets": [slot(60, 4.0, 1), slot(120, 1.0, 1)]}},
+            {
+                "key": {**entity, "vo": "lhcb"},
+                "t": {"buckets": [slot(60, 4.0, 1), slot(120, 1.0, 1)]},
+            },
         ],
         after={"vo": "lhcb"},
     )
@@ -161,7 +174,10 @@ def test_entities_sort_by_their_fields_as_text():
 def test_server_info_recognises_elasticsearch_by_its_product_header():
     info = parsers.server_info(
         {"X-Elastic-Product": "Elasticsearch"},
-        {"version": {"number": "8.19.3", "build_flavor": "default"}, "tagline": "You Know, for Search"},
+        {
+            "version": {"number": "8.19.3", "build_flavor": "default"},
+            "tagline": "You Know, for Search",
+        },
     )
     assert (info.product, info.major, info.product_header) == ("Elasticsearch", 8, True)
     assert parsers.server_problem(info) is None
@@ -184,12 +200,16 @@ def test_server_info_says_elasticsearch_7_is_too_old():
 
 
 def test_a_server_without_the_product_header_is_not_trusted_as_elasticsearch():
-    info = parsers.server_info({}, {"version": {"number": "8.1.0"}, "tagline": "You Know, for Search"})
+    info = parsers.server_info(
+        {}, {"version": {"number": "8.1.0"}, "tagline": "You Know, for Search"}
+    )
     assert "X-Elastic-Product" in parsers.server_problem(info)
 
 
 def test_a_future_major_is_reported_rather_than_assumed_compatible():
-    info = parsers.server_info({"x-elastic-product": "Elasticsearch"}, {"version": {"number": "10.0.0"}})
+    info = parsers.server_info(
+        {"x-elastic-product": "Elasticsearch"}, {"version": {"number": "10.0.0"}}
+    )
     assert "newer" in parsers.server_problem(info)
 
 
@@ -203,7 +223,10 @@ def test_template_version_and_retention_are_read_from_get_index_template():
         "index_templates": [
             {
                 "name": "vacmon-factory_status",
-                "index_template": {"version": 1, "template": {"lifecycle": {"data_retention": "30d"}}},
+                "index_template": {
+                    "version": 1,
+                    "template": {"lifecycle": {"data_retention": "30d"}},
+                },
             }
         ]
     }

@@ -65,9 +65,10 @@ def test_an_ilm_template_leaves_retention_to_the_policy_named_in_the_settings():
     assert "lifecycle" not in body["template"]
     settings = templates.settings_component("v-", "ilm")["template"]["settings"]
     assert settings["index.lifecycle.name"] == "v-raw"
-    assert "index.lifecycle.name" not in templates.settings_component("v-", "dsl")["template"][
-        "settings"
-    ]
+    assert (
+        "index.lifecycle.name"
+        not in templates.settings_component("v-", "dsl")["template"]["settings"]
+    )
 
 
 def test_it_refuses_an_unknown_lifecycle_kind():

@@ -30,6 +30,7 @@ RETRY_ON_STATUS = (429, 500, 502, 503, 504)
 # Whole-request answers that no retry can fix: a spooled segment that draws one is moved to
 # the rejected file instead of blocking the spool forever.
 _POISON_STATUS = (400, 413)
+MAX_REPLAY_WAIT = 300.0
 
 
 @dataclass
@@ -86,6 +87,7 @@ class ElasticsearchStore:
         self.rejected_total = 0
         self._ready = False
         self._last_replay = float("-inf")
+        self._replay_failures = 0
 
     @classmethod
     def from_settings(cls) -> ElasticsearchStore:
@@ -186,6 +188,7 @@ class ElasticsearchStore:
         return outcome
 
     def _bulk(self, messages: Sequence[Message]) -> Any:
+        extra: dict[str, Any] = {"refresh": self.refresh} if self.refresh else {}
         return streaming_bulk(
             self.client,
             (builders.bulk_action(self.prefix, m) for m in messages),
@@ -195,7 +198,7 @@ class ElasticsearchStore:
             initial_backoff=self.initial_backoff,
             max_backoff=self.max_backoff,
             retry_on_status=RETRY_ON_STATUS,
-            refresh=self.refresh,
+            **extra,
         )
 
     @staticmethod
@@ -237,7 +240,10 @@ class ElasticsearchStore:
 
     def _maybe_replay(self) -> None:
         assert self.spool is not None
-        if time.monotonic() - self._last_replay >= self.replay_every and self.spool.pending():
+        # Back off while the cluster stays away: each failed attempt may have waited out a
+        # request timeout, time the listener's writer thread is not draining its queue.
+        wait = min(self.replay_every * 2**self._replay_failures, MAX_REPLAY_WAIT)
+        if time.monotonic() - self._last_replay >= wait and self.spool.pending():
             self.replay_spool()
 
     def replay_spool(self) -> int:
@@ -251,8 +257,11 @@ class ElasticsearchStore:
             for segment in segments or []:
                 done = self._replay_segment(self.spool, segment)
                 if done is None:
+                    self._replay_failures += 1
                     break
                 delivered += done
+            else:
+                self._replay_failures = 0
         self.replayed_total += delivered
         if delivered:
             log.info("replayed %d spooled message(s) into elasticsearch", delivered)

@@ -1,0 +1,136 @@
+"""The real client against a fake server: the reads' requests and how answers are paged."""
+
+from __future__ import annotations
+
+from tests import samples
+from tests.store_es.fake_server import Reply
+from tests.store_es.messages import RECEIVED, sample
+from vacmon.store.base import EntityBuckets, FactoryRef, Scope
+from vacmon.store.es import builders
+
+SEARCH = r"/vacmon-(\w+)/_search"
+
+
+def source(message):
+    doc = builders.document(message)
+    return {k: v for k, v in doc.items() if k in builders.SOURCE_FIELDS}
+
+
+def composite(buckets, after=None):
+    agg = {"buckets": buckets}
+    if after:
+        agg["after_key"] = after
+    return Reply(body={"hits": {"hits": []}, "aggregations": {"entities": agg}})
+
+
+def test_latest_pages_through_composite_buckets_and_sorts_by_entity(fake_es, es_store):
+    server = fake_es()
+    b, a = sample(factory="b.example"), sample(factory="a.example")
+    server.on(
+        "POST",
+        SEARCH,
+        composite(
+            [{"key": {"factory": "b"}, "newest": {"hits": {"hits": [{"_source": source(b)}]}}}],
+            after={"factory": "b"},
+        ),
+        composite(
+            [{"key": {"factory": "a"}, "newest": {"hits": {"hits": [{"_source": source(a)}]}}}],
+            after={"factory": "a"},
+        ),
+        composite([]),  # ES ends a composite walk with an empty page
+    )
+    store = es_store(server)
+
+    assert store.latest("factory_status", since=RECEIVED - 600, scope=Scope(site="S")) == [a, b]
+
+    first, second, third = server.seen("POST", SEARCH)
+    assert first.path == "/vacmon-factory_status/_search"
+    assert first.query["ignore_unavailable"] == ["true"]
+    assert first.query["allow_no_indices"] == ["true"]
+    assert first.json() == builders.latest_query(
+        "factory_status", since=RECEIVED - 600, until=None, scope=Scope(site="S")
+    )
+    assert second.json()["aggs"]["entities"]["composite"]["after"] == {"factory": "b"}
+    assert third.json()["aggs"]["entities"]["composite"]["after"] == {"factory": "a"}
+
+
+def test_latest_on_a_stream_not_yet_created_is_empty(fake_es, es_store):
+    server = fake_es()
+    server.on("POST", SEARCH, Reply(body={"hits": {"hits": []}}))
+    assert es_store(server).latest("machine_status", since=0) == []
+
+
+def test_history_continues_with_search_after_and_drops_a_repeated_id(
+    fake_es, es_store, monkeypatch
+):
+    server = fake_es()
+    m1, m2, m3 = (sample(samples.VCYCLE_MACHINE, time_sent=t) for t in (3, 2, 1))
+
+    def hit(m, sort):
+        return {"_id": builders.doc_id(m), "_source": source(m), "sort": sort}
+
+    server.on(
+        "POST",
+        SEARCH,
+        Reply(body={"hits": {"hits": [hit(m1, [3]), hit(m2, [2])]}}),
+        Reply(body={"hits": {"hits": [hit(m2, [2]), hit(m3, [1])]}}),
+    )
+    monkeypatch.setattr(builders, "MAX_WINDOW", 2)  # page in twos: a second page is needed
+    found = es_store(server).history("machine_status", since=0, until=10, limit=3)
+
+    assert found == [m1, m2, m3]
+    first, second = server.seen("POST", SEARCH)
+    assert first.path == "/vacmon-machine_status/_search"
+    assert "search_after" not in first.json()
+    assert second.json()["search_after"] == [2]
+
+
+def test_entity_buckets_sum_pages_into_averages(fake_es, es_store):
+    server = fake_es()
+    key = {"site": "S", "space": "sp", "factory": "f"}
+    slots = [
+        {"key": 600_000, "total": {"value": 6.0}, "samples": {"value": 2}},
+        {"key": 900_000, "total": {"value": 0.0}, "samples": {"value": 0}},
+        {"key": 1_200_000, "total": {"value": 5.0}, "samples": {"value": 1}},
+    ]
+    server.on("POST", SEARCH, composite([{"key": key, "t": {"buckets": slots}}]))
+    store = es_store(server)
+
+    result = store.entity_buckets(
+        "factory_status",
+        "running_processors",
+        group_by="space",
+        since=900,
+        until=1500,
+        interval=300,
+        lookback=600,
+    )
+
+    assert result == [
+        EntityBuckets(
+            group="sp", entity=("S", "sp", "f"), averages={1200: 5.0}, last_before=(899, 3.0)
+        )
+    ]
+    body = server.seen("POST", SEARCH)[0].json()
+    assert body["aggs"]["entities"]["aggs"]["t"]["date_histogram"]["fixed_interval"] == "300s"
+
+
+def test_factories_reads_the_last_receive_time_per_factory(fake_es, es_store):
+    server = fake_es()
+    bucket = {"key": {"site": "S", "space": "sp", "factory": "f"}, "last": {"value": 1.5e12}}
+    server.on("POST", SEARCH, composite([bucket]))
+    refs = es_store(server).factories(since=10)
+    assert refs == [FactoryRef(site="S", space="sp", factory="f", last_seen=1_500_000_000)]
+    assert server.seen("POST", SEARCH)[0].path == "/vacmon-factory_status/_search"
+
+
+def test_purge_deletes_by_query_across_the_three_streams(fake_es, es_store):
+    server = fake_es()
+    path = (
+        r"/vacmon-factory_status,vacmon-machinetype_status,vacmon-machine_status/_delete_by_query"
+    )
+    server.on("POST", path, Reply(body={"deleted": 42, "took": 5, "failures": []}))
+    assert es_store(server).purge(before=100) == 42
+    (request,) = server.seen("POST", path)
+    assert request.json() == {"query": {"range": {"@timestamp": {"lt": 100_000}}}}
+    assert request.query["conflicts"] == ["proceed"]

@@ -1,0 +1,36 @@
+"""The store against a live cluster; skipped (loudly) unless ELASTICSEARCH_URL is set."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import samples
+from tests.store_es.messages import factories, sample
+from vacmon.store.base import Scope, WriteResult
+
+pytestmark = pytest.mark.elasticsearch
+
+
+def test_a_live_cluster_stores_reads_deduplicates_and_purges(make_es_store):
+    store = make_es_store()
+    batch = [*factories(3), sample(samples.VAC_MACHINETYPE)]
+
+    assert store.write(batch) == WriteResult(inserted=4, duplicates=0)
+    assert store.write(batch[:2]) == WriteResult(inserted=0, duplicates=2)
+
+    (newest,) = store.latest("factory_status", since=0)
+    assert newest == batch[2]
+    assert store.history("factory_status", since=0, until=2**31, limit=2) == [batch[2], batch[1]]
+    assert [f.factory for f in store.factories(since=0)] == [batch[0].factory]
+    (series,) = store.entity_buckets(
+        "machinetype_status",
+        "running_processors",
+        group_by="vo",
+        since=0,
+        until=2**31,
+        interval=86400,
+        scope=Scope(machinetype="lhcb"),
+    )
+    assert series.group == "lhcb"
+    assert list(series.averages.values()) == [1.0]
+    assert store.purge(before=2**31) == 4
