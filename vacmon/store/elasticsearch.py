@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
@@ -21,8 +19,11 @@ from elasticsearch.helpers import streaming_bulk
 from factories.messages import MESSAGE_TYPES, Message
 from vacmon.store.base import EntityBuckets, FactoryRef, Scope, WriteResult
 from vacmon.store.es import builders, parsers, templates
+from vacmon.store.es.bulk import BulkOutcome, Unavailable, describe, status_of, still_waiting
 from vacmon.store.es.client import EsSettings, make_client, read_settings
 from vacmon.store.es.spool import Spool
+
+__all__ = ["BulkOutcome", "ElasticsearchStore", "Unavailable"]
 
 log = logging.getLogger(__name__)
 
@@ -31,24 +32,6 @@ RETRY_ON_STATUS = (429, 500, 502, 503, 504)
 # the rejected file instead of blocking the spool forever.
 _POISON_STATUS = (400, 413)
 MAX_REPLAY_WAIT = 300.0
-
-
-@dataclass
-class BulkOutcome:
-    inserted: int = 0
-    duplicates: int = 0
-    retry: list[Message] = field(default_factory=list)  # 429/5xx after every retry
-    failed: list[tuple[Message, str]] = field(default_factory=list)  # refused for good
-
-
-class Unavailable(Exception):
-    """The cluster did not take (all of) a batch; `unsent` is what it may not have."""
-
-    def __init__(self, reason: str, outcome: BulkOutcome, unsent: list[Message], status: int = 0):
-        super().__init__(reason)
-        self.outcome = outcome
-        self.unsent = unsent
-        self.status = status
 
 
 class ElasticsearchStore:
@@ -183,8 +166,8 @@ class ElasticsearchStore:
                 result = parsers.bulk_item(ok, item)
                 self._count(outcome, result, waiting[result.doc_id].pop(0))
         except (ApiError, TransportError) as exc:
-            unsent = _still_waiting(messages, waiting)
-            raise Unavailable(_describe(exc), outcome, unsent, _status(exc)) from exc
+            unsent = still_waiting(messages, waiting)
+            raise Unavailable(describe(exc), outcome, unsent, status_of(exc)) from exc
         return outcome
 
     def _bulk(self, messages: Sequence[Message]) -> Any:
@@ -392,18 +375,6 @@ class ElasticsearchStore:
         return parsers.deleted_count(response.body)
 
 
-def _still_waiting(messages: Sequence[Message], waiting: dict[str, list[Message]]) -> list[Message]:
-    """The unconfirmed messages, in their original order."""
-    left = Counter({key: len(items) for key, items in waiting.items()})
-    out = []
-    for message in reversed(messages):
-        key = builders.doc_id(message)
-        if left[key]:
-            left[key] -= 1
-            out.append(message)
-    return out[::-1]
-
-
 def _decode(records: list[str]) -> tuple[list[Message], list[str]]:
     messages, unreadable = [], []
     for record in records:
@@ -412,13 +383,3 @@ def _decode(records: list[str]) -> tuple[list[Message], list[str]]:
         except ValueError:
             unreadable.append(record)
     return messages, unreadable
-
-
-def _status(exc: Exception) -> int:
-    return exc.status_code if isinstance(exc, ApiError) else 0
-
-
-def _describe(exc: Exception) -> str:
-    if isinstance(exc, ApiError):
-        return f"HTTP {exc.status_code} {exc.message}"
-    return f"{type(exc).__name__}: {exc}"

@@ -14,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from vacmon.store.embedded.tables import MODELS, row_to_message
+from vacmon.store.es.bulk import Unavailable
 
 
 class Command(BaseCommand):
@@ -56,8 +57,6 @@ class Command(BaseCommand):
     def _copy(
         self, store: Any, message_type: str, model: Any, batch: int, totals: dict[str, int]
     ) -> None:
-        from vacmon.store.elasticsearch import Unavailable
-
         total = model.objects.count()
         done, last_pk = 0, 0
         self._show(message_type, done, total)

@@ -16,6 +16,7 @@ from elasticsearch import ApiError, NotFoundError, TransportError
 from factories.messages import MESSAGE_TYPES, Message
 from vacmon.store.base import Scope
 from vacmon.store.es import parsers, templates
+from vacmon.store.es.bulk import Unavailable
 from vacmon.store.es.client import auth_headers
 
 if TYPE_CHECKING:
@@ -158,8 +159,6 @@ def _get(call: Any) -> dict[str, Any] | None:
 
 
 def round_trip(store: ElasticsearchStore, now: int) -> Line:
-    from vacmon.store.elasticsearch import Unavailable
-
     message = check_message(now)
     stream = templates.stream_name(store.prefix, message.message_type)
     started = time.monotonic()

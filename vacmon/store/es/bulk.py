@@ -1,0 +1,52 @@
+"""What a bulk send came to, and the error raised when the cluster did not take a batch."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from elasticsearch import ApiError
+
+from factories.messages import Message
+from vacmon.store.es import builders
+
+
+@dataclass
+class BulkOutcome:
+    inserted: int = 0
+    duplicates: int = 0
+    retry: list[Message] = field(default_factory=list)  # 429/5xx after every retry
+    failed: list[tuple[Message, str]] = field(default_factory=list)  # refused for good
+
+
+class Unavailable(Exception):
+    """The cluster did not take (all of) a batch; `unsent` is what it may not have."""
+
+    def __init__(self, reason: str, outcome: BulkOutcome, unsent: list[Message], status: int = 0):
+        super().__init__(reason)
+        self.outcome = outcome
+        self.unsent = unsent
+        self.status = status
+
+
+def still_waiting(messages: Sequence[Message], waiting: dict[str, list[Message]]) -> list[Message]:
+    """The unconfirmed messages, in their original order."""
+    left = Counter({key: len(items) for key, items in waiting.items()})
+    out = []
+    for message in reversed(messages):
+        key = builders.doc_id(message)
+        if left[key]:
+            left[key] -= 1
+            out.append(message)
+    return out[::-1]
+
+
+def status_of(exc: Exception) -> int:
+    return exc.status_code if isinstance(exc, ApiError) else 0
+
+
+def describe(exc: Exception) -> str:
+    if isinstance(exc, ApiError):
+        return f"HTTP {exc.status_code} {exc.message}"
+    return f"{type(exc).__name__}: {exc}"
