@@ -185,3 +185,15 @@ def test_replays_back_off_while_the_cluster_keeps_failing(fake_es, es_store):
     store.write(factories(1, factory="f3.example"))  # inside the back-off: spooled directly
     assert len(server.seen("PUT", r"/_bulk")) == 2
     assert store.spooled_total == 3
+
+
+def test_a_bulk_answer_that_does_not_match_the_request_spools_the_batch(fake_es, es_store):
+    server = fake_es()
+    server.on(
+        "PUT",
+        r"/_bulk",
+        Reply(body={"errors": False, "items": [{"create": {"_id": "nope", "status": 201}}]}),
+    )
+    store = es_store(server)
+    assert store.write(factories(1)) == WriteResult(inserted=1, duplicates=0)
+    assert store.spooled_total == 1

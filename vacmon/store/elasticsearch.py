@@ -164,8 +164,10 @@ class ElasticsearchStore:
             self.ensure_setup()
             for ok, item in self._bulk(messages):
                 result = parsers.bulk_item(ok, item)
+                if not waiting.get(result.doc_id):
+                    raise parsers.UnexpectedResponse(f"a bulk item for unknown id {result.doc_id}")
                 self._count(outcome, result, waiting[result.doc_id].pop(0))
-        except (ApiError, TransportError) as exc:
+        except (ApiError, TransportError, parsers.UnexpectedResponse) as exc:
             unsent = still_waiting(messages, waiting)
             raise Unavailable(describe(exc), outcome, unsent, status_of(exc)) from exc
         return outcome
