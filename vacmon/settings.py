@@ -102,6 +102,7 @@ SPECTACULAR_SETTINGS = {
 VACMON_UDP_HOST = env_str("VACMON_UDP_HOST", "::")
 VACMON_UDP_PORT = env_int("VACMON_UDP_PORT", 8884, minimum=0)
 VACMON_UDP_RCVBUF = env_int("VACMON_UDP_RCVBUF", 32 * 1024 * 1024, minimum=65536)
+VACMON_UDP_WORKERS = env_int("VACMON_UDP_WORKERS", 2, minimum=0)
 VACMON_BATCH_SIZE = env_int("VACMON_BATCH_SIZE", 5000, minimum=1)
 VACMON_BATCH_SECONDS = env_float("VACMON_BATCH_SECONDS", 0.25)
 VACMON_QUEUE_LIMIT = env_int("VACMON_QUEUE_LIMIT", 1_000_000, minimum=1000)
@@ -140,7 +141,12 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "build-rollups": {"task": "vacmon.tasks.build_rollups", "schedule": 60.0},
     "purge-old-messages": {"task": "vacmon.tasks.purge_old_messages", "schedule": 3600.0},
+    "publish-crr": {"task": "vacmon.crr.tasks.publish_all", "schedule": 300.0},
 }
+
+# --- CRR publication ----------------------------------------------------------------------
+VACMON_CRR_WINDOW_SECONDS = env_int("VACMON_CRR_WINDOW_SECONDS", 86400, minimum=60)
+VACMON_CRR_KEEP_VERSIONS = env_int("VACMON_CRR_KEEP_VERSIONS", 10, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -8,4 +8,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/", include("vacmon.api.urls")),
+    path("api/v1/crr/", include("vacmon.crr.api_urls")),
+    path("crr/", include("vacmon.crr.urls")),
 ]

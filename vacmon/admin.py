@@ -1,0 +1,5 @@
+"""Admin registrations live beside their feature; Django's autodiscovery imports this module."""
+
+from __future__ import annotations
+
+from vacmon.crr import admin as _crr_admin  # noqa: F401

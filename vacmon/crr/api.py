@@ -1,0 +1,110 @@
+"""CRR settings API: read every space's settings; staff change one space's.
+
+Changing settings republishes the space and its site at once (`services.update_settings`).
+Writes need a staff account (session or HTTP Basic); reads are open like the documents.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.authentication import BasicAuthentication, SessionAuthentication
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from publisher import STATUS_CHOICES
+from vacmon.crr import services
+from vacmon.models import CrrSpaceSettings
+
+
+class StaffMayWrite(BasePermission):
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        if request.method in SAFE_METHODS:
+            return True
+        user = request.user
+        return bool(user is not None and user.is_authenticated and user.is_staff)
+
+
+class SettingsOutputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    site = serializers.CharField()
+    space = serializers.CharField()
+    gocdb_site = serializers.CharField()
+    os = serializers.CharField()
+    status = serializers.CharField()
+    comment = serializers.CharField()
+    assigned_vos = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    publish = serializers.BooleanField()
+    updated_at = serializers.DateTimeField()
+
+
+class SettingsInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    # Blank gocdb_site publishes the site name the factories send.
+    gocdb_site = serializers.CharField(max_length=255, allow_blank=True, required=False)
+    os = serializers.CharField(max_length=255, required=False)
+    status = serializers.ChoiceField(choices=STATUS_CHOICES, required=False)
+    comment = serializers.CharField(max_length=1024, allow_blank=True, required=False)
+    assigned_vos = serializers.JSONField(required=False)
+    publish = serializers.BooleanField(required=False)
+
+    def validate_gocdb_site(self, value: str) -> str:
+        # CRR's `site` pattern is a single line; a newline would make every document fail.
+        if "\n" in value or "\r" in value:
+            raise serializers.ValidationError("must be a single line")
+        return value.strip()
+
+    def validate_assigned_vos(self, value: object) -> dict[str, list[str]]:
+        try:
+            return services.check_vo_overrides(value)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+
+class _SettingsApi(APIView):
+    authentication_classes = [SessionAuthentication, BasicAuthentication]
+    permission_classes = [StaffMayWrite]
+
+
+class SettingsListApi(_SettingsApi):
+    @extend_schema(responses=SettingsOutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        rows = CrrSpaceSettings.objects.all()
+        return Response(SettingsOutputSerializer(rows, many=True).data)
+
+
+class SettingsDetailApi(_SettingsApi):
+    @extend_schema(responses=SettingsOutputSerializer)
+    def get(self, request: Request, site: str, space: str) -> Response:
+        row = CrrSpaceSettings.objects.filter(site=site, space=space).first()
+        if row is None:
+            raise Http404("no settings for this space")
+        return Response(SettingsOutputSerializer(row).data)
+
+    @extend_schema(request=SettingsInputSerializer, responses=SettingsOutputSerializer)
+    def put(self, request: Request, site: str, space: str) -> Response:
+        """Create or replace: fields left out take their defaults."""
+        values = self._valid(request, partial=False)
+        defaults = _defaults()
+        row = services.update_settings(site, space, {**defaults, **values})
+        return Response(SettingsOutputSerializer(row).data, status=status.HTTP_200_OK)
+
+    @extend_schema(request=SettingsInputSerializer, responses=SettingsOutputSerializer)
+    def patch(self, request: Request, site: str, space: str) -> Response:
+        """Change only the fields given."""
+        values = self._valid(request, partial=True)
+        row = services.update_settings(site, space, values)
+        return Response(SettingsOutputSerializer(row).data)
+
+    def _valid(self, request: Request, *, partial: bool) -> dict[str, Any]:
+        serializer = SettingsInputSerializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+
+def _defaults() -> dict[str, Any]:
+    fields = ("gocdb_site", "os", "status", "comment", "assigned_vos", "publish")
+    return {name: CrrSpaceSettings._meta.get_field(name).get_default() for name in fields}

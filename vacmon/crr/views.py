@@ -1,0 +1,100 @@
+"""Serve stored CRR documents and the index of them. Nothing is built here.
+
+Plain Django views rather than DRF: these answer CRIC's polling, carry no input beyond
+the URL, and the cheaper request path is what keeps them fast.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
+from django.views.decorators.http import require_safe
+
+from publisher import CrrFormat
+from vacmon.crr.selectors import IndexEntry, index_entries, served_document
+from vacmon.crr.services import PERIOD_SECONDS
+from vacmon.models.crr import SITE_AGGREGATE
+
+FORMATS = tuple(f.value for f in CrrFormat)
+DEFAULT_FORMAT = CrrFormat.CRR_1_5.value
+# Consumers may cache for one regeneration period; a conditional GET revalidates cheaply.
+CACHE_CONTROL = f"public, max-age={PERIOD_SECONDS}"
+
+
+@require_safe
+def space_document(request: HttpRequest, site: str, space: str) -> HttpResponse:
+    return _serve(request, site, space)
+
+
+@require_safe
+def site_document(request: HttpRequest, site: str) -> HttpResponse:
+    return _serve(request, site, SITE_AGGREGATE)
+
+
+def _serve(request: HttpRequest, site: str, space: str) -> HttpResponse:
+    fmt = request.GET.get("format", DEFAULT_FORMAT)
+    if fmt not in FORMATS:
+        return JsonResponse({"error": f"format must be one of {', '.join(FORMATS)}"}, status=400)
+    served = served_document(site, space, fmt)
+    if served is None:
+        return JsonResponse({"error": "no CRR document is published here"}, status=404)
+    last_modified = int(served.published_at.timestamp())
+    response = get_conditional_response(
+        request, etag=served.etag, last_modified=last_modified
+    ) or HttpResponse(served.body, content_type="application/json")
+    response["ETag"] = served.etag
+    response["Last-Modified"] = http_date(last_modified)
+    response["Cache-Control"] = CACHE_CONTROL
+    return response
+
+
+@require_safe
+def index(request: HttpRequest) -> HttpResponse:
+    entries = index_entries()
+    wants_json = request.GET.get("format") == "json" or (
+        request.get_preferred_type(["text/html", "application/json"]) == "application/json"
+    )
+    if wants_json:
+        return JsonResponse({"documents": [_entry_json(request, e) for e in entries]})
+    rows = [{"entry": e, "cells": _cells(request, e)} for e in entries]
+    return render(request, "crr/index.html", {"rows": rows, "formats": FORMATS})
+
+
+def _cells(request: HttpRequest, entry: IndexEntry) -> list[dict[str, Any]]:
+    urls = _urls(request, entry)
+    return [
+        {"format": fmt, "url": urls[fmt], "published_at": entry.versions.get(fmt, (None, None))[1]}
+        for fmt in FORMATS
+    ]
+
+
+def _urls(request: HttpRequest, entry: IndexEntry) -> dict[str, str]:
+    if entry.space == SITE_AGGREGATE:
+        path = reverse("crr-site", args=[entry.site])
+    else:
+        path = reverse("crr-space", args=[entry.site, entry.space])
+    base = request.build_absolute_uri(path)
+    return {fmt: base if fmt == DEFAULT_FORMAT else f"{base}?format={fmt}" for fmt in FORMATS}
+
+
+def _entry_json(request: HttpRequest, entry: IndexEntry) -> dict[str, Any]:
+    urls = _urls(request, entry)
+    return {
+        "site": entry.site,
+        "space": entry.space or None,
+        "formats": {
+            fmt: {"url": urls[fmt], "etag": etag, "published_at": int(at.timestamp())}
+            for fmt, (etag, at) in sorted(entry.versions.items())
+        },
+        "failure_count": entry.failure_count,
+        "consecutive_failures": entry.consecutive_failures,
+        "last_error": entry.last_error or None,
+        "last_success_at": (
+            int(entry.last_success_at.timestamp()) if entry.last_success_at else None
+        ),
+    }
