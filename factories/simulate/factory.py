@@ -146,27 +146,30 @@ class SimFactory:
     def _create(self, now: int) -> None:
         vac = self.spec.sender.flavour.is_vac
         budget = 1 if vac else max(1, math.ceil(self.slots * 0.1))
-        free = self.slots - sum(m.processors for m in self.machines)
-        for _ in range(budget):
-            mt = self._choose(now)
-            if mt is None or mt.processors > free:
-                return
-            self.machines.append(self._new_machine(mt, now))
-            free -= mt.processors
-
-    def _choose(self, now: int) -> MachinetypeSpec | None:
-        eligible = [
-            mt
-            for mt in self.spec.machinetypes
-            if self.last_abort.get(mt.name, 0) < now - FIZZLE_SECONDS - 10
-        ]
-        if not eligible:
-            return None
         running: dict[str, int] = {}
         for m in self.machines:
             running[m.machinetype.name] = running.get(m.machinetype.name, 0) + m.processors
-        # Target shares: pick the type furthest below its share, with a little randomness.
-        return min(eligible, key=lambda mt: (running.get(mt.name, 0) / mt.share, self.rng.random()))
+        free = self.slots - sum(running.values())
+        for _ in range(budget):
+            mt = self._choose(now, running)
+            if mt is None or mt.processors > free:
+                return
+            self.machines.append(self._new_machine(mt, now))
+            running[mt.name] = running.get(mt.name, 0) + mt.processors
+            free -= mt.processors
+
+    def _choose(self, now: int, running: dict[str, int]) -> MachinetypeSpec | None:
+        horizon = now - FIZZLE_SECONDS - 10
+        best: MachinetypeSpec | None = None
+        best_key = (math.inf, 0.0)
+        for mt in self.spec.machinetypes:
+            if self.last_abort.get(mt.name, 0) >= horizon:
+                continue  # backing off after a recent abort
+            # Target shares: the type furthest below its share, ties broken at random.
+            key = (running.get(mt.name, 0) / mt.share, self.rng.random())
+            if key < best_key:
+                best, best_key = mt, key
+        return best
 
     def _new_machine(self, mt: MachinetypeSpec, now: int) -> SimMachine:
         rng = self.rng
@@ -203,22 +206,27 @@ class SimFactory:
 
     def _status(self, now: int) -> list[dict[str, Any]]:
         sender = self.spec.sender
-        types = [self._machinetype_state(mt, now) for mt in self.spec.machinetypes]
+        by_type: dict[str, list[SimMachine]] = {mt.name: [] for mt in self.spec.machinetypes}
+        for m in self.machines:
+            by_type[m.machinetype.name].append(m)
+        types = [
+            self._machinetype_state(mt, by_type[mt.name], now) for mt in self.spec.machinetypes
+        ]
         processors = sum(m.processors for m in self.machines)
         hs06 = self.spec.hs06_per_processor
         totals = Totals(processors, len(self.machines), hs06 * processors if hs06 else None)
         capacity = Capacity(self.slots, self.slots, hs06)
-        messages = [
-            factory_status(sender, now=now, host=self._host(now), running=totals, capacity=capacity)
-        ]
+        host = self._host(now, processors)
+        messages = [factory_status(sender, now=now, host=host, running=totals, capacity=capacity)]
         messages.extend(
             machinetype_status(sender, now=now, machinetype=t, num_machinetypes=len(types))
             for t in types
         )
         return messages
 
-    def _machinetype_state(self, mt: MachinetypeSpec, now: int) -> MachinetypeState:
-        mine = [m for m in self.machines if m.machinetype.name == mt.name]
+    def _machinetype_state(
+        self, mt: MachinetypeSpec, mine: list[SimMachine], now: int
+    ) -> MachinetypeState:
         processors = sum(m.processors for m in mine)
         hs06 = self.spec.hs06_per_processor
         message, when, machine = self.last_finish.get(mt.name, (None, None, None))
@@ -236,9 +244,8 @@ class SimFactory:
             max_processors=mt.processors,
         )
 
-    def _host(self, now: int) -> HostStatus:
+    def _host(self, now: int, busy: int) -> HostStatus:
         rng = self.rng
-        busy = sum(m.processors for m in self.machines)
         vac = self.spec.sender.flavour.is_vac
         mem_total = (self.spec.slots * 2048 + 8192) * 1024 if vac else 8010244
         used_share = 0.1 + 0.85 * busy / max(1, self.slots) if vac else rng.uniform(0.6, 0.8)

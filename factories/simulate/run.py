@@ -56,10 +56,11 @@ def play(
     duration: float | None,
     speed: float = 1.0,
     rate: float | None = None,
-    out: TextIO = sys.stderr,
+    out: TextIO | None = None,
     batch: int = 200,
 ) -> SendResult:
     """Advance the fleet with the wall clock (times `speed`) and send what it says."""
+    out = out if out is not None else sys.stderr
     throttle = Throttle(rate)
     wall0, sim0 = time.monotonic(), fleet.clock
     total, sent = SendResult(), 0
