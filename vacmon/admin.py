@@ -3,3 +3,4 @@
 from __future__ import annotations
 
 from vacmon.crr import admin as _crr_admin  # noqa: F401
+from vacmon.trust import admin as _trust_admin  # noqa: F401

@@ -148,6 +148,38 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 VACMON_CRR_WINDOW_SECONDS = env_int("VACMON_CRR_WINDOW_SECONDS", 86400, minimum=60)
 VACMON_CRR_KEEP_VERSIONS = env_int("VACMON_CRR_KEEP_VERSIONS", 10, minimum=1)
 
+# --- Trust: who may send and read (docs/deployment.md) -------------------------------------
+# Reads (API, dashboard) without credentials; turn off to require a session or a token.
+VACMON_ANONYMOUS_READ = env_bool("VACMON_ANONYMOUS_READ", True)
+# HTTP ingest without a bearer token is accepted (as untrusted) unless this is on.
+VACMON_HTTP_INGEST_AUTH = env_bool("VACMON_HTTP_INGEST_AUTH", False)
+VACMON_PUBLIC_PATHS = env_list("VACMON_PUBLIC_PATHS", ["/crr/"])
+# OIDC bearer tokens (JWT): off while VACMON_OIDC_ISSUER is unset.
+VACMON_OIDC_ISSUER = env_str("VACMON_OIDC_ISSUER", "")
+VACMON_OIDC_AUDIENCE = env_str("VACMON_OIDC_AUDIENCE", "")
+VACMON_OIDC_JWKS_URL = env_str("VACMON_OIDC_JWKS_URL", "")  # unset: OIDC discovery
+VACMON_OIDC_GROUPS_CLAIM = env_str("VACMON_OIDC_GROUPS_CLAIM", "groups")
+VACMON_OIDC_OPERATOR_GROUPS = env_list("VACMON_OIDC_OPERATOR_GROUPS", [])
+VACMON_OIDC_SITE_GROUP_PREFIX = env_str("VACMON_OIDC_SITE_GROUP_PREFIX", "/vacmon/sites/")
+VACMON_OIDC_ALGORITHMS = env_list("VACMON_OIDC_ALGORITHMS", ["RS256", "ES256"])
+VACMON_OIDC_JWKS_CACHE_SECONDS = env_int("VACMON_OIDC_JWKS_CACHE_SECONDS", 300, minimum=1)
+# Signed UDP messages must have time_sent within this many seconds of the receiver clock.
+VACMON_UDP_REPLAY_WINDOW = env_int("VACMON_UDP_REPLAY_WINDOW", 600, minimum=1)
+# Per-source rate limits (messages/s for UDP, requests/s for HTTP); 0 turns a limit off.
+VACMON_UDP_RATE = env_float("VACMON_UDP_RATE", 0.0)
+VACMON_UDP_BURST = env_int("VACMON_UDP_BURST", 5000, minimum=1)
+VACMON_HTTP_RATE = env_float("VACMON_HTTP_RATE", 0.0)
+VACMON_HTTP_BURST = env_int("VACMON_HTTP_BURST", 50, minimum=1)
+VACMON_CRR_TRUSTED_ONLY = env_bool("VACMON_CRR_TRUSTED_ONLY", False)
+# Seconds each /readyz dependency check may take.
+VACMON_READY_TIMEOUT = env_float("VACMON_READY_TIMEOUT", 2.0)
+MIDDLEWARE.append("vacmon.trust.middleware.BearerMiddleware")
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
+    "vacmon.trust.drf.BearerAuthentication",
+    "rest_framework.authentication.SessionAuthentication",
+]
+REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"] = ["vacmon.trust.drf.ReadAccess"]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -21,13 +21,25 @@ from vacmon.models.status import (
     Rollup,
     RollupWatermark,
 )
+from vacmon.models.trust import (
+    Factory,
+    IngestToken,
+    SigningKey,
+    Site,
+    SiteMembership,
+    SiteNetwork,
+    Space,
+    StoreWriteStat,
+)
 
 __all__ = [
     "CrrSpaceSettings",
     "CrrTarget",
     "Downtime",
+    "Factory",
     "FactoryStatus",
     "IngestCounter",
+    "IngestToken",
     "LatestStatus",
     "MachineStatus",
     "MachinetypeStatus",
@@ -40,5 +52,11 @@ __all__ = [
     "PublishedDocument",
     "Rollup",
     "RollupWatermark",
+    "SigningKey",
+    "Site",
     "SiteAvailability",
+    "SiteMembership",
+    "SiteNetwork",
+    "Space",
+    "StoreWriteStat",
 ]

@@ -1,0 +1,44 @@
+"""The bearer authentication and the read-access rule for DRF views.
+
+settings.REST_FRAMEWORK:
+    "DEFAULT_AUTHENTICATION_CLASSES": ["vacmon.trust.drf.BearerAuthentication",
+                                       "rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["vacmon.trust.drf.ReadAccess"],
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.request import Request
+
+from vacmon.trust.http import authenticate_bearer
+from vacmon.trust.principals import BearerUser
+
+
+class BearerAuthentication(BaseAuthentication):
+    def authenticate(self, request: Request) -> tuple[BearerUser, None] | None:
+        user = authenticate_bearer(request)
+        return None if user is None else (user, None)
+
+    def authenticate_header(self, request: Request) -> str:
+        # Makes DRF answer 401 (not 403) with a challenge when credentials are missing.
+        return 'Bearer realm="vacmon"'
+
+
+class ReadAccess(BasePermission):
+    """Reads are open when VACMON_ANONYMOUS_READ is true, else need any authenticated
+    caller. Writes are left to the view: HTTP ingest does its own authentication."""
+
+    message = "reading needs authentication (VACMON_ANONYMOUS_READ is off)"
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if request.method not in SAFE_METHODS:
+            return True
+        if getattr(settings, "VACMON_ANONYMOUS_READ", True):
+            return True
+        user = request.user
+        return bool(user is not None and getattr(user, "is_authenticated", False))
