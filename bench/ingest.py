@@ -113,6 +113,10 @@ class Listener:
             for t in ("factorystatus", "machinetypestatus")
         )
 
+    def counters(self) -> dict[str, int]:
+        rows = self.db.execute("SELECT name, reason, value FROM vacmon_ingestcounter")
+        return {f"{name}{':' + reason if reason else ''}": value for name, reason, value in rows}
+
     def peak_rss_mb(self) -> float:
         for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
@@ -146,6 +150,7 @@ def end_to_end(count: int) -> tuple[float, int]:
         sender.start()
         sender.join()
         n, when = wait_stored(listener, count)
+        print(f"  (end-to-end burst: listener counted {listener.counters()})", flush=True)
         listener.stop()
         return n / (when - start), count - n
 
@@ -185,10 +190,11 @@ def fixed_rate(rate: float, duration: float) -> tuple[int, int, float, float]:
         sender.join()
         stop.set()
         probe.join()
-        n, _ = wait_stored(listener, count + len(latencies))
+        markers_sent = len(latencies)
+        n, _ = wait_stored(listener, count + markers_sent)
         rss = listener.peak_rss_mb()
         listener.stop()
-        stored = n - len(latencies)
+        stored = min(count, n - markers_sent)
         latencies.sort()
         p99 = latencies[int(len(latencies) * 0.99) - 1] if latencies else float("nan")
         return count, count - stored, p99, rss

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from vacmon.conf import env_bool, env_float, env_int, env_list, env_str
+from vacmon.conf import env_bool, env_choice, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VACMON_VAR_DIR", str(BASE_DIR / "var")))
@@ -67,6 +67,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
+    # A file, not pytest-django's in-memory default, so that the UDP listener's worker
+    # processes see the same test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "en-gb"
@@ -113,7 +116,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = VACMON_HTTP_MAX_BODY
 
 # --- Store --------------------------------------------------------------------------------
 ELASTICSEARCH_URL = env_str("ELASTICSEARCH_URL", "")
+ELASTICSEARCH_API_KEY = env_str("ELASTICSEARCH_API_KEY", "")
+ELASTICSEARCH_USERNAME = env_str("ELASTICSEARCH_USERNAME", "")
+ELASTICSEARCH_PASSWORD = env_str("ELASTICSEARCH_PASSWORD", "")
+ELASTICSEARCH_CA_CERTS = env_str("ELASTICSEARCH_CA_CERTS", "")
+ELASTICSEARCH_PREFIX = env_str("ELASTICSEARCH_PREFIX", "vacmon-")
+ELASTICSEARCH_LIFECYCLE = env_choice("ELASTICSEARCH_LIFECYCLE", "dsl", ("dsl", "ilm"))
+VACMON_SPOOL_DIR = env_str("VACMON_SPOOL_DIR", str(VAR_DIR / "spool" / "elasticsearch"))
+VACMON_SPOOL_MAX_BYTES = env_int("VACMON_SPOOL_MAX_BYTES", 1 << 30, minimum=1 << 20)
 VACMON_RAW_RETENTION_DAYS = env_int("VACMON_RAW_RETENTION_DAYS", 30, minimum=1)
+ELASTICSEARCH_RETENTION = env_str("ELASTICSEARCH_RETENTION", f"{VACMON_RAW_RETENTION_DAYS}d")
 VACMON_ROLLUP_RETENTION_DAYS = env_int("VACMON_ROLLUP_RETENTION_DAYS", 400, minimum=1)
 VACMON_STALE_SECONDS = env_int("VACMON_STALE_SECONDS", 600, minimum=60)
 
@@ -142,11 +154,37 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "build-rollups": {"task": "vacmon.tasks.build_rollups", "schedule": 60.0},
     "purge-old-messages": {"task": "vacmon.tasks.purge_old_messages", "schedule": 3600.0},
     "publish-crr": {"task": "vacmon.crr.tasks.publish_all", "schedule": 300.0},
+    "dispatch-probes": {"task": "vacmon.probing.tasks.dispatch_probes", "schedule": 60.0},
+    "publish-probe-results": {
+        "task": "vacmon.probing.tasks.publish_probe_results",
+        "schedule": 60.0,
+    },
+    "daily-availability": {
+        "task": "vacmon.probing.tasks.compute_daily_availability",
+        "schedule": 3600.0,
+    },
+    "purge-probe-results": {"task": "vacmon.probing.tasks.purge_probe_results", "schedule": 3600.0},
 }
 
 # --- CRR publication ----------------------------------------------------------------------
 VACMON_CRR_WINDOW_SECONDS = env_int("VACMON_CRR_WINDOW_SECONDS", 86400, minimum=60)
 VACMON_CRR_KEEP_VERSIONS = env_int("VACMON_CRR_KEEP_VERSIONS", 10, minimum=1)
+
+# --- Probes and A/R -----------------------------------------------------------------------
+# ARGO engines differ in one cell, MISSING OR DOWNTIME (spec 3.2); argo-streaming's is default.
+VACMON_ARGO_MISSING_OR_DOWNTIME = env_choice(
+    "VACMON_ARGO_MISSING_OR_DOWNTIME", "DOWNTIME", ("DOWNTIME", "MISSING")
+)
+VACMON_PROBE_DISCOVERY_DAYS = env_int("VACMON_PROBE_DISCOVERY_DAYS", 7, minimum=1)
+VACMON_PROBE_RETENTION_DAYS = env_int("VACMON_PROBE_RETENTION_DAYS", 35, minimum=2)
+VACMON_PROBE_MONITORING_HOST = env_str("VACMON_PROBE_MONITORING_HOST", "")
+# Publication of results over STOMP is off while the host is empty.
+VACMON_PROBE_STOMP_HOST = env_str("VACMON_PROBE_STOMP_HOST", "")
+VACMON_PROBE_STOMP_PORT = env_int("VACMON_PROBE_STOMP_PORT", 61613, minimum=1)
+VACMON_PROBE_STOMP_USER = env_str("VACMON_PROBE_STOMP_USER", "")
+VACMON_PROBE_STOMP_PASSWORD = env_str("VACMON_PROBE_STOMP_PASSWORD", "")
+VACMON_PROBE_STOMP_DESTINATION = env_str("VACMON_PROBE_STOMP_DESTINATION", "/queue/vacmon.probes")
+VACMON_PROBE_STOMP_FORMATS = env_list("VACMON_PROBE_STOMP_FORMATS", ["metricOutput", "sam3"])
 
 # --- Trust: who may send and read (docs/deployment.md) -------------------------------------
 # Reads (API, dashboard) without credentials; turn off to require a session or a token.

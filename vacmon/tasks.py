@@ -8,6 +8,7 @@ from celery import shared_task
 from django.conf import settings
 
 from vacmon.crr import tasks as _crr_tasks  # noqa: F401
+from vacmon.probing import tasks as _probing_tasks  # noqa: F401
 from vacmon.store import get_store
 from vacmon.store.embedded import rollups
 
@@ -21,8 +22,8 @@ def build_rollups() -> dict[int, int]:
 
 @shared_task(time_limit=3600, ignore_result=True)
 def purge_old_messages() -> int:
+    if settings.ELASTICSEARCH_URL:
+        return 0  # Elasticsearch retention is the data stream lifecycle's job.
     now = int(time.time())
     deleted = get_store().purge(before=now - settings.VACMON_RAW_RETENTION_DAYS * 86400)
-    if not settings.ELASTICSEARCH_URL:
-        deleted += rollups.purge(before=now - settings.VACMON_ROLLUP_RETENTION_DAYS * 86400)
-    return deleted
+    return deleted + rollups.purge(before=now - settings.VACMON_ROLLUP_RETENTION_DAYS * 86400)

@@ -107,3 +107,29 @@ def test_the_listener_receives_real_datagrams_and_flushes_on_stop(host):
     assert {m.factory for m in factories} == {
         json.loads(s)["factory"] for s in samples.ALL if "factory_status" in s
     }
+
+
+def test_worker_processes_write_everything_received_before_stop():
+    from vacmon.ingest.workers import WorkerPool
+
+    pool = WorkerPool(2, lambda: get_store().write, batch_size=50)
+    sock = open_socket("127.0.0.1", 0, 1 << 22)
+    listener = UdpListener(sock, pool)
+    port = listener.address[1]
+    pool.start()
+    thread = threading.Thread(target=listener.serve)
+    thread.start()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+        for i in range(300):
+            body = json.loads(samples.VAC_FACTORY)
+            body.update(factory=f"f{i}.example", time_sent=1_700_000_000 + i)
+            client.sendto(json.dumps(body).encode(), ("127.0.0.1", port))
+        client.sendto(b"[]", ("127.0.0.1", port))
+    time.sleep(0.5)
+    listener.stop()
+    thread.join(5)
+    pool.stop(30)
+    counters = read_all()
+    assert counters[("udp", "accepted", "")] == 300
+    assert counters[("udp", "rejected", "not_object")] == 1
+    assert len(get_store().latest("factory_status", since=0)) == 300

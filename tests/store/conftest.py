@@ -4,6 +4,7 @@ import os
 
 import pytest
 
+from tests.store_es.live import make_es_store  # noqa: F401 - a fixture used below
 from vacmon.store.embedded import EmbeddedStore
 
 
@@ -12,8 +13,8 @@ def _backends() -> list[object]:
         "elasticsearch",
         marks=pytest.mark.skipif(
             not os.environ.get("ELASTICSEARCH_URL"),
-            reason="SKIPPED LOUDLY: ELASTICSEARCH_URL is not set, so the store contract "
-            "suite did not run against Elasticsearch",
+            reason="SKIPPED LOUDLY: ELASTICSEARCH_URL is not set, so the store contract suite "
+            "did not run against Elasticsearch",
         ),
     )
     return ["embedded", es]
@@ -23,8 +24,4 @@ def _backends() -> list[object]:
 def store(request, db):
     if request.param == "embedded":
         return EmbeddedStore()
-    from vacmon.store.elasticsearch import ElasticsearchStore
-
-    es_store = ElasticsearchStore.from_settings()
-    yield_store = es_store
-    return yield_store
+    return request.getfixturevalue("make_es_store")()

@@ -5,9 +5,13 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+from typing import TYPE_CHECKING
 
 from factories.messages import MAX_DATAGRAM
 from vacmon.ingest.pipeline import BatchWriter
+
+if TYPE_CHECKING:
+    from vacmon.ingest.workers import WorkerPool
 
 log = logging.getLogger("vacmon.ingest")
 
@@ -44,7 +48,9 @@ def source_of(address: tuple[object, ...]) -> str:
 class UdpListener:
     """Receives on one socket and hands every datagram to the batch writer."""
 
-    def __init__(self, sock: socket.socket, writer: BatchWriter, clock: object = None) -> None:
+    def __init__(
+        self, sock: socket.socket, writer: BatchWriter | WorkerPool, clock: object = None
+    ) -> None:
         import time
 
         self.sock = sock

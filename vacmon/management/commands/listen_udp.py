@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand
 from vacmon.ingest.counters import Counters
 from vacmon.ingest.pipeline import BatchWriter, Parser
 from vacmon.ingest.udp import UdpListener, open_socket
+from vacmon.ingest.workers import WorkerPool
 from vacmon.store import get_store
 
 log = logging.getLogger("vacmon.ingest")
@@ -29,18 +30,18 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=settings.VACMON_UDP_PORT)
         parser.add_argument("--reuse-port", action="store_true", help="SO_REUSEPORT")
         parser.add_argument("--port-file", help="write the bound port here (port 0)")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=settings.VACMON_UDP_WORKERS,
+            help="parse/write processes; 0 parses and writes in this process",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         sock = open_socket(
             options["host"], options["port"], settings.VACMON_UDP_RCVBUF, options["reuse_port"]
         )
-        writer = BatchWriter(
-            Parser(Counters(), "udp", settings.VACMON_SKEW_SECONDS),
-            get_store().write,
-            batch_size=settings.VACMON_BATCH_SIZE,
-            max_delay=settings.VACMON_BATCH_SECONDS,
-            queue_limit=settings.VACMON_QUEUE_LIMIT,
-        )
+        writer = self._writer(options["workers"])
         listener = UdpListener(sock, writer)
         host, port = listener.address
         if options["port_file"]:
@@ -55,3 +56,24 @@ class Command(BaseCommand):
         log.info("stopping: writing %d queued datagrams", len(writer.raw))
         writer.stop()
         log.info("UDP listener stopped")
+
+    def _writer(self, workers: int) -> BatchWriter | WorkerPool:
+        if workers > 0:
+            return WorkerPool(
+                workers,
+                _store_writer,
+                skew_seconds=settings.VACMON_SKEW_SECONDS,
+                batch_size=settings.VACMON_BATCH_SIZE,
+                queue_limit=settings.VACMON_QUEUE_LIMIT,
+            )
+        return BatchWriter(
+            Parser(Counters(), "udp", settings.VACMON_SKEW_SECONDS),
+            get_store().write,
+            batch_size=settings.VACMON_BATCH_SIZE,
+            max_delay=settings.VACMON_BATCH_SECONDS,
+            queue_limit=settings.VACMON_QUEUE_LIMIT,
+        )
+
+
+def _store_writer() -> Any:
+    return get_store().write
