@@ -82,7 +82,11 @@ def cmd_send(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m factories", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m factories",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     add_simulate_parser(commands, add_target_options, open_targets)
     send = commands.add_parser("send", help="send messages from a file (JSON lines or array)")
