@@ -57,10 +57,10 @@ def urllib_post(
 
 
 def refused_items(messages: Sequence[Wire], body: bytes) -> list[Refused]:
-    """Messages a 202 answer marks as refused. Accepted shapes: a list of per-item results,
-    or an object with such a list under `results` or `items`; an item is refused when its
-    `status`/`outcome` is rejected/refused/invalid/error. Items match by `index`, else by
-    position."""
+    """Messages VacMon's report marks as refused. Its shape is `{"accepted": n, "duplicates":
+    n, "rejected": n, "items": [{"index": i, "status": "accepted"|"rejected", "reason": r,
+    "error": text}]}`; a bare list of items or a `results` list is read the same way. Items
+    match by `index`, else by position."""
     try:
         data: Any = json.loads(body or b"null")
     except ValueError:
@@ -77,7 +77,8 @@ def refused_items(messages: Sequence[Wire], body: bytes) -> list[Refused]:
         index = item.get("index", position)
         if status in _REFUSED_WORDS and isinstance(index, int) and 0 <= index < len(messages):
             reason = str(item.get("reason", status))
-            out.append(Refused(messages[index], reason, str(item.get("detail", ""))))
+            detail = str(item.get("error", item.get("detail", "")))
+            out.append(Refused(messages[index], reason, detail))
     return out
 
 
@@ -162,8 +163,10 @@ class HttpTransport:
                 return outcome, rest + list(batch[half:])
             return self._deliver(batch[half:], result)
         if status in (400, 413):
+            # VacMon answers 400 with the same per-item report when every item is bad.
             detail = body[:500].decode("utf-8", "replace")
-            result.refused.extend(Refused(m, f"http_{status}", detail) for m in batch)
+            refused = refused_items(batch, body) if status == 400 else []
+            result.refused.extend(refused or [Refused(m, f"http_{status}", detail) for m in batch])
             return Outcome.DONE, []
         result.errors.append(f"HTTP {status or 'unreachable'} from {self.url}")
         return Outcome.RETRY_LATER, list(batch)

@@ -50,11 +50,42 @@ def test_it_posts_a_json_array_with_the_site_token(vacmon):
 
 def test_it_records_the_items_vacmon_refuses_in_a_202(vacmon):
     recorder, url = vacmon
-    answer = {"results": [{"index": 1, "status": "rejected", "reason": "wrong_type"}]}
+    answer = {
+        "accepted": 2,
+        "duplicates": 0,
+        "rejected": 1,
+        "items": [
+            {"index": 0, "status": "accepted"},
+            {"index": 1, "status": "rejected", "reason": "wrong_type", "error": "x"},
+            {"index": 2, "status": "accepted"},
+        ],
+    }
     recorder.answers = [(202, json.dumps(answer).encode())]
     result = HttpTransport(url, "t").send(batch())
     assert result.delivered == 2
     assert [(r.reason, r.message) for r in result.refused] == [("wrong_type", batch()[1])]
+
+
+def test_a_400_with_vacmons_item_report_keeps_each_items_reason():
+    report = {
+        "accepted": 0,
+        "duplicates": 0,
+        "rejected": 2,
+        "items": [
+            {"index": 0, "status": "rejected", "reason": "missing_field", "error": "no space"},
+            {"index": 1, "status": "rejected", "reason": "wrong_type", "error": "x"},
+        ],
+    }
+
+    def post(url, body, headers, timeout):
+        return 400, json.dumps(report).encode()
+
+    result = HttpTransport("http://x", "t", post=post).send(batch(2))
+    assert [(r.reason, r.detail) for r in result.refused] == [
+        ("missing_field", "no space"),
+        ("wrong_type", "x"),
+    ]
+    assert result.delivered == 0
 
 
 def test_it_retries_transient_failures_with_backoff():
