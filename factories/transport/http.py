@@ -95,6 +95,7 @@ class HttpTransport:
         max_batch: int = 500,
         post: Post = urllib_post,
         sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.url = endpoint(base_url, MESSAGES_PATH)
         self.token = token
@@ -105,6 +106,8 @@ class HttpTransport:
         self.max_batch = max_batch
         self._post = post
         self._sleep = sleep
+        self._monotonic = monotonic
+        self._paused_until = 0.0
 
     def send(self, messages: Sequence[Wire]) -> SendResult:
         batches = [
@@ -114,6 +117,9 @@ class HttpTransport:
             return self._send_unspooled(batches)
         for batch in batches:
             self.spool.put(batch)
+        if self._monotonic() < self._paused_until:
+            # VacMon was just found down: do not block every cycle on the same retries.
+            return SendResult(spooled=sum(len(self.spool.load(p)) for p in self.spool.entries()))
         return self.flush()
 
     def _send_unspooled(self, batches: list[list[Wire]]) -> SendResult:
@@ -125,7 +131,8 @@ class HttpTransport:
         return result
 
     def flush(self) -> SendResult:
-        """Replay the spool oldest first; stop at the first batch VacMon cannot take now."""
+        """Replay the spool oldest first; stop at the first batch VacMon cannot take now.
+        After such a failure `send` only spools, for as long as one round of retries took."""
         result = SendResult()
         if self.spool is None:
             return result
@@ -135,6 +142,7 @@ class HttpTransport:
             before = len(result.refused)
             outcome, remaining = self._deliver(batch, result)
             if outcome is Outcome.RETRY_LATER:
+                self._paused_until = self._monotonic() + self.backoff * 2**self.retries
                 self.spool.replace(path, remaining)
                 result.spooled = len(remaining) + sum(
                     len(self.spool.load(p)) for p in entries[number + 1 :]

@@ -138,6 +138,26 @@ def test_when_vacmon_is_down_batches_are_spooled_and_replayed_in_order(tmp_path)
     assert result.delivered == 3 and len(spool) == 0
 
 
+def test_after_a_failure_sends_only_spool_until_the_pause_is_over(tmp_path):
+    clock = [100.0]
+    vacmon = FakeVacMon([0, 0])
+    transport = HttpTransport(
+        "http://x",
+        "t",
+        spool=Spool(tmp_path),
+        retries=1,
+        backoff=1.0,
+        post=vacmon,
+        sleep=lambda s: None,
+        monotonic=lambda: clock[0],
+    )
+    transport.send(batch(1))
+    assert transport.send(batch(2)).spooled == 3 and vacmon.statuses == []
+    clock[0] += 2.5
+    result = transport.send(batch(1))
+    assert result.delivered == 4 and len(transport.spool) == 0
+
+
 def test_a_bad_token_keeps_the_batch_for_later_without_retrying_now(tmp_path):
     spool = Spool(tmp_path)
     vacmon, sleeps = FakeVacMon([401]), []
