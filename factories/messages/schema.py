@@ -130,5 +130,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     MACHINE_STATUS: ("space", "factory", "time_sent", "machine"),
 }
 
-# `method` is the pre-01.00 discriminator; it carries nothing that message_type does not.
-IGNORED_LEGACY = frozenset({"method"})
+# Keys not stored: `method` is the pre-01.00 discriminator and carries nothing that
+# message_type does not; the signature keys (factories.signing) are checked on receipt and
+# recorded as the message's `trusted` flag.
+IGNORED_LEGACY = frozenset({"method", "hmac_sha256", "key_id"})
