@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+_orjson_loads: Callable[[str | bytes], Any] | None
 try:  # orjson is several times faster; the library works without it.
     from orjson import loads as _orjson_loads
 except ImportError:  # pragma: no cover - exercised in a plain venv
