@@ -11,12 +11,6 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-_orjson_loads: Callable[[str | bytes], Any] | None
-try:  # orjson is several times faster; the library works without it.
-    from orjson import loads as _orjson_loads
-except ImportError:  # pragma: no cover - exercised in a plain venv
-    _orjson_loads = None
-
 from factories.messages.message import Message
 from factories.messages.schema import (
     ALIASES,
@@ -26,6 +20,12 @@ from factories.messages.schema import (
     REQUIRED,
     Kind,
 )
+
+_orjson_loads: Callable[[str | bytes], Any] | None
+try:  # orjson is several times faster; the library works without it.
+    from orjson import loads as _orjson_loads
+except ImportError:  # pragma: no cover - exercised in a plain venv
+    _orjson_loads = None
 
 # The largest UDP payload over IPv4; anything bigger cannot have been one datagram.
 MAX_DATAGRAM = 65507
