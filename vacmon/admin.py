@@ -3,4 +3,5 @@
 from __future__ import annotations
 
 from vacmon.crr import admin as _crr_admin  # noqa: F401
+from vacmon.probing import admin as _probing_admin  # noqa: F401
 from vacmon.trust import admin as _trust_admin  # noqa: F401

@@ -10,5 +10,6 @@ urlpatterns = [
     path("api/v1/", include("vacmon.api.urls")),
     path("api/v1/crr/", include("vacmon.crr.api_urls")),
     path("crr/", include("vacmon.crr.urls")),
+    path("", include("vacmon.probing.urls")),
     path("", include("vacmon.ops.urls")),
 ]
