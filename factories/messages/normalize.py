@@ -81,16 +81,23 @@ def decode_json(text: str | bytes) -> Any:
 
 def parse_datagram(data: bytes, *, received: int, skew_seconds: int = 300) -> Message:
     """Turn one UDP payload into a normalised Message, or raise Rejected."""
+    return normalise(decode_datagram(data), received=received, skew_seconds=skew_seconds)
+
+
+def decode_datagram(data: bytes) -> Any:
+    """The JSON value of one UDP payload (not yet validated as a message)."""
     if len(data) > MAX_DATAGRAM:
         raise Rejected("oversize", f"{len(data)} bytes is more than {MAX_DATAGRAM}")
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise Rejected("not_utf8", f"not UTF-8 at byte {exc.start}") from None
-    return normalise(decode_json(data), received=received, skew_seconds=skew_seconds)
+    return decode_json(data)
 
 
-def normalise(obj: Any, *, received: int, skew_seconds: int = 300) -> Message:
+def normalise(
+    obj: Any, *, received: int, skew_seconds: int = 300, trusted: bool = False
+) -> Message:
     """Validate a decoded JSON value and return the modern, typed form of the message."""
     if not isinstance(obj, Mapping):
         raise Rejected("not_object", f"a JSON {type(obj).__name__} is not a message object")
@@ -113,7 +120,7 @@ def normalise(obj: Any, *, received: int, skew_seconds: int = 300) -> Message:
                 fields[modern] = plan[modern](key, value)
         elif key not in IGNORED_LEGACY:
             extra[key] = value
-    return _build(message_type, fields, extra, received, skew_seconds)
+    return _build(message_type, fields, extra, received, skew_seconds, trusted)
 
 
 def _build(
@@ -122,6 +129,7 @@ def _build(
     extra: dict[str, Any],
     received: int,
     skew_seconds: int,
+    trusted: bool,
 ) -> Message:
     for name in REQUIRED[message_type]:
         if fields.get(name) in (None, ""):
@@ -147,6 +155,7 @@ def _build(
         time_received=received,
         vo=vo,
         skewed=abs(received - time_sent) > skew_seconds,
+        trusted=trusted,
         fields=fields,
         extra=extra,
     )

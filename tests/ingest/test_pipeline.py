@@ -133,3 +133,26 @@ def test_worker_processes_write_everything_received_before_stop():
     assert counters[("udp", "accepted", "")] == 300
     assert counters[("udp", "rejected", "not_object")] == 1
     assert len(get_store().latest("factory_status", since=0)) == 300
+
+
+def signed_site_parser():
+    from vacmon.trust.udp import SitePolicy, UdpPolicy
+
+    policy = UdpPolicy({"UKI-NORTHGRID-MAN-HEP": SitePolicy(mode="signed", keys={"": b"k"})})
+    return Parser(Counters(), "udp", policy=policy)
+
+
+def test_a_signed_site_refuses_an_unsigned_datagram_and_counts_it():
+    parser = signed_site_parser()
+    outcome = parser.parse(samples.VAC_FACTORY.encode(), "192.0.2.1", 1543000001)
+    assert outcome.rejection is not None and outcome.rejection.reason == "unsigned"
+    assert parser.counters.total("udp", "rejected", "unsigned") == 1
+
+
+def test_a_validly_signed_datagram_is_stored_as_trusted():
+    from factories.signing import sign
+
+    signed = sign(json.loads(samples.VAC_FACTORY), b"k")
+    outcome = signed_site_parser().parse(json.dumps(signed).encode(), "192.0.2.1", 1543000001)
+    assert outcome.message is not None and outcome.message.trusted
+    assert "hmac_sha256" not in outcome.message.extra

@@ -13,8 +13,9 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
-from factories.messages import Message, Rejected, parse_datagram
+from factories.messages import Message, Rejected, decode_datagram, normalise
 from vacmon.ingest.counters import Counters
 from vacmon.ingest.ratelog import RateLimitedLog
 from vacmon.store.base import WriteResult
@@ -22,6 +23,26 @@ from vacmon.store.base import WriteResult
 log = logging.getLogger("vacmon.ingest")
 
 Writer = Callable[[Sequence[Message]], WriteResult]
+
+
+class Verdict(Protocol):
+    trusted: bool
+    reject_reason: str | None
+
+
+_TRUST_DETAILS = {
+    "unsigned": "the site requires signed messages",
+    "bad_signature": "the signature does not verify with the site's keys",
+    "source_not_allowed": "the site accepts unsigned messages only from its networks",
+    "outside_replay_window": "a signed message whose time_sent is outside the replay window",
+}
+
+
+class TrustPolicy(Protocol):
+    """Decides whether a decoded datagram is trusted, untrusted or refused
+    (see vacmon.trust.udp.UdpPolicy)."""
+
+    def check(self, obj: Any, source_ip: str, now: float) -> Verdict: ...
 
 
 class RecentKeys:
@@ -51,17 +72,35 @@ class Outcome:
 class Parser:
     """Turns raw datagrams into messages, counting and (rate-limited) logging rejections."""
 
-    def __init__(self, counters: Counters, channel: str, skew_seconds: int = 300) -> None:
+    def __init__(
+        self,
+        counters: Counters,
+        channel: str,
+        skew_seconds: int = 300,
+        policy: TrustPolicy | None = None,
+    ) -> None:
         self.counters = counters
         self.channel = channel
         self.skew_seconds = skew_seconds
+        self.policy = policy
         self.recent = RecentKeys()
         self.ratelog = RateLimitedLog()
 
     def parse(self, data: bytes, source: str, received: float) -> Outcome:
         self.counters.add(self.channel, "received")
         try:
-            message = parse_datagram(data, received=int(received), skew_seconds=self.skew_seconds)
+            obj = decode_datagram(data)
+            trusted = False
+            if self.policy is not None:
+                # Checked on the raw object: the signature covers the message as sent.
+                verdict = self.policy.check(obj, source, received)
+                if verdict.reject_reason:
+                    reason = verdict.reject_reason
+                    raise Rejected(reason, _TRUST_DETAILS.get(reason, reason))
+                trusted = verdict.trusted
+            message = normalise(
+                obj, received=int(received), skew_seconds=self.skew_seconds, trusted=trusted
+            )
         except Rejected as exc:
             self.reject(exc, source, received)
             return Outcome(None, rejection=exc)

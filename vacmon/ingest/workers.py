@@ -100,6 +100,12 @@ class WorkerPool:
         self.counters.flush()
 
 
+def load_policy() -> Any:
+    from vacmon.trust.udp import UdpPolicy
+
+    return UdpPolicy.load(time.time())
+
+
 def _worker_main(
     pipe: Connection,
     make_writer: Callable[[], Callable[[list[Message]], Any]],
@@ -113,13 +119,15 @@ def _worker_main(
     # The parent decides when to stop; a terminal Ctrl-C must not kill a worker mid-batch.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    parser = Parser(Counters(), "udp", skew_seconds)
+    policy = load_policy()
+    parser = Parser(Counters(), "udp", skew_seconds, policy)
     writer = BatchWriter(parser, make_writer(), batch_size=batch_size)
     pending: list[Message] = []
     while True:
         chunk = pipe.recv()
         if chunk is None:
             break
+        policy.maybe_refresh(time.time())
         for data, source, received in chunk:
             outcome = parser.parse(data, source, received)
             if outcome.message is not None and not outcome.duplicate:
