@@ -5,8 +5,8 @@ import json
 import pytest
 from django.test import override_settings
 
-from vacmon.store import get_store
 from tests import samples
+from vacmon.store import get_store
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from vacmon.store import get_store
 from tests.builders import factory_status, machine_status, machinetype_status
+from vacmon.store import get_store
 
 pytestmark = pytest.mark.django_db
 

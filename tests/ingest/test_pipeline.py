@@ -7,13 +7,13 @@ import time
 
 import pytest
 
+from tests import samples
 from vacmon.ingest.counters import Counters, read_all
 from vacmon.ingest.pipeline import BatchWriter, Parser
 from vacmon.ingest.ratelog import RateLimitedLog
 from vacmon.ingest.udp import UdpListener, open_socket
 from vacmon.store import get_store
 from vacmon.store.base import WriteResult
-from tests import samples
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.builders import factory_status, machine_status, machinetype_status
 from vacmon.store import Scope
 from vacmon.store.series import combine
-from tests.builders import factory_status, machine_status, machinetype_status
 
 T0 = 1_700_000_000 - 1_700_000_000 % 3600
 

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.builders import factory_status, machinetype_status
 from vacmon.models import Rollup, RollupWatermark
 from vacmon.store.embedded import EmbeddedStore, rollups
 from vacmon.store.series import combine
-from tests.builders import factory_status, machinetype_status
 
 pytestmark = pytest.mark.django_db
 
