@@ -61,10 +61,7 @@ def blast(port: int, count: int, rate: float, base: int, done: mp.Value) -> None
             ahead = i / rate - (time.perf_counter() - start)
             if ahead > 0:
                 time.sleep(ahead)
-        try:
-            sock.sendto(message(i, tmpls, base), ("127.0.0.1", port))
-        except BlockingIOError:
-            pass
+        sock.sendto(message(i, tmpls, base), ("127.0.0.1", port))
     done.value = time.perf_counter() - start
 
 
@@ -93,13 +90,26 @@ class Listener:
         env = dict(os.environ, VACMON_VAR_DIR=var_dir, DATABASE_URL="")
         env.pop("DATABASE_URL")
         self.env = env
-        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env,
-                       check=True)
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True
+        )
         port_file = Path(var_dir) / "port"
         self.proc = subprocess.Popen(
-            [sys.executable, "manage.py", "listen_udp", "--host", "127.0.0.1", "--port", "0",
-             "--port-file", str(port_file)],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "manage.py",
+                "listen_udp",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--port-file",
+                str(port_file),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         while not port_file.exists() or not port_file.read_text():
             time.sleep(0.05)
@@ -208,11 +218,16 @@ def main() -> None:
     args = parser.parse_args()
     print(f"raw recvfrom rate (bare socket loop):  {raw_recv_rate():,.0f} msg/s", flush=True)
     rate, lost = end_to_end(args.count)
-    print(f"end-to-end UDP -> SQLite, sustained:   {rate:,.0f} msg/s "
-          f"({args.count:,} sent as fast as possible, {lost:,} not stored)", flush=True)
+    print(
+        f"end-to-end UDP -> SQLite, sustained:   {rate:,.0f} msg/s "
+        f"({args.count:,} sent as fast as possible, {lost:,} not stored)",
+        flush=True,
+    )
     sent, lost, p99, rss = fixed_rate(args.rate, args.duration)
-    print(f"loss at {args.rate:,.0f} msg/s for {args.duration:.0f} s:      "
-          f"{lost:,} of {sent:,} ({100 * lost / sent:.3f} %)")
+    print(
+        f"loss at {args.rate:,.0f} msg/s for {args.duration:.0f} s:      "
+        f"{lost:,} of {sent:,} ({100 * lost / sent:.3f} %)"
+    )
     print(f"p99 message-to-queryable latency:      {p99 * 1000:,.0f} ms")
     print(f"listener peak RSS:                     {rss:,.0f} MB")
 
