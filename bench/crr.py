@@ -138,9 +138,9 @@ def load_with_threads(port: int, seconds: float, connections: int) -> tuple[floa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=20)
-    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--python-client", action="store_true", help="do not use wrk")
     args = parser.parse_args()
 
@@ -148,7 +148,12 @@ def main() -> None:
         env = {
             k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "ELASTICSEARCH_URL")
         }
-        env.update(VACMON_VAR_DIR=var_dir, DJANGO_DEBUG="false", PYTHONPATH=str(ROOT))
+        env.update(
+            VACMON_VAR_DIR=var_dir,
+            DJANGO_DEBUG="false",
+            DJANGO_SETTINGS_MODULE="vacmon.settings",
+            PYTHONPATH=str(ROOT),
+        )
         prepare(env)
         port = free_port()
         server = subprocess.Popen(

@@ -6,7 +6,6 @@ import json
 
 from factories.messages import Message, normalise
 from publisher import CrrFormat, validate_document
-from tests import samples
 from vacmon.store import get_store
 
 NOW = 1_760_000_000

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 
 from publisher import ValidationIssue
+from vacmon.crr import selectors
 from vacmon.models import CrrTarget, PublicationFailure, PublishedDocument
 
 MAX_ERROR_TEXT = 2000
@@ -34,6 +35,7 @@ def record_accepted(target: CrrTarget, fmt: str, body: bytes, at: datetime) -> P
         versions.filter(current=True).update(current=False)
         doc = _new_version(target, fmt, body, at, valid=True)
         _prune(target, fmt)
+    selectors.forget(target.site, target.space)
     return doc
 
 
@@ -81,9 +83,11 @@ def note_outcome(target: CrrTarget, refused: int, error: str, at: datetime) -> N
 
 def withdraw(site: str, space: str) -> int:
     """Stop serving every format of a target (the space is switched off or silent)."""
-    return PublishedDocument.objects.filter(site=site, space=space, current=True).update(
+    withdrawn = PublishedDocument.objects.filter(site=site, space=space, current=True).update(
         current=False
     )
+    selectors.forget(site, space)
+    return withdrawn
 
 
 def _lock(target: CrrTarget) -> None:
