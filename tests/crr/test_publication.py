@@ -199,3 +199,29 @@ def test_the_publish_crr_command_regenerates_now(client, capsys):
         call_command("publish_crr")
     assert f"{SITE}/{SPACE}: published crr-1.5, vacmon-2019" in capsys.readouterr().out
     assert client.get(f"/crr/{SITE}/{SPACE}/crr.json").status_code == 200
+
+
+def test_the_beat_entry_names_the_registered_fan_out_task(settings):
+    from vacmon.celery import app
+    from vacmon.crr import tasks
+
+    entry = settings.CELERY_BEAT_SCHEDULE["publish-crr"]
+    assert entry["task"] == tasks.publish_all.name
+    assert entry["schedule"] == services.PERIOD_SECONDS
+    assert tasks.publish_all.name in app.tasks
+
+
+def test_the_fan_out_task_publishes_every_space_through_its_tasks(client, fleet):
+    from vacmon.celery import app
+    from vacmon.crr import tasks
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        with time_machine.travel(NOW + 5, tick=False):
+            assert tasks.publish_all.delay().get() == len(fleet)
+    finally:
+        app.conf.task_always_eager = eager
+    for site, space in fleet:
+        assert client.get(f"/crr/{site}/{space}/crr.json").status_code == 200
+    assert client.get("/crr/SITE-1/crr.json").status_code == 200
