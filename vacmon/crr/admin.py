@@ -60,6 +60,10 @@ class CrrSpaceSettingsAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def failing(self, obj: Any) -> bool:
         return bool(obj.failing_count)
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # site and space name the target; changing them would orphan its documents.
+        return ["site", "space"] if obj is not None else []
+
     def save_model(
         self, request: HttpRequest, obj: CrrSpaceSettings, form: Any, change: bool
     ) -> None:
