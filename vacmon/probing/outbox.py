@@ -42,9 +42,11 @@ def publishing_enabled() -> bool:
 
 
 def render(record: ProbeRecord, fmt: str) -> tuple[dict[str, str], str]:
-    """Body and headers; the headers are the AMS ones (spec 2.5 b) so brokers can filter."""
+    """Body and headers; the headers are the AMS ones (spec 2.5 b) so brokers can filter,
+    except that the time goes as `metric_timestamp`: RabbitMQ maps a STOMP `timestamp`
+    header onto the AMQP property, refuses an ISO value, and drops the connection."""
     headers = {
-        "timestamp": iso_utc(record.timestamp),
+        "metric_timestamp": iso_utc(record.timestamp),
         "service": record.service_flavour,
         "hostname": record.hostname,
         "metric": record.metric_name,
