@@ -167,11 +167,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": 3600.0,
     },
     "purge-probe-results": {"task": "vacmon.probing.tasks.purge_probe_results", "schedule": 3600.0},
+    "forward-apel": {"task": "vacmon.accounting.tasks.forward_apel", "schedule": 60.0},
+    "summarise-apel": {"task": "vacmon.accounting.tasks.summarise_apel", "schedule": 3600.0},
 }
 
 # --- CRR publication ----------------------------------------------------------------------
 VACMON_CRR_WINDOW_SECONDS = env_int("VACMON_CRR_WINDOW_SECONDS", 86400, minimum=60)
 VACMON_CRR_KEEP_VERSIONS = env_int("VACMON_CRR_KEEP_VERSIONS", 10, minimum=1)
+
+# --- APEL accounting forwarding ------------------------------------------------------------
+# Path of an ssmsend-style INI file ([broker], [certificates], [messaging], optional [ams]);
+# empty turns forwarding off: uploaded records are kept and wait in the outbox.
+VACMON_APEL_CONFIG = env_str("VACMON_APEL_CONFIG", "")
 
 # --- Probes and A/R -----------------------------------------------------------------------
 # ARGO engines differ in one cell, MISSING OR DOWNTIME (spec 3.2); argo-streaming's is default.

@@ -7,6 +7,7 @@ import time
 from celery import shared_task
 from django.conf import settings
 
+from vacmon.accounting import tasks as _accounting_tasks  # noqa: F401
 from vacmon.crr import tasks as _crr_tasks  # noqa: F401
 from vacmon.probing import tasks as _probing_tasks  # noqa: F401
 from vacmon.store import get_store

@@ -12,4 +12,5 @@ urlpatterns = [
     path("crr/", include("vacmon.crr.urls")),
     path("", include("vacmon.probing.urls")),
     path("", include("vacmon.ops.urls")),
+    path("", include("vacmon.accounting.urls")),
 ]

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from vacmon.models.accounting import (
+    ApelBatch,
+    ApelForwarderState,
+    ApelMonth,
+    ApelRecord,
+    ApelSiteSettings,
+)
 from vacmon.models.crr import CrrSpaceSettings, CrrTarget, PublicationFailure, PublishedDocument
 from vacmon.models.ingest import IngestCounter
 from vacmon.models.probes import (
@@ -33,6 +40,11 @@ from vacmon.models.trust import (
 )
 
 __all__ = [
+    "ApelBatch",
+    "ApelForwarderState",
+    "ApelMonth",
+    "ApelRecord",
+    "ApelSiteSettings",
     "CrrSpaceSettings",
     "CrrTarget",
     "Downtime",

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.apel.broker_support import delete_queue, new_queue_name
+from tests.apel.conftest import broker_port_open
+from tests.apel.helpers import Pki, make_pki
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    return make_pki(Path(tmp_path_factory.mktemp("pki")))
+
+
+@pytest.fixture
+def rabbitmq_queue() -> Iterator[str]:
+    """A fresh queue on the machine's RabbitMQ (STOMP 61613), deleted afterwards."""
+    if not broker_port_open():
+        pytest.skip("BROKER TESTS SKIPPED: nothing listens on 127.0.0.1:61613 (RabbitMQ STOMP)")
+    name = new_queue_name()
+    yield name
+    delete_queue(name)

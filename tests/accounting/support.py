@@ -1,0 +1,55 @@
+"""Builders shared by the accounting tests: job messages relative to now, uploads through
+the endpoint, and an ssmsend-style config file for the forwarder."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from django.test import Client
+
+from tests.apel.helpers import Pki, job_fields, message
+
+UPLOAD_URL = "/api/v1/apel/messages"
+STATUS_URL = "/api/v1/apel/status"
+
+
+def job(index: int, end: int | None = None, **changes: str | None) -> dict[str, str]:
+    """A Vac job record that ended an hour ago (or at `end`), unique by `index`."""
+    end = end if end is not None else int(time.time()) - 3600
+    changes.setdefault("LocalJobId", f"job-{index:07d}")
+    return job_fields(EndTime=str(end), StartTime=str(end - 86355), **changes)
+
+
+def jobs_message(count: int, start: int = 0, end: int | None = None, **changes: str) -> str:
+    return message(*(job(i, end, **changes) for i in range(start, start + count)))
+
+
+def upload(client: Client, text: str, token: str | None = None) -> tuple[int, dict[str, Any]]:
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+    response = client.post(UPLOAD_URL, data=text, content_type="text/plain", **headers)
+    return response.status_code, json.loads(response.content)
+
+
+def write_config(
+    directory: Path,
+    pki: Pki,
+    queue: str,
+    *ports: int,
+    encrypt: bool = False,
+    cert_file: Path | None = None,
+) -> Path:
+    """An INI file as an APEL admin writes it for ssmsend, pointed at local brokers."""
+    hosts = ", ".join(f"127.0.0.1:{port}" for port in ports or (61613,))
+    server = f"server_cert: {pki.server_cert_file}\n" if encrypt else ""
+    path = directory / "sender.cfg"
+    path.write_text(
+        "[sender]\nprotocol: STOMP\n"
+        f"[broker]\nhost: {hosts}\nuse_ssl: false\nusername: guest\npassword: guest\n"
+        f"[certificates]\ncertificate: {cert_file or pki.cert_file}\nkey: {pki.key_file}\n"
+        f"capath: {pki.ca_file}\n{server}"
+        f"[messaging]\ndestination: /queue/{queue}\n"
+    )
+    return path

@@ -1,0 +1,159 @@
+"""APEL accounting: uploaded job records, the summaries built from them, and the outbox
+that forwards them to the central APEL server (spec apel-ssm.md 2, 3).
+
+One table, ApelRecord, holds every record VacMon keeps: the uploaded individual job
+records (the accounting store, deduplicated on their natural key) and the summary and
+sync records built from them. Records with `forward` set are the outbox's contents until
+a broker has acknowledged the ApelBatch they were cut into. Keeping the job record and its
+outbox entry in one row means an upload is a single insert, and "accepted" can never
+drift from "queued".
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+MODE_INDIVIDUAL = "individual"
+MODE_SUMMARIES = "summaries"
+MODE_BOTH = "both"
+MODES = [
+    (MODE_INDIVIDUAL, "individual: forward every job record"),
+    (MODE_SUMMARIES, "summaries: forward monthly summaries only"),
+    (MODE_BOTH, "both: job records and monthly summaries"),
+]
+
+KIND_JOB = "job"
+KIND_JOB_V04 = "job-v0.4"
+KIND_SUMMARY = "summary"
+KIND_SYNC = "sync"
+JOB_KINDS = (KIND_JOB, KIND_JOB_V04)
+
+
+class ApelSiteSettings(models.Model):
+    """What to forward for one APEL site (the GOCDB name factories put in `Site`).
+
+    A site without a row forwards individual job records, as ssmsend would have."""
+
+    site = models.CharField(max_length=255, unique=True)
+    mode = models.CharField(max_length=16, choices=MODES, default=MODE_INDIVIDUAL)
+    enabled = models.BooleanField(default=True, help_text="off: store, but forward nothing")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "APEL site settings"
+        verbose_name_plural = "APEL site settings"
+        ordering = ["site"]
+
+    def __str__(self) -> str:
+        return f"{self.site}: {self.mode}{'' if self.enabled else ' (off)'}"
+
+
+class ApelBatch(models.Model):
+    """One outgoing APEL message. Once formed its records never change, and its id is the
+    STOMP `empa-id`, so a resend after a lost receipt is recognisably the same message."""
+
+    id = models.CharField(max_length=32, primary_key=True)
+    header = models.CharField(max_length=64)
+    record_count = models.PositiveIntegerField()
+    created_at = models.DateTimeField()
+    # The claim: a worker owns the batch while claimed_until is in the future. Taken with
+    # a conditional UPDATE; a crashed worker's claim simply runs out.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    retry_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0, help_text="failed attempts so far")
+    last_error = models.TextField(blank=True, default="")
+    last_failed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True, help_text="when the receipt came")
+
+    class Meta:
+        verbose_name = "APEL batch"
+        verbose_name_plural = "APEL batches"
+        ordering = ["created_at"]
+        indexes = [
+            models.Index(fields=["created_at"], name="apel_batch_unsent", condition=Q(sent_at=None))
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.id} ({self.record_count} records)"
+
+
+class ApelRecord(models.Model):
+    kind = models.CharField(max_length=16)
+    header = models.CharField(max_length=64)
+    text = models.TextField(help_text="`Key: value` lines as forwarded, without `%%`")
+    site = models.CharField(max_length=255)
+    # The job key (site, submit_host, local_job_id, end_time). Summary and sync rows leave
+    # local_job_id NULL, and NULLs never collide in a unique constraint.
+    submit_host = models.CharField(max_length=255, null=True, blank=True)
+    local_job_id = models.CharField(max_length=255, null=True, blank=True)
+    end_time = models.BigIntegerField(null=True, blank=True)
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    jobs = models.PositiveIntegerField(default=1)
+    wall_seconds = models.BigIntegerField(default=0)
+    cpu_seconds = models.BigIntegerField(default=0)
+    hs06_seconds = models.FloatField(default=0.0, help_text="wall seconds x HS06 per core")
+    received_at = models.DateTimeField()
+    source = models.CharField(max_length=255, blank=True, default="")
+    forward = models.BooleanField()
+    batch = models.ForeignKey(
+        ApelBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="records"
+    )
+
+    class Meta:
+        verbose_name = "APEL record"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "submit_host", "local_job_id", "end_time"], name="apel_job_key"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["header", "id"],
+                name="apel_record_pending",
+                condition=Q(forward=True, batch=None),
+            ),
+            models.Index(fields=["site", "year", "month", "kind"], name="apel_record_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.site} {self.local_job_id or f'{self.year}-{self.month:02d}'}"
+
+
+class ApelMonth(models.Model):
+    """A site's month whose job records changed since its summary and sync records were
+    last built: uploads bump `changed_at`, the summariser sets `summarised_at`."""
+
+    site = models.CharField(max_length=255)
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    changed_at = models.DateTimeField()
+    summarised_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "APEL site month"
+        ordering = ["site", "year", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "year", "month"], name="apel_month_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site} {self.year}-{self.month:02d}"
+
+
+class ApelForwarderState(models.Model):
+    """The last forwarding pass, including refusals that happen before any batch is
+    claimed (an expiring certificate, an unreadable configuration)."""
+
+    name = models.CharField(max_length=32, unique=True, default="default")
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    sent_records_total = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "APEL forwarder state"
+
+    def __str__(self) -> str:
+        return self.name
