@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.builders import factory_status, machine_status
+from vacmon.api.timerange import TimeRange
+from vacmon.dashboard.settled import chart_series, split_history
+from vacmon.selectors.series import series
+from vacmon.store import Scope, get_store
+from vacmon.store.embedded import rollups
+
+pytestmark = pytest.mark.django_db
+
+INTERVAL = 900
+
+
+@pytest.fixture
+def history(now):
+    """Six hours of two factories, one of which falls silent for an hour mid-way."""
+    msgs = []
+    for t in range(now - 6 * 3600, now, 120):
+        msgs.append(factory_status(received=t, factory="a.example", running_processors=t % 7))
+        if not now - 4 * 3600 < t < now - 3 * 3600:
+            msgs.append(factory_status(received=t, factory="b.example", running_processors=3))
+    msgs += [machine_status(received=t, machine=f"m{t}") for t in range(now - 7200, now, 600)]
+    get_store().write(msgs)
+    rollups.build(now)
+
+
+def test_the_split_series_is_the_same_as_the_one_shot_selector(history, now):
+    r = TimeRange(now - 5 * 3600 - 17, now + 60, INTERVAL)
+    expected = series(
+        "factory_status",
+        "running_processors",
+        group_by="factory",
+        since=r.since,
+        until=r.until,
+        interval=r.interval,
+    )
+    for _ in range(2):  # the second time the settled part comes from the cache
+        got = chart_series("factory_status", "running_processors", "factory", Scope(), r)
+        assert got.times == expected.times
+        assert got.values == expected.values
+    assert None in got.values["b.example"]  # the silent hour is a gap
+
+
+def test_the_split_history_is_the_newest_messages_of_the_range(history, now):
+    r = TimeRange(now - 5400, now + 60, INTERVAL)
+    expected = get_store().history("machine_status", since=r.since, until=r.until, limit=5)
+    got = split_history("machine_status", Scope(), r, 5)
+    assert [m.machine for m in got] == [m.machine for m in expected]
+    everything = split_history("machine_status", Scope(), r, 100)
+    assert len(everything) == len(
+        get_store().history("machine_status", since=r.since, until=r.until)
+    )

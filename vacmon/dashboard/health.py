@@ -1,0 +1,51 @@
+"""A factory's health over time from its raw messages: heartbeat ages per bucket. Pure.
+
+The heartbeat times are not chartable store metrics (they are timestamps, not levels), so
+they are turned into ages here: age = time_sent - heartbeat, the staleness the factory itself
+saw when it sent the message. 0 means "unknown" on the wire (spec 1.1) and is skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from factories.messages import Message
+
+HEARTBEATS = {
+    "Factory": "factory_heartbeat_time",
+    "Responder": "responder_heartbeat_time",
+    "MJF": "mjf_heartbeat_time",
+    "Metadata": "metadata_heartbeat_time",
+}
+
+
+def heartbeat_ages(
+    messages: Iterable[Message], times: Sequence[int], interval: int
+) -> dict[str, list[float | None]]:
+    """Worst (largest) age in minutes per bucket and heartbeat; None where no message."""
+    index = {t: i for i, t in enumerate(times)}
+    out: dict[str, list[float | None]] = {name: [None] * len(times) for name in HEARTBEATS}
+    for m in messages:
+        i = index.get(m.time_received - m.time_received % interval)
+        if i is None:
+            continue
+        for name, field in HEARTBEATS.items():
+            beat = m.get(field)
+            if not beat:
+                continue
+            age = max(m.time_sent - beat, 0) / 60
+            current = out[name][i]
+            out[name][i] = age if current is None else max(current, age)
+    return {name: row for name, row in out.items() if any(v is not None for v in row)}
+
+
+def versions_seen(messages: Iterable[Message], field: str) -> list[tuple[str, int, int]]:
+    """(value, first seen, last seen) of a text field such as daemon_version, newest last."""
+    spans: dict[str, tuple[int, int]] = {}
+    for m in messages:
+        value = m.get(field)
+        if not value:
+            continue
+        first, last = spans.get(value, (m.time_received, m.time_received))
+        spans[value] = (min(first, m.time_received), max(last, m.time_received))
+    return sorted(((v, a, b) for v, (a, b) in spans.items()), key=lambda x: x[2])

@@ -1,0 +1,149 @@
+"""Finished machines: outcome codes, durations, efficiency and histograms. Pure: no Django.
+
+Vac pushes machine_status at finish time with a null shutdown_message (spec 1.8 quirk 1);
+the reliable outcome is the machinetype_status that later names that machine as its
+`shutdown_machine`. `fill_outcomes` joins the two.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+from factories.messages import Message
+
+FAMILIES = ("100", "200", "300", "400", "500", "600", "700")
+UNKNOWN = "unknown"
+FAMILY_MEANING = {
+    "100": "shutdown requested by the host",
+    "200": "work completed",
+    "300": "no more work",
+    "400": "site/host banned or disabled",
+    "500": "site environment problem",
+    "600": "grid-wide job agent problem",
+    "700": "transient job agent error",
+    UNKNOWN: "no shutdown message",
+}
+# How long after a machine's last message its outcome may still appear in a
+# machinetype_status: a factory cycle or two, with generous slack.
+OUTCOME_SLACK = 3600
+DURATION_EDGES = (0, 600, 3600, 6 * 3600, 12 * 3600, 24 * 3600, 48 * 3600)
+
+_CODE = re.compile(r"^\s*([1-7])\d\d\b")
+
+
+def code_family(message: str | None) -> str:
+    """ "300 Nothing to do" -> "300"; anything without a 100-799 code -> "unknown"."""
+    match = _CODE.match(message or "")
+    return f"{match.group(1)}00" if match else UNKNOWN
+
+
+@dataclass(frozen=True)
+class Outcome:
+    factory: str
+    machine: str
+    time: int
+    message: str
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    message: Message
+    shutdown_message: str | None
+    shutdown_time: int | None
+
+    @property
+    def family(self) -> str:
+        return code_family(self.shutdown_message)
+
+    @property
+    def start(self) -> int | None:
+        start: int | None = self.message.get("started_time") or self.message.get("created_time")
+        return start
+
+    @property
+    def end(self) -> int:
+        m = self.message
+        return self.shutdown_time or m.get("heartbeat_time") or m.time_received
+
+    @property
+    def duration(self) -> int | None:
+        start = self.start
+        return None if start is None else max(self.end - start, 0)
+
+    @property
+    def efficiency(self) -> float | None:
+        """CPU seconds over allocated processor-seconds, as a percentage."""
+        cpu, procs, dur = (
+            self.message.get("cpu_seconds"),
+            self.message.get("num_processors"),
+            self.duration,
+        )
+        if cpu is None or not procs or not dur:
+            return None
+        return 100.0 * float(cpu) / (dur * procs)
+
+
+def outcomes(machinetype_messages: Iterable[Message]) -> list[Outcome]:
+    """The distinct (factory, machine, time, text) outcomes reported by machinetype_status."""
+    seen: dict[tuple[str, str, int], Outcome] = {}
+    for m in machinetype_messages:
+        machine, when, text = (
+            m.get("shutdown_machine"),
+            m.get("shutdown_time"),
+            m.get("shutdown_message"),
+        )
+        if machine and when and text:
+            seen.setdefault((m.factory, machine, when), Outcome(m.factory, machine, when, text))
+    return sorted(seen.values(), key=lambda o: o.time, reverse=True)
+
+
+def fill_outcomes(machines: Sequence[Message], known: Sequence[Outcome]) -> list[Lifecycle]:
+    """Each finished machine with its shutdown message: its own, else the machinetype
+    outcome for the same factory and machine name close to its end. Slot names repeat on
+    Vac factories, hence the time window rather than the name alone."""
+    by_name: dict[tuple[str, str], list[Outcome]] = {}
+    for o in known:
+        by_name.setdefault((o.factory, o.machine), []).append(o)
+    out = []
+    for m in machines:
+        text, when = m.get("shutdown_message"), m.get("shutdown_time")
+        if not text:
+            match = _closest(by_name.get((m.factory, m.machine or ""), []), m)
+            if match is not None:
+                text, when = match.message, match.time
+        out.append(Lifecycle(m, text, when))
+    return out
+
+
+def _closest(candidates: Sequence[Outcome], m: Message) -> Outcome | None:
+    start = m.get("created_time") or m.get("started_time") or 0
+    end = m.time_received + OUTCOME_SLACK
+    fitting = [o for o in candidates if start <= o.time <= end]
+    return min(fitting, key=lambda o: abs(o.time - m.time_received), default=None)
+
+
+def family_counts(lifecycles: Iterable[Lifecycle]) -> dict[str, int]:
+    counts = Counter(lc.family for lc in lifecycles)
+    return {f: counts.get(f, 0) for f in (*FAMILIES, UNKNOWN)}
+
+
+def duration_histogram(durations: Iterable[int | None]) -> tuple[list[str], list[int]]:
+    """Counts per duration band; labels like "1-6h" and a last open band "48h+"."""
+    edges = DURATION_EDGES
+    counts = [0] * len(edges)
+    for d in durations:
+        if d is None:
+            continue
+        band = max(i for i, e in enumerate(edges) if d >= e)
+        counts[band] += 1
+    labels = [f"{_h(a)}-{_h(b)}" for a, b in pairwise(edges)]
+    labels.append(f"{_h(edges[-1])}+")
+    return labels, counts
+
+
+def _h(seconds: int) -> str:
+    return f"{seconds // 60}m" if seconds < 3600 else f"{seconds // 3600}h"

@@ -1,0 +1,70 @@
+"""URLs of dashboard pages, carrying the current range and VO.
+
+Names come from messages, so a name a route cannot hold (one with a "/") gives "" and the
+template shows plain text instead of a link.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+from django.urls import NoReverseMatch, reverse
+
+from vacmon.dashboard.params import PageParams
+
+
+class Links:
+    def __init__(self, params: PageParams) -> None:
+        self.params = params
+
+    def _url(self, name: str, *args: str, **extra: str | None) -> str:
+        if any(not a or "/" in a for a in args):
+            return ""
+        try:
+            return self.params.with_query(reverse(f"dashboard:{name}", args=args), **extra)
+        except NoReverseMatch:
+            return ""
+
+    def overview(self) -> str:
+        return self._url("overview")
+
+    def site(self, site: str) -> str:
+        return self._url("site", site)
+
+    def space(self, site: str, space: str) -> str:
+        return self._url("space", site, space)
+
+    def factory(self, site: str, space: str, factory: str) -> str:
+        return self._url("factory", site, space, factory)
+
+    def machinetype(self, site: str, space: str, machinetype: str | None) -> str:
+        return self._url("machinetype", site, space, machinetype or "")
+
+    def machine(self, site: str, space: str, factory: str, machine: str | None) -> str:
+        return self._url("machine", site, space, factory, machine or "")
+
+    def vos(self) -> str:
+        return self._url("vos")
+
+    def search(self) -> str:
+        return self._url("search")
+
+    def vo(self, vo: str | None) -> str:
+        # The VO page is about one VO, so the VO filter is not carried onto it.
+        if not vo or "/" in vo:
+            return ""
+        try:
+            path: str = reverse("dashboard:vo", args=[vo])
+        except NoReverseMatch:
+            return ""
+        carried = {k: v for k, v in self.params.carried.items() if k != "vo"}
+        return path + ("?" + urlencode(carried) if carried else "")
+
+    def machines(self, **filters: str | None) -> str:
+        return self._url("machines", **filters)
+
+    def crr(self, site: str, space: str) -> str:
+        if "/" in site or "/" in space:
+            return ""
+        # Served by the publisher; no range applies to it.
+        return f"/crr/{quote(site)}/{quote(space)}/crr.json"

@@ -1,0 +1,190 @@
+"""Read functions of the dashboard, over the store interface and the shared selectors.
+
+Everything a page needs is fetched here and cached for a minute (the refresh period of the
+pages): relative ranges end on a whole minute (see params.QUANTUM), so every viewer of a page
+within that minute shares one set of store queries.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import pickle
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ParamSpec, TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+
+from factories.messages import Message
+from vacmon.api.timerange import TimeRange
+from vacmon.dashboard.lifecycles import Outcome
+from vacmon.dashboard.settled import chart_series, split_history, split_outcomes
+from vacmon.selectors.capacity import is_stale, latest_factories
+from vacmon.store import FactoryRef, Scope, Series, get_store
+from vacmon.store.series import total
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+# A range that ends this close to now is "current": its latest state comes from the
+# latest-state table instead of a scan of the raw messages.
+CURRENT_SLACK = 120
+HISTORIC_WINDOW = 86400
+MACHINES_LIMIT = 1000
+OUTCOMES_LIMIT = 3000
+
+
+def cache_seconds() -> int:
+    return int(getattr(settings, "VACMON_DASHBOARD_CACHE_SECONDS", 60))
+
+
+def cached(fn: Callable[P, T]) -> Callable[P, T]:
+    """Memoise in Django's cache under a digest of the function name and arguments (all
+    plain values: scopes, ranges, strings)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        seconds = cache_seconds()
+        if seconds <= 0:
+            return fn(*args, **kwargs)
+        raw = pickle.dumps((fn.__module__, fn.__qualname__, args, sorted(kwargs.items())))
+        key = "dash:" + hashlib.sha1(raw).hexdigest()
+        hit = cache.get(key)
+        if hit is not None:
+            return hit  # type: ignore[no-any-return]
+        value = fn(*args, **kwargs)
+        cache.set(key, value, seconds)
+        return value
+
+    return wrapper
+
+
+@dataclass
+class Usage:
+    machines: float = 0.0
+    processors: float = 0.0
+    hs06: float = 0.0
+
+    def add(self, m: Message) -> None:
+        self.machines += m.get("running_machines") or 0
+        self.processors += m.get("running_processors") or 0
+        self.hs06 += m.get("running_hs06") or 0
+
+
+# ---- series --------------------------------------------------------------------------------
+
+
+@cached
+def running(metric: str, group_by: str, scope: Scope, r: TimeRange) -> Series:
+    """Running machines/processors/HS06. Site, space and factory breakdowns come from the
+    factories' own totals, as the original did; VO and machinetype breakdowns (and anything
+    filtered by VO) from machinetype_status, the only messages that carry a VO."""
+    by_machinetype = group_by in ("vo", "machinetype") or scope.vo or scope.machinetype
+    message_type = "machinetype_status" if by_machinetype else "factory_status"
+    return chart_series(message_type, metric, group_by, scope, r)
+
+
+@cached
+def factory_metric(metric: str, group_by: str, scope: Scope, r: TimeRange) -> Series:
+    return chart_series("factory_status", metric, group_by, scope, r)
+
+
+@cached
+def machinetype_metric(metric: str, group_by: str, scope: Scope, r: TimeRange) -> Series:
+    return chart_series("machinetype_status", metric, group_by, scope, r)
+
+
+def capacity_line(metric: str, scope: Scope, r: TimeRange) -> list[float | None]:
+    """Σ max_processors (or max_hs06) of the factories in scope; capacity has no VO."""
+    plain = Scope(site=scope.site, space=scope.space, factory=scope.factory)
+    return total(factory_metric(metric, "site", plain, r))
+
+
+# ---- latest state --------------------------------------------------------------------------
+
+
+def _is_current(r: TimeRange, now: int) -> bool:
+    return r.until >= now - CURRENT_SLACK
+
+
+@cached
+def factories_latest(scope: Scope, r: TimeRange, now: int) -> list[Message]:
+    """The newest factory_status per factory as of the end of the range."""
+    plain = Scope(site=scope.site, space=scope.space, factory=scope.factory)
+    if _is_current(r, now):
+        return latest_factories(plain, window=HISTORIC_WINDOW, now=now)
+    return get_store().latest(
+        "factory_status", since=r.until - HISTORIC_WINDOW, until=r.until, scope=plain
+    )
+
+
+@cached
+def machinetypes_latest(scope: Scope, r: TimeRange, now: int) -> list[Message]:
+    store = get_store()
+    if _is_current(r, now):
+        return store.latest("machinetype_status", since=now - HISTORIC_WINDOW, scope=scope)
+    return store.latest(
+        "machinetype_status", since=r.until - HISTORIC_WINDOW, until=r.until, scope=scope
+    )
+
+
+def usage_by(
+    messages: list[Message], key: Callable[[Message], Any], ref: int
+) -> dict[Any, dict[str, Usage]]:
+    """Current running usage per key and VO from machinetype messages; stale senders count
+    for nothing, like stale factories in the capacity totals."""
+    out: dict[Any, dict[str, Usage]] = {}
+    for m in messages:
+        if is_stale(m, ref):
+            continue
+        per_vo = out.setdefault(key(m), {})
+        per_vo.setdefault(m.vo or "unknown", Usage()).add(m)
+    return out
+
+
+def total_usage(per_vo: dict[str, Usage]) -> Usage:
+    out = Usage()
+    for u in per_vo.values():
+        out.machines += u.machines
+        out.processors += u.processors
+        out.hs06 += u.hs06
+    return out
+
+
+# ---- history -------------------------------------------------------------------------------
+
+
+@cached
+def factory_history(scope: Scope, r: TimeRange, limit: int) -> list[Message]:
+    return split_history("factory_status", scope, r, limit)
+
+
+@cached
+def machines(scope: Scope, r: TimeRange, limit: int = MACHINES_LIMIT) -> list[Message]:
+    return split_history("machine_status", scope, r, limit)
+
+
+@cached
+def shutdown_outcomes(scope: Scope, r: TimeRange) -> list[Outcome]:
+    """Outcomes named by machinetype_status in the range (newest messages first, bounded)."""
+    mt_scope = Scope(
+        site=scope.site,
+        space=scope.space,
+        factory=scope.factory,
+        machinetype=scope.machinetype,
+        vo=scope.vo,
+    )
+    return split_outcomes(mt_scope, r, OUTCOMES_LIMIT)
+
+
+@cached
+def machine_messages(scope: Scope, since: int, until: int) -> list[Message]:
+    """Every message about one machine (normally one), newest first."""
+    return get_store().history("machine_status", since=since, until=until, scope=scope, limit=20)
+
+
+@cached
+def known_factories(since: int) -> list[FactoryRef]:
+    return get_store().factories(since=since)
