@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("vacmon.probing.urls")),
     path("", include("vacmon.ops.urls")),
     path("", include("vacmon.accounting.urls")),
+    path("", include("vacmon.dashboard.urls")),
 ]

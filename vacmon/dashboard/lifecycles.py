@@ -84,7 +84,8 @@ class Lifecycle:
         )
         if cpu is None or not procs or not dur:
             return None
-        return 100.0 * float(cpu) / (dur * procs)
+        share: float = 100.0 * cpu / (dur * procs)
+        return share
 
 
 def outcomes(machinetype_messages: Iterable[Message]) -> list[Outcome]:
