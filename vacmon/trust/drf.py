@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
@@ -42,3 +43,31 @@ class ReadAccess(BasePermission):
             return True
         user = request.user
         return bool(user is not None and getattr(user, "is_authenticated", False))
+
+
+class BearerScheme(OpenApiAuthenticationExtension):  # type: ignore[misc]
+    """Describes the bearer authentication in the OpenAPI schema."""
+
+    target_class = "vacmon.trust.drf.BearerAuthentication"
+    name = "bearer"
+
+    def get_security_requirement(self, auto_schema: Any) -> list[dict[str, list[str]]]:
+        # Views guarded only by ReadAccess serve anonymous readers (VACMON_ANONYMOUS_READ)
+        # and let writes through to a view that authenticates itself (HTTP ingest):
+        # say so with an empty requirement, which OpenAPI reads as "no credentials".
+        required = [{self.name: []}]
+        permissions = auto_schema.view.get_permissions()
+        if not all(isinstance(p, ReadAccess) for p in permissions):
+            return required
+        if auto_schema.method in SAFE_METHODS:
+            optional = getattr(settings, "VACMON_ANONYMOUS_READ", True)
+        else:
+            optional = not getattr(settings, "VACMON_HTTP_INGEST_AUTH", False)
+        return [*required, {}] if optional else required
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "a site ingest token (vmk_…) or an OIDC access token (JWT)",
+        }

@@ -1,0 +1,1 @@
+"""Fuzz drivers: long randomised runs against the parsers of untrusted input."""
