@@ -74,9 +74,9 @@ def run_external(row: DefinitionRow, ref: TargetRef) -> list[Outcome]:
 def _row(
     row: DefinitionRow,
     record: ProbeRecord,
-    result: ProbeResult,
     due_at: float | None,
     started: float,
+    finished: float,
 ) -> ResultRow:
     return ResultRow(
         definition=row,
@@ -94,8 +94,9 @@ def _row(
         monitoring_host=record.monitoring_host or "",
         timestamp=record.timestamp,
         due_at=due_at,
-        started_at=result.started_at or started,
-        finished_at=result.finished_at or started,
+        # The run is the whole task (inputs, check, plugin), which is what occupies a worker.
+        started_at=started,
+        finished_at=finished,
         lateness=None if due_at is None else max(0.0, started - due_at),
     )
 
@@ -106,13 +107,14 @@ def store_outcomes(
     outcomes: Sequence[Outcome],
     due_at: float | None,
     started: float,
+    finished: float,
 ) -> list[ResultRow]:
     host = monitoring_host()
     target = ref.target()
     rows = []
     for definition, result in outcomes:
         record = ProbeRecord.from_result(definition, target, result, host)
-        rows.append(_row(row, record, result, due_at, started))
+        rows.append(_row(row, record, due_at, started, finished))
     with transaction.atomic():
         # bulk_create sets primary keys on PostgreSQL and SQLite >= 3.35, which the outbox needs.
         saved = ResultRow.objects.bulk_create(rows)
@@ -129,4 +131,4 @@ def run_target(
     if row is None:
         return []
     outcomes = run_builtin(row, ref, started) if row.builtin else run_external(row, ref)
-    return store_outcomes(row, ref, outcomes, due_at, started)
+    return store_outcomes(row, ref, outcomes, due_at, started, clock())
