@@ -28,8 +28,9 @@ def test_readyz_is_ready_with_the_embedded_database_and_broker(client):
     assert body["checks"]["database"]["ok"] and body["checks"]["broker"]["ok"]
 
 
-def test_readyz_checks_the_probe_outbox_when_there_is_one(client):
-    assert client.get("/readyz").json()["checks"]["probe_outbox"]["ok"]
+def test_readyz_checks_the_outboxes_when_there_are_some(client):
+    checks = client.get("/readyz").json()["checks"]
+    assert checks["probe_outbox"]["ok"] and checks["apel_outbox"]["ok"]
 
 
 def test_readyz_is_not_ready_quickly_when_the_broker_is_down(client, settings):

@@ -158,3 +158,31 @@ def test_a_failing_part_is_reported_and_the_rest_still_scraped(client, monkeypat
     got = scrape(client)
     assert got[("vacmon_scrape_errors", (("part", "lag"),))] == 1
     assert got[("vacmon_ingest_received_total", (("channel", "udp"),))] == 1
+
+
+def test_it_exposes_the_apel_outbox_depth_and_age(client):
+    from vacmon.models import ApelBatch, ApelRecord
+
+    now = timezone.now()
+    header = "APEL-individual-job-message: v0.3"
+    ApelBatch.objects.create(
+        id="b1", header=header, record_count=3, created_at=now - timedelta(hours=1)
+    )
+    ApelBatch.objects.create(id="b2", header=header, record_count=2, created_at=now, sent_at=now)
+    for n, age in enumerate((600, 60)):
+        ApelRecord.objects.create(
+            kind="job",
+            header=header,
+            text="Site: S",
+            site="S",
+            local_job_id=f"j{n}",
+            year=2026,
+            month=11,
+            received_at=now - timedelta(seconds=age),
+            forward=True,
+        )
+    got = scrape(client)
+    assert got[("vacmon_apel_outbox_depth", ())] == 1
+    assert 3599 <= got[("vacmon_apel_outbox_oldest_age_seconds", ())] <= 3610
+    assert got[("vacmon_apel_pending_records_depth", ())] == 2
+    assert 599 <= got[("vacmon_apel_pending_records_oldest_age_seconds", ())] <= 610

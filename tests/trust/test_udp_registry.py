@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import socket
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from factories.messages import Rejected, decode_json, normalise
 from factories.signing import sign
+from factories.transport.udp import UdpTransport
 from tests import samples
 from vacmon.ingest.counters import Counters, read_all
 from vacmon.ingest.pipeline import Parser
@@ -19,7 +22,7 @@ from vacmon.trust.udp import REFRESH_SECONDS, UdpPolicy
 pytestmark = pytest.mark.django_db
 
 SITE = "UKI-NORTHGRID-MAN-HEP"
-KEY_HEX = "00112233445566778899aabbccddeeff"
+SECRET = "correct-horse-battery-staple-2026"
 NOW = 1543000010.0
 OUTSIDER = "203.0.113.9"
 INSIDER = "192.0.2.7"
@@ -28,14 +31,14 @@ INSIDER = "192.0.2.7"
 def register(policy: str) -> Site:
     site = Site.objects.create(name=SITE, udp_policy=policy)
     SiteNetwork.objects.create(site=site, cidr="192.0.2.0/24")
-    SigningKey.objects.create(site=site, key_id="", secret_hex=KEY_HEX)
+    SigningKey.objects.create(site=site, key_id="", secret=SECRET)
     return site
 
 
 def datagram(signed: bool = False) -> bytes:
     obj = json.loads(samples.VAC_FACTORY)
     if signed:
-        obj = sign(obj, bytes.fromhex(KEY_HEX), key_id="")
+        obj = sign(obj, SECRET.encode(), key_id="")
     return json.dumps(obj).encode()
 
 
@@ -58,12 +61,12 @@ def receive(parser: Parser, gate: IngestGate, data: bytes, source: str) -> bool 
 def test_load_reads_every_sites_policy_networks_and_keys():
     site = register("signed")
     Space.objects.create(site=site, name="vac02.example.org", udp_policy="open")
-    SigningKey.objects.create(site=site, key_id="old", secret_hex="ab" * 16, active=False)
+    SigningKey.objects.create(site=site, key_id="old", secret="an-old-retired-secret", active=False)
     loaded = UdpPolicy.load(NOW)
     policy = loaded.sites[SITE]
     assert policy.mode == "signed"
     assert [str(n) for n in policy.networks] == ["192.0.2.0/24"]
-    assert dict(policy.keys) == {"": bytes.fromhex(KEY_HEX)}
+    assert dict(policy.keys) == {"": SECRET.encode()}
     assert loaded.spaces[(SITE, "vac02.example.org")].mode == "open"
 
 
@@ -110,3 +113,26 @@ def test_the_rate_limit_rejects_and_counts_a_flooding_source():
     assert results == [False, False, False, None, None]
     parser.counters.flush()
     assert read_all()[("udp", "rejected", "rate_limited")] == 2
+
+
+def test_a_key_must_be_long_enough():
+    key = SigningKey(site=register("signed"), key_id="short", secret="too-short")
+    with pytest.raises(ValidationError):
+        key.full_clean()
+
+
+def test_a_datagram_signed_by_the_factory_library_is_trusted_by_the_registered_secret():
+    register("signed")
+    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    receiver.bind(("127.0.0.1", 0))
+    receiver.settimeout(5)
+    sender = UdpTransport([receiver.getsockname()], key=SECRET.encode(), key_id="")
+    try:
+        sender.send([json.loads(samples.VAC_FACTORY)])
+        data, (source, _) = receiver.recvfrom(65535)
+    finally:
+        sender.close()
+        receiver.close()
+    obj = decode_json(data)
+    now = float(obj["time_sent"])
+    assert UdpPolicy.load(now).check(obj, source, now).trusted

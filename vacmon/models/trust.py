@@ -100,14 +100,21 @@ class SiteNetwork(models.Model):
 
 
 class SigningKey(models.Model):
-    """A shared HMAC key. The receiver needs the key itself to verify, so unlike tokens it
-    cannot be stored hashed: protect the database (and its backups) accordingly."""
+    """A shared HMAC key: the UTF-8 bytes of `secret`, as the factory library's `--key`
+    takes it. The receiver needs the key itself to verify, so unlike tokens it cannot be
+    stored hashed: protect the database (and its backups) accordingly."""
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="keys")
     key_id = models.CharField(
         max_length=64, blank=True, default="", help_text="blank: messages without key_id"
     )
-    secret_hex = models.CharField(max_length=256, help_text="the key, hex encoded")
+    secret = models.CharField(
+        max_length=256,
+        help_text=(
+            "e.g. the output of: python3 -c 'import secrets; "
+            "print(secrets.token_urlsafe(32))'"
+        ),
+    )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -119,12 +126,12 @@ class SigningKey(models.Model):
         return f"{self.site.name} key {self.key_id or '(default)'}"
 
     def clean(self) -> None:
-        try:
-            secret = bytes.fromhex(self.secret_hex)
-        except ValueError:
-            raise ValidationError({"secret_hex": "not hexadecimal"}) from None
-        if len(secret) < 16:
-            raise ValidationError({"secret_hex": "use at least 16 random bytes"})
+        if len(self.secret.encode("utf-8")) < 16:
+            raise ValidationError({"secret": "use at least 16 random characters"})
+
+    @property
+    def key(self) -> bytes:
+        return self.secret.encode("utf-8")
 
 
 class IngestToken(models.Model):

@@ -127,6 +127,8 @@ def spool_metrics() -> Iterator[Metric]:
 
 
 def outbox_metrics(kind: str, label: str) -> Iterator[Metric]:
+    """Depth and oldest age of undelivered rows: `vacmon_<label>_depth` and
+    `vacmon_<label>_oldest_age_seconds`."""
     model = optional.model(kind)
     if model is None:
         return
@@ -135,15 +137,11 @@ def outbox_metrics(kind: str, label: str) -> Iterator[Metric]:
     summary: dict[str, Any] = pending.aggregate(
         depth=Count("pk"), **({"oldest": Min(created)} if created else {})
     )
-    yield GaugeMetricFamily(
-        f"vacmon_{label}_outbox_depth", f"Undelivered {label} rows", summary["depth"]
-    )
+    yield GaugeMetricFamily(f"vacmon_{label}_depth", f"Undelivered {kind} rows", summary["depth"])
     oldest = summary.get("oldest")
     age = (timezone.now() - oldest).total_seconds() if oldest is not None else 0.0
     yield GaugeMetricFamily(
-        f"vacmon_{label}_outbox_oldest_age_seconds",
-        f"Age of the oldest undelivered {label} row",
-        age,
+        f"vacmon_{label}_oldest_age_seconds", f"Age of the oldest undelivered {kind} row", age
     )
 
 
@@ -201,8 +199,9 @@ PARTS: dict[str, Callable[[], Iterator[Metric]]] = {
     "lag": lag_metrics,
     "writes": write_metrics,
     "spool": spool_metrics,
-    "apel_outbox": lambda: outbox_metrics("apel_outbox", "apel"),
-    "probe_outbox": lambda: outbox_metrics("probe_outbox", "probe"),
+    "apel_outbox": lambda: outbox_metrics("apel_outbox", "apel_outbox"),
+    "apel_records": lambda: outbox_metrics("apel_records", "apel_pending_records"),
+    "probe_outbox": lambda: outbox_metrics("probe_outbox", "probe_outbox"),
     "probes": probe_metrics,
     "crr": crr_metrics,
 }

@@ -11,7 +11,8 @@ from typing import Any
 from django.apps import apps
 
 CANDIDATES: dict[str, tuple[str, ...]] = {
-    "apel_outbox": ("ApelOutboxRecord", "ApelOutbox", "ApelBatch", "ApelRecord"),
+    "apel_outbox": ("ApelBatch", "ApelOutbox"),
+    "apel_records": ("ApelRecord",),
     "probe_outbox": ("ProbeMessage",),
     "probe_results": ("ProbeResult",),
     "crr_targets": ("CrrTarget",),
@@ -36,6 +37,8 @@ def pending(model_class: Any) -> Any:
     """Rows not yet delivered: outboxes either mark delivery or delete delivered rows."""
     names = field_names(model_class)
     qs = model_class.objects.all()
+    if {"forward", "batch"} <= names:
+        return qs.filter(forward=True, batch__isnull=True)  # APEL records not yet batched
     if "sent_at" in names:
         return qs.filter(sent_at__isnull=True)
     if "sent" in names:

@@ -90,7 +90,7 @@ class NetworkInline(admin.TabularInline):  # type: ignore[type-arg]
 class KeyInline(admin.TabularInline):  # type: ignore[type-arg]
     model = SigningKey
     extra = 0
-    fields = ("key_id", "secret_hex", "active", "created_at")
+    fields = ("key_id", "secret", "active", "created_at")
     readonly_fields = ("created_at",)
 
 

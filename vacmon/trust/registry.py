@@ -27,10 +27,7 @@ def load_policies() -> tuple[dict[str, SitePolicy], dict[tuple[str, str], SitePo
         for key in site.keys.all():
             if not key.active:
                 continue
-            try:
-                keys[site.pk][key.key_id] = bytes.fromhex(key.secret_hex)
-            except ValueError:
-                log.error("site %s: ignoring key %r, not hexadecimal", site.name, key.key_id)
+            keys[site.pk][key.key_id] = key.key
     by_site: dict[str, SitePolicy] = {}
     by_space: dict[tuple[str, str], SitePolicy] = {}
     for site in sites:
