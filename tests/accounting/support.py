@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from django.test import Client
 
+from apel.parse import parse_message
+from apel.records import Record
+from apel.smime import inner_text, verify_with_openssl
+from tests.apel.broker_support import Received
 from tests.apel.helpers import Pki, job_fields, message
 
 UPLOAD_URL = "/api/v1/apel/messages"
@@ -53,3 +58,19 @@ def write_config(
         f"[messaging]\ndestination: /queue/{queue}\n"
     )
     return path
+
+
+def upload_jobs(count: int) -> list[Record]:
+    """Upload through the endpoint; return the records it accepted, as parsed."""
+    accepted: list[Record] = []
+    for start in range(0, count, 1000):
+        text = jobs_message(min(1000, count - start), start)
+        status, body = upload(Client(), text)
+        assert status == 202 and body["accepted"] == min(1000, count - start)
+        accepted += parse_message(text, datetime.now(UTC)).records
+    return accepted
+
+
+def opened(message: Received, pki: Pki) -> list[Record]:
+    body = inner_text(verify_with_openssl(message.body, pki.ca_file))
+    return parse_message(body, datetime.now(UTC)).records
