@@ -152,7 +152,8 @@ def render(chart: Chart) -> Svg:
     for name, cells in stacked.items():
         parts.extend(_area(name, cells, chart, frame, colours[name]))
     for k, (name, values) in enumerate(chart.lines.items()):
-        parts.extend(_line(name, values, chart, frame, LINE_COLOURS[k % len(LINE_COLOURS)]))
+        colour = LINE_COLOURS[k % len(LINE_COLOURS)]
+        parts.extend(_line(name, values, chart, frame, colour, dashed=bool(groups)))
     parts.extend(_legend(chart, list(groups), colours, PLOT_TOP + PLOT_HEIGHT + AXIS_SPACE))
     if not names:
         parts.append(
@@ -221,7 +222,11 @@ def _area(
     return out
 
 
-def _line(name: str, values: Values, chart: Chart, frame: Frame, colour: str) -> list[str]:
+def _line(
+    name: str, values: Values, chart: Chart, frame: Frame, colour: str, *, dashed: bool
+) -> list[str]:
+    """A line; dashed when it is a reference (capacity) over stacked areas."""
+    dash = ' stroke-dasharray="6 3"' if dashed else ""
     out = []
     for a, b in runs(values):
         pts = [(frame.x(_centre(chart, i)), frame.y(values[i] or 0.0)) for i in range(a, b + 1)]
@@ -232,7 +237,7 @@ def _line(name: str, values: Values, chart: Chart, frame: Frame, colour: str) ->
         points = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
         out.append(
             f'<polyline class="line" points="{points}" fill="none" stroke="{colour}" '
-            f'stroke-width="2" stroke-dasharray="6 3"><title>{esc(name)}</title></polyline>'
+            f'stroke-width="2"{dash}><title>{esc(name)}</title></polyline>'
         )
     return out
 
@@ -241,13 +246,14 @@ def _legend(chart: Chart, groups: list[str], colours: Mapping[str, str], top: in
     entries = [(n, colours[n], False) for n in groups]
     entries += [(n, LINE_COLOURS[k % len(LINE_COLOURS)], True) for k, n in enumerate(chart.lines)]
     col_width = (WIDTH - LEFT) / LEGEND_COLUMNS
+    dash = ' stroke-dasharray="6 3"' if groups else ""
     out = []
     for k, (name, colour, is_line) in enumerate(entries):
         x = LEFT + (k % LEGEND_COLUMNS) * col_width
         y = top + (k // LEGEND_COLUMNS) * LEGEND_ROW
         swatch = (
             f'<line x1="{x:.0f}" y1="{y + 6}" x2="{x + 14:.0f}" y2="{y + 6}" stroke="{colour}" '
-            'stroke-width="2" stroke-dasharray="6 3"/>'
+            f'stroke-width="2"{dash}/>'
             if is_line
             else f'<rect x="{x:.0f}" y="{y}" width="12" height="12" fill="{colour}"/>'
         )
