@@ -294,7 +294,7 @@ def django_main(args: argparse.Namespace) -> None:
             future.result()
         cpu, wall = cpu_seconds() - cpu_start, time.time() - start
         found = stats.runner_stats(start, time.time())
-        print(f"django mode: {factories} factories, interval={args.interval:g}s "
+        print(f"django mode: {factories} status messages, interval={args.interval:g}s "
               f"duration={args.duration:g}s workers={args.workers} SQLite={var_dir}")  # fmt: skip
         print(f"runs={found.runs} handed out={len(futures)} (left in ETA heap: {len(heap)})")
         print(f"lateness p50={found.lateness_p50:.3f}s p95={found.lateness_p95:.3f}s "
