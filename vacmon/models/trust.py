@@ -111,8 +111,7 @@ class SigningKey(models.Model):
     secret = models.CharField(
         max_length=256,
         help_text=(
-            "e.g. the output of: python3 -c 'import secrets; "
-            "print(secrets.token_urlsafe(32))'"
+            "e.g. the output of: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
         ),
     )
     active = models.BooleanField(default=True)
