@@ -65,7 +65,11 @@ def verify(message: Mapping[str, Any], key: bytes) -> bool:
     except (TypeError, ValueError):
         # Not JSON-serialisable into ASCII canonical form: it cannot have been signed by us.
         return False
-    return hmac.compare_digest(expected, claimed.lower())
+    try:
+        return hmac.compare_digest(expected, claimed.lower())
+    except TypeError:
+        # compare_digest refuses non-ASCII strings; such a claim is no hex digest of ours.
+        return False
 
 
 def verify_with(message: Mapping[str, Any], keys: Mapping[str | None, bytes] | KeyLookup) -> bool:

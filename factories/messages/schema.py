@@ -120,7 +120,7 @@ ALIASES: dict[str, dict[str, str]] = {
         "total_machines": "running_machines",
         "total_hs06": "running_hs06",
     },
-    MACHINE_STATUS: {**_COMMON_ALIASES, "num_cpus": "num_processors"},
+    MACHINE_STATUS: {"vac_version": "daemon_version", "num_cpus": "num_processors"},
 }
 
 # Keys that identify the sender; a message without them cannot be stored or deduplicated.
@@ -134,3 +134,10 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 # message_type does not; the signature keys (factories.signing) are checked on receipt and
 # recorded as the message's `trusted` flag.
 IGNORED_LEGACY = frozenset({"method", "hmac_sha256", "key_id"})
+
+# Every alias must name a field of its own message type (a stray one once let a single
+# datagram raise KeyError in the receiver).
+for _type, _aliases in ALIASES.items():
+    for _legacy, _modern in _aliases.items():
+        if _modern not in FIELDS[_type]:
+            raise RuntimeError(f"alias {_legacy} of {_type} names unknown field {_modern}")

@@ -136,10 +136,12 @@ def test_worker_processes_write_everything_received_before_stop():
 
 
 def signed_site_parser():
+    from vacmon.trust.gate import IngestGate
     from vacmon.trust.udp import SitePolicy, UdpPolicy
 
     policy = UdpPolicy({"UKI-NORTHGRID-MAN-HEP": SitePolicy(mode="signed", keys={"": b"k"})})
-    return Parser(Counters(), "udp", policy=policy)
+    policy.loaded_at = 1e12  # no reload from the database during the test
+    return Parser(Counters(), "udp", gate=IngestGate(policy, None))
 
 
 def test_a_signed_site_refuses_an_unsigned_datagram_and_counts_it():
@@ -156,3 +158,24 @@ def test_a_validly_signed_datagram_is_stored_as_trusted():
     outcome = signed_site_parser().parse(json.dumps(signed).encode(), "192.0.2.1", 1543000001)
     assert outcome.message is not None and outcome.message.trusted
     assert "hmac_sha256" not in outcome.message.extra
+
+
+def test_an_unexpected_parser_error_is_counted_not_raised(monkeypatch):
+    import vacmon.ingest.pipeline as pipeline
+
+    def explode(*args, **kwargs):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(pipeline, "normalise", explode)
+    parser = Parser(Counters(), "udp")
+    outcome = parser.parse(samples.VAC_FACTORY.encode(), "192.0.2.1", 1.0)
+    assert outcome.rejection is not None and outcome.rejection.reason == "internal_error"
+    assert parser.counters.total("udp", "rejected", "internal_error") == 1
+
+
+def test_a_machine_status_with_a_stray_running_cpus_is_accepted():
+    body = json.loads(samples.VAC_MACHINE_FINISHED)
+    body["running_cpus"] = 1
+    outcome = Parser(Counters(), "udp").parse(json.dumps(body).encode(), "192.0.2.1", 1.0)
+    assert outcome.message is not None
+    assert outcome.message.extra == {"running_cpus": 1}

@@ -13,7 +13,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from factories.messages import Message, Rejected, decode_datagram, normalise
 from vacmon.ingest.counters import Counters
@@ -25,24 +25,12 @@ log = logging.getLogger("vacmon.ingest")
 Writer = Callable[[Sequence[Message]], WriteResult]
 
 
-class Verdict(Protocol):
-    trusted: bool
-    reject_reason: str | None
+class Gate(Protocol):
+    """Rate limits and trust policy around parsing (see vacmon.trust.gate.IngestGate)."""
 
+    def admit(self, source: str, now: float) -> None: ...
 
-_TRUST_DETAILS = {
-    "unsigned": "the site requires signed messages",
-    "bad_signature": "the signature does not verify with the site's keys",
-    "source_not_allowed": "the site accepts unsigned messages only from its networks",
-    "outside_replay_window": "a signed message whose time_sent is outside the replay window",
-}
-
-
-class TrustPolicy(Protocol):
-    """Decides whether a decoded datagram is trusted, untrusted or refused
-    (see vacmon.trust.udp.UdpPolicy)."""
-
-    def check(self, obj: Any, source_ip: str, now: float) -> Verdict: ...
+    def trusted(self, obj: object, source: str, now: float) -> bool: ...
 
 
 class RecentKeys:
@@ -77,33 +65,35 @@ class Parser:
         counters: Counters,
         channel: str,
         skew_seconds: int = 300,
-        policy: TrustPolicy | None = None,
+        gate: Gate | None = None,
     ) -> None:
         self.counters = counters
         self.channel = channel
         self.skew_seconds = skew_seconds
-        self.policy = policy
+        self.gate = gate
         self.recent = RecentKeys()
         self.ratelog = RateLimitedLog()
 
     def parse(self, data: bytes, source: str, received: float) -> Outcome:
         self.counters.add(self.channel, "received")
+        gate = self.gate
         try:
+            if gate is not None:
+                gate.admit(source, received)
             obj = decode_datagram(data)
-            trusted = False
-            if self.policy is not None:
-                # Checked on the raw object: the signature covers the message as sent.
-                verdict = self.policy.check(obj, source, received)
-                if verdict.reject_reason:
-                    reason = verdict.reject_reason
-                    raise Rejected(reason, _TRUST_DETAILS.get(reason, reason))
-                trusted = verdict.trusted
+            # Trust is decided on the raw object: the signature covers the message as sent.
+            trusted = gate.trusted(obj, source, received) if gate is not None else False
             message = normalise(
                 obj, received=int(received), skew_seconds=self.skew_seconds, trusted=trusted
             )
         except Rejected as exc:
             self.reject(exc, source, received)
             return Outcome(None, rejection=exc)
+        except Exception as exc:
+            log.exception("internal error parsing a datagram from %s", source)
+            error = Rejected("internal_error", f"{type(exc).__name__} while parsing")
+            self.reject(error, source, received)
+            return Outcome(None, rejection=error)
         return self.check_duplicate(message)
 
     def reject(self, exc: Rejected, source: str, now: float) -> None:

@@ -100,10 +100,10 @@ class WorkerPool:
         self.counters.flush()
 
 
-def load_policy() -> Any:
-    from vacmon.trust.udp import UdpPolicy
+def udp_gate() -> Any:
+    from vacmon.trust.gate import IngestGate
 
-    return UdpPolicy.load(time.time())
+    return IngestGate.for_udp()
 
 
 def _worker_main(
@@ -119,15 +119,13 @@ def _worker_main(
     # The parent decides when to stop; a terminal Ctrl-C must not kill a worker mid-batch.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    policy = load_policy()
-    parser = Parser(Counters(), "udp", skew_seconds, policy)
+    parser = Parser(Counters(), "udp", skew_seconds, udp_gate())
     writer = BatchWriter(parser, make_writer(), batch_size=batch_size)
     pending: list[Message] = []
     while True:
         chunk = pipe.recv()
         if chunk is None:
             break
-        policy.maybe_refresh(time.time())
         for data, source, received in chunk:
             outcome = parser.parse(data, source, received)
             if outcome.message is not None and not outcome.duplicate:

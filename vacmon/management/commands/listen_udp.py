@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand
 from vacmon.ingest.counters import Counters
 from vacmon.ingest.pipeline import BatchWriter, Parser
 from vacmon.ingest.udp import UdpListener, open_socket
-from vacmon.ingest.workers import WorkerPool, load_policy
+from vacmon.ingest.workers import WorkerPool, udp_gate
 from vacmon.store import get_store
 
 log = logging.getLogger("vacmon.ingest")
@@ -67,7 +67,7 @@ class Command(BaseCommand):
                 queue_limit=settings.VACMON_QUEUE_LIMIT,
             )
         return BatchWriter(
-            Parser(Counters(), "udp", settings.VACMON_SKEW_SECONDS, load_policy()),
+            Parser(Counters(), "udp", settings.VACMON_SKEW_SECONDS, udp_gate()),
             get_store().write,
             batch_size=settings.VACMON_BATCH_SIZE,
             max_delay=settings.VACMON_BATCH_SECONDS,
