@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, permissions
 from rest_framework.authentication import BasicAuthentication, SessionAuthentication
 from rest_framework.exceptions import ValidationError
@@ -102,7 +102,11 @@ def _filtered(request: Request) -> QuerySet[ProbeResult]:
 class ResultsView(APIView):
     renderer_classes = [JSONRenderer, CSVRenderer]
 
-    @extend_schema(responses=ResultSerializer(many=True))
+    @extend_schema(
+        responses=inline_serializer(
+            name="ProbeResultList", fields={"results": ResultSerializer(many=True)}
+        )
+    )
     def get(self, request: Request, format: str | None = None) -> Response:
         rows = _filtered(request)[: _limit(request)]
         return Response({"results": ResultSerializer(rows, many=True).data})
