@@ -2,6 +2,11 @@
 
 Needs RabbitMQ's STOMP adapter on 127.0.0.1:61613 (guest/guest). Prints records/s for the
 whole path and for each stage. Usage: .venv/bin/python bench/apel.py [--records 50000]
+
+`--django` measures VacMon's own path instead: each upload is POSTed to
+/api/v1/apel/messages (Django test client, in process), stored in the database outbox
+(a fresh SQLite file, or DATABASE_URL's database, migrated first), then one forwarding
+pass cuts, signs and sends the batches and records each broker receipt.
 """
 
 from __future__ import annotations
@@ -97,7 +102,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--records", type=int, default=50_000)
     parser.add_argument("--upload-size", type=int, default=1000)
+    parser.add_argument("--django", action="store_true", help="through VacMon's endpoint and DB")
     args = parser.parse_args()
+    if args.django:
+        run_django(args.records, args.upload_size)
+        return
     now = datetime.now(UTC)
     texts = uploads(args.records, args.upload_size, int(now.timestamp()))
     queue = f"vacmon-bench-{uuid.uuid4().hex[:8]}"
@@ -124,6 +133,59 @@ def main() -> None:
     print(f"parse + outbox: {accepted / (parsed - started):,.0f} records/s")
     print(f"batch + sign + send + receipt: {accepted / (done - parsed):,.0f} records/s")
     print(f"end to end: {accepted / total:,.0f} records/s ({total:.2f} s)")
+
+
+def run_django(total: int, per_upload: int) -> None:
+    import os
+
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vacmon.settings")
+        os.environ["VACMON_VAR_DIR"] = tmp  # the SQLite file, unless DATABASE_URL is set
+        import django
+
+        django.setup()
+        from django.conf import settings
+        from django.core.management import call_command
+        from django.test import Client
+
+        from vacmon.accounting.forwarding import forward_once
+        from vacmon.models import ApelBatch, ApelRecord
+
+        call_command("migrate", verbosity=0)
+        if ApelRecord.objects.exists():
+            sys.exit("the database already holds APEL records; point DATABASE_URL at an empty one")
+        now = datetime.now(UTC)
+        texts = uploads(total, per_upload, int(now.timestamp()))
+        throwaway_signer(Path(tmp))
+        queue = f"vacmon-bench-{uuid.uuid4().hex[:8]}"
+        config = Path(tmp) / "sender.cfg"
+        config.write_text(
+            "[broker]\nhost: 127.0.0.1\nport: 61613\nuse_ssl: false\n"
+            "username: guest\npassword: guest\n"
+            f"[certificates]\ncertificate: {tmp}/cert.pem\nkey: {tmp}/key.pem\n"
+            f"[messaging]\ndestination: /queue/{queue}\n"
+        )
+        settings.VACMON_APEL_CONFIG = str(config)
+        client = Client()
+        started = time.perf_counter()
+        accepted = 0
+        for text in texts:
+            response = client.post("/api/v1/apel/messages", text, content_type="text/plain")
+            assert response.status_code == 202, response.content[:300]
+            accepted += int(response.json()["accepted"])
+        uploaded = time.perf_counter()
+        result = forward_once()
+        done = time.perf_counter()
+        drain(queue)
+        report = result.report
+        assert report is not None and report.sent_records == accepted == total, result
+        assert not ApelBatch.objects.filter(sent_at=None).exists()
+        engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+        print(f"django ({engine}): {total} records in {report.sent_batches} messages")
+        print(f"upload (HTTP endpoint -> DB outbox): {total / (uploaded - started):,.0f} records/s")
+        rate = total / (done - uploaded)
+        print(f"forward (batch + sign + send + receipt): {rate:,.0f} records/s")
+        print(f"end to end: {total / (done - started):,.0f} records/s ({done - started:.2f} s)")
 
 
 if __name__ == "__main__":

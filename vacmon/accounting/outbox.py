@@ -39,11 +39,14 @@ class DjangoOutbox:
 
     def claim_next_batch(self, now: datetime) -> Batch | None:
         for _ in range(_CLAIM_TRIES):
-            batch_id = self._due_batch(now) or self._form_batch(now)
+            due = self._due_batch(now)
+            formed = None if due is not None else self._form_batch(now)
+            batch_id = due if formed is None else formed.batch_id
             if batch_id is None:
                 return None
             if self._claim(batch_id, now):
-                return self._load(batch_id)
+                # A batch formed just now is already in hand; no need to read it back.
+                return formed or self._load(batch_id)
             # Another worker claimed it between our SELECT and UPDATE: look again.
         return None
 
@@ -82,7 +85,7 @@ class DjangoOutbox:
         )
         return changed == 1
 
-    def _form_batch(self, now: datetime) -> str | None:
+    def _form_batch(self, now: datetime) -> Batch | None:
         pending = ApelRecord.objects.filter(forward=True, batch=None)
         with transaction.atomic():
             header = pending.order_by("id").values_list("header", flat=True).first()
@@ -93,22 +96,33 @@ class DjangoOutbox:
                 .order_by("id")
                 .values_list("id", "text")[: self._max_records]
             )
-            count = fit_count(
-                header, [text for _, text in rows], self._max_records, self._max_bytes
-            )
+            texts = [text for _, text in rows]
+            count = fit_count(header, texts, self._max_records, self._max_bytes)
             ids = [row_id for row_id, _ in rows[:count]]
             batch = ApelBatch.objects.create(
-                id=uuid.uuid4().hex, header=header, record_count=len(ids), created_at=now
+                id=uuid.uuid4().hex, header=header, record_count=count, created_at=now
             )
-            # `batch=None` again: on PostgreSQL a concurrent former may have taken some of
-            # these rows since our SELECT; the batch holds exactly the rows we got.
-            taken = pending.filter(id__in=ids).update(batch=batch)
-            if taken != len(ids):
-                if taken == 0:
-                    batch.delete()
-                    return None
-                ApelBatch.objects.filter(id=batch.id).update(record_count=taken)
-        return batch.id
+            # An id range, not `id IN (...)`: a thousand-item IN costs more in the ORM
+            # than the whole UPDATE. `batch=None` again, because on PostgreSQL a
+            # concurrent former may have taken some rows since our SELECT ...
+            mine = pending.filter(header=header, id__gte=ids[0], id__lte=ids[-1])
+            taken = mine.update(batch=batch)
+            if taken != count:
+                # ... or a concurrent upload committed rows inside the range: hand those
+                # back, and keep exactly what we read (the batch must match its text).
+                ApelRecord.objects.filter(batch=batch).exclude(id__in=ids).update(batch=None)
+                return self._settle(batch, now)
+        return Batch(batch.id, header, tuple(texts[:count]), 0)
+
+    def _settle(self, batch: ApelBatch, now: datetime) -> Batch | None:
+        texts = tuple(
+            ApelRecord.objects.filter(batch=batch).order_by("id").values_list("text", flat=True)
+        )
+        if not texts:
+            batch.delete()
+            return None
+        ApelBatch.objects.filter(id=batch.id).update(record_count=len(texts))
+        return Batch(batch.id, batch.header, texts, 0)
 
     def _load(self, batch_id: str) -> Batch:
         batch = ApelBatch.objects.only("header", "attempts").get(id=batch_id)

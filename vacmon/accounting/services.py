@@ -206,22 +206,37 @@ def _store(records: list[Record], kind: str, now: datetime, identity: IngestIden
     inserted = 0
     with transaction.atomic(), connection.cursor() as cursor:
         for start in range(0, len(rows), _INSERT_CHUNK):
-            cursor.executemany(_insert_sql(), rows[start : start + _INSERT_CHUNK])
-            # Both sqlite3 and psycopg 3 sum rowcount over executemany; a skipped
-            # duplicate counts 0, so this is exactly the number of new records.
+            chunk = rows[start : start + _INSERT_CHUNK]
+            if connection.vendor == "postgresql":
+                # One statement with a column of values each: far fewer round trips
+                # than executemany's one INSERT per row.
+                cursor.execute(
+                    _insert_sql(_POSTGRES_ARRAYS), [list(c) for c in zip(*chunk, strict=True)]
+                )
+            else:
+                cursor.executemany(_insert_sql(), chunk)
+            # sqlite3 sums rowcount over executemany; a skipped duplicate counts 0, so
+            # this is exactly the number of new records.
             inserted += max(cursor.rowcount, 0)
         _mark_changed(months, now)
     return inserted
 
 
-def _insert_sql() -> str:
+_POSTGRES_ARRAYS = (
+    "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[],"
+    " %s::text[], %s::bigint[], %s::smallint[], %s::smallint[], %s::integer[], %s::bigint[],"
+    " %s::bigint[], %s::double precision[], %s::timestamptz[], %s::text[], %s::boolean[])"
+)
+
+
+def _insert_sql(source: str | None = None) -> str:
     quote = connection.ops.quote_name
     table = quote(ApelRecord._meta.db_table)
     columns = ", ".join(quote(name) for name in _COLUMNS)
-    marks = ", ".join(["%s"] * len(_COLUMNS))
+    values = source or f"VALUES ({', '.join(['%s'] * len(_COLUMNS))})"
     # Both SQLite (>= 3.24) and PostgreSQL understand this; the unique constraint on the
     # job key decides what is a duplicate, even between two concurrent uploads.
-    return f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING"
+    return f"INSERT INTO {table} ({columns}) {values} ON CONFLICT DO NOTHING"
 
 
 def _mark_changed(months: set[tuple[str, int, int]], now: datetime) -> None:

@@ -109,10 +109,9 @@ class ApelRecord(models.Model):
             )
         ]
         indexes = [
+            # Batches are cut oldest first: ORDER BY id over just the waiting rows.
             models.Index(
-                fields=["header", "id"],
-                name="apel_record_pending",
-                condition=Q(forward=True, batch=None),
+                fields=["id"], name="apel_record_waiting", condition=Q(forward=True, batch=None)
             ),
             models.Index(fields=["site", "year", "month", "kind"], name="apel_record_month"),
         ]
