@@ -73,3 +73,54 @@ def test_it_answers_400_to_a_body_that_is_not_json(client):
 def test_it_answers_413_to_a_body_that_is_too_large(client):
     response = post(client, "[" + ",".join([samples.VAC_FACTORY] * 100) + "]")
     assert response.status_code == 413
+
+
+@pytest.fixture
+def site_token():
+    from vacmon.models import Site
+    from vacmon.trust.tokens import issue_token
+
+    site = Site.objects.create(name="UKI-NORTHGRID-MAN-HEP")
+    return issue_token(site, "factories")[1]
+
+
+def test_a_site_token_makes_its_sites_messages_trusted(client, site_token):
+    response = client.post(
+        URL,
+        data=samples.VAC_FACTORY,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {site_token}",
+    )
+    assert response.status_code == 202
+    assert get_store().latest("factory_status", since=0)[0].trusted
+
+
+def test_a_site_token_cannot_send_for_another_site(client, site_token):
+    response = client.post(
+        URL,
+        data=samples.VCYCLE_FACTORY,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {site_token}",
+    )
+    assert response.status_code == 400
+    assert response.json()["items"][0]["reason"] == "site_not_allowed"
+
+
+def test_an_unknown_token_is_refused(client):
+    response = client.post(
+        URL,
+        data=samples.VAC_FACTORY,
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Bearer vmk_not-a-real-token",
+    )
+    assert response.status_code == 401
+
+
+@override_settings(VACMON_HTTP_INGEST_AUTH=True)
+def test_ingest_without_a_token_is_refused_when_auth_is_required(client):
+    assert post(client, samples.VAC_FACTORY).status_code == 401
+
+
+def test_messages_without_a_token_are_stored_untrusted(client):
+    post(client, samples.VAC_FACTORY)
+    assert not get_store().latest("factory_status", since=0)[0].trusted

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -11,7 +13,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from factories.messages import Rejected
-from vacmon.ingest.http import ingest_items, split_items
+from vacmon.ingest.http import count_rate_limited, ingest_items, split_items
+from vacmon.trust.http import authenticate_ingest
+from vacmon.trust.ratelimit import limiter_from_settings
+
+_limiter = limiter_from_settings("http")
 
 
 class IngestItemSerializer(serializers.Serializer):
@@ -41,10 +47,21 @@ class MessagesView(APIView):
         responses={
             202: IngestReportSerializer,
             400: OpenApiResponse(description="nothing in the body could be accepted"),
+            401: OpenApiResponse(description="a token is required, or it is not valid"),
+            403: OpenApiResponse(description="the token may not send for any site"),
             413: OpenApiResponse(description="the body is too large"),
+            429: OpenApiResponse(description="too many requests from this address"),
         },
     )
     def post(self, request: Request) -> Response:
+        identity = authenticate_ingest(request)  # raises 401/403 itself
+        source = request.META.get("REMOTE_ADDR", "?")
+        if _limiter is not None and not _limiter.allow(source, time.time()):
+            count_rate_limited()
+            return Response(
+                {"error": "too many requests from this address", "reason": "rate_limited"},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+            )
         limit = settings.VACMON_HTTP_MAX_BODY
         declared = request.META.get("CONTENT_LENGTH") or "0"
         if declared.isdigit() and int(declared) > limit:
@@ -61,7 +78,7 @@ class MessagesView(APIView):
             return Response({"error": "the body holds no message", "reason": "empty"}, status=400)
         if len(items) > settings.VACMON_HTTP_MAX_ITEMS:
             return _too_large(limit, f"at most {settings.VACMON_HTTP_MAX_ITEMS} messages a request")
-        report = ingest_items(items, request.META.get("REMOTE_ADDR", "?"))
+        report = ingest_items(items, source, identity=identity)
         body_out = IngestReportSerializer(report).data
         if report.rejected and not (report.accepted or report.duplicates):
             return Response(body_out, status=status.HTTP_400_BAD_REQUEST)

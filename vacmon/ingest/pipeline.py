@@ -18,6 +18,7 @@ from typing import Protocol
 from factories.messages import Message, Rejected, decode_datagram, normalise
 from vacmon.ingest.counters import Counters
 from vacmon.ingest.ratelog import RateLimitedLog
+from vacmon.ops.metrics import flush_writes, record_write
 from vacmon.store.base import WriteResult
 
 log = logging.getLogger("vacmon.ingest")
@@ -157,6 +158,7 @@ class BatchWriter:
         while self.raw:
             self.flush_once()
         self.parser.counters.flush()
+        flush_writes()
 
     def flush_once(self) -> int:
         """Parse and write up to one batch of queued datagrams; return how many were stored."""
@@ -177,7 +179,9 @@ class BatchWriter:
         delay = 0.1
         while True:
             try:
+                started = time.perf_counter()
                 result = self.write(messages)
+                record_write(time.perf_counter() - started, len(messages))
                 break
             except Exception:
                 log.exception("store write of %d messages failed; retrying", len(messages))

@@ -21,6 +21,7 @@ from typing import Any
 from factories.messages import Message
 from vacmon.ingest.counters import Counters
 from vacmon.ingest.pipeline import Parser
+from vacmon.ops.metrics import flush_writes
 
 log = logging.getLogger("vacmon.ingest")
 
@@ -137,3 +138,4 @@ def _worker_main(
             pending = []
     writer.store(pending)
     parser.counters.flush()
+    flush_writes()
