@@ -25,6 +25,7 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy factories publisher apel vacmon/probes
+	$(BIN)/mypy --follow-imports=silent vacmon/store/es vacmon/store/elasticsearch.py
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
