@@ -106,8 +106,11 @@ def test_a_disabled_definition_does_not_run():
     assert tasks.run_probe(dummy.pk, "endpoint", "h", "HTTPS", "", 0.0) == 0
 
 
-def test_the_beat_tick_runs_every_endpoint_of_the_probes_flavour(listening_port, settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+def test_the_beat_tick_runs_every_endpoint_of_the_probes_flavour(listening_port, monkeypatch):
+    from vacmon.celery import app
+
+    # The Celery app reads Django settings once, so switch eager mode on the app itself.
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
     external(
         "org.example.TCP-Connect",
         f"{PLUGINS}/check_tcp",
