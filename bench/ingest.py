@@ -46,22 +46,28 @@ def templates() -> list[str]:
     return out
 
 
-def message(i: int, tmpls: list[str], base: int) -> bytes:
-    # Sender i // 3 and time base + i keep every natural key distinct.
-    return (tmpls[i % 3] % {"f": i // 3 % 5000, "t": base + i}).encode()
+SENDERS = 200_000
 
 
-def blast(port: int, count: int, rate: float, base: int, done: mp.Value) -> None:  # type: ignore[type-arg]
+def message(i: int, tmpls: list[str], sent: int) -> bytes:
+    # 200,000 factories each send at most one cycle (three messages) per second, so natural
+    # keys stay distinct up to 600,000 msg/s while time_sent stays the real (unskewed) time.
+    return (tmpls[i % 3] % {"f": i // 3 % SENDERS, "t": sent}).encode()
+
+
+def blast(port: int, count: int, rate: float, done: mp.Value) -> None:  # type: ignore[type-arg]
     tmpls = templates()
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 8 << 20)
     start = time.perf_counter()
+    sent = int(time.time())
     for i in range(count):
-        if rate and i % 100 == 0:
-            ahead = i / rate - (time.perf_counter() - start)
+        if i % 100 == 0:
+            sent = int(time.time())
+            ahead = i / rate - (time.perf_counter() - start) if rate else 0
             if ahead > 0:
                 time.sleep(ahead)
-        sock.sendto(message(i, tmpls, base), ("127.0.0.1", port))
+        sock.sendto(message(i, tmpls, sent), ("127.0.0.1", port))
     done.value = time.perf_counter() - start
 
 
@@ -71,7 +77,7 @@ def raw_recv_rate(seconds: float = 3.0) -> float:
     sock.bind(("127.0.0.1", 0))
     sock.settimeout(0.5)
     done = mp.Value("d", 0.0)
-    sender = mp.Process(target=blast, args=(sock.getsockname()[1], 10**8, 0, 0, done))
+    sender = mp.Process(target=blast, args=(sock.getsockname()[1], 10**8, 0, done))
     sender.start()
     received = 0
     start = time.perf_counter()
@@ -156,7 +162,7 @@ def end_to_end(count: int) -> tuple[float, int]:
         listener = Listener(var_dir)
         done = mp.Value("d", 0.0)
         start = time.perf_counter()
-        sender = mp.Process(target=blast, args=(listener.port, count, 0, 10**9, done))
+        sender = mp.Process(target=blast, args=(listener.port, count, 0, done))
         sender.start()
         sender.join()
         n, when = wait_stored(listener, count)
@@ -194,7 +200,7 @@ def fixed_rate(rate: float, duration: float) -> tuple[int, int, float, float]:
         stop = threading.Event()
         probe = threading.Thread(target=markers, args=(listener.port, listener, stop, latencies))
         done = mp.Value("d", 0.0)
-        sender = mp.Process(target=blast, args=(listener.port, count, rate, 2 * 10**9, done))
+        sender = mp.Process(target=blast, args=(listener.port, count, rate, done))
         probe.start()
         sender.start()
         sender.join()
