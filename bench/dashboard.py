@@ -258,10 +258,16 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--factories", type=int, default=200)
     parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--reuse", metavar="VAR_DIR", help="time pages on a store loaded before")
     args = parser.parse_args()
-    var_dir = tempfile.mkdtemp(prefix="vacmon-bench-dashboard-")
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
+    var_dir = args.reuse or tempfile.mkdtemp(prefix="vacmon-bench-dashboard-")
     setup_django(var_dir)
     _use_routes()
+    if args.reuse:
+        print(f"store: reusing {var_dir} (its data now ends {_age(var_dir)} ago)")
+        _report(measure(args.requests), args.requests)
+        return
     now = int(time.time())
     print(f"store: SQLite under {var_dir}; {args.factories} factories x 4 machinetypes, "
           f"{args.days} days at a {CADENCE // 60}-minute reporting cadence")  # fmt: skip
@@ -273,8 +279,18 @@ def main() -> None:
 
     rollups.build(int(time.time()))
     print(f"rollups built in {time.perf_counter() - t1:.0f} s")
-    rows = measure(args.requests)
-    print(f"\n{args.requests} requests per page and mode (ranges {', '.join(RANGES)} in turn); ms")
+    _report(measure(args.requests), args.requests)
+
+
+def _age(var_dir: str) -> str:
+    from vacmon.store import get_store
+
+    newest = max((f.last_seen for f in get_store().factories(since=0)), default=0)
+    return f"{(int(time.time()) - newest) // 60} min"
+
+
+def _report(rows: list[tuple[str, str, dict[str, tuple[float, float]]]], requests: int) -> None:
+    print(f"\n{requests} requests per page and mode (ranges {', '.join(RANGES)} in turn); ms")
     head = "".join(f" {m + ' p50':>11} {m + ' p95':>11}" for m in MODES)
     print(f"{'page':<20}{head}  url")
     for name, url, by_mode in rows:

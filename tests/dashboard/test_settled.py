@@ -53,3 +53,18 @@ def test_the_split_history_is_the_newest_messages_of_the_range(history, now):
     assert len(everything) == len(
         get_store().history("machine_status", since=r.since, until=r.until)
     )
+
+
+def test_warming_fills_the_cache_the_overview_then_reads(history, now, client, settings):
+    from django.core.cache import cache
+
+    from vacmon.dashboard.warm import warm_overview
+
+    settings.ROOT_URLCONF = "tests.dashboard.urls"
+    assert warm_overview(now) == 5
+    filled = len(cache._cache)  # type: ignore[attr-defined]
+    assert filled > 0
+    for key in ("hour", "day", "week", "month", "year"):
+        assert client.get(f"/?range={key}").status_code == 200
+    # Only the page-specific reads (VO choices) were added; every fleet series was a hit.
+    assert len(cache._cache) - filled <= 5  # type: ignore[attr-defined]

@@ -106,15 +106,16 @@ def page_params(request: HttpRequest, now: int | None = None) -> PageParams:
             )
             return PageParams("custom", r.since, r.until, r.interval, now, vo)
         except BadRange as exc:
-            return _relative(DEFAULT_RANGE, now, vo, error=f"Bad time range: {exc}")
+            return relative(DEFAULT_RANGE, now, vo, error=f"Bad time range: {exc}")
     if key == "custom":
         key = DEFAULT_RANGE  # "custom" without dates: nothing to be custom about
     if key not in RANGES:
-        return _relative(DEFAULT_RANGE, now, vo, error=f"Unknown range {key!r}")
-    return _relative(key, now, vo)
+        return relative(DEFAULT_RANGE, now, vo, error=f"Unknown range {key!r}")
+    return relative(key, now, vo)
 
 
-def _relative(key: str, now: int, vo: str | None, error: str = "") -> PageParams:
+def relative(key: str, now: int, vo: str | None, error: str = "") -> PageParams:
+    """The preset range `key` ending at the next whole minute after `now`."""
     until = -(-now // QUANTUM) * QUANTUM
     r = parse_range({"from": str(until - RANGES[key]), "to": str(until)}, now=now)
     return PageParams(key, r.since, r.until, r.interval, now, vo, error)

@@ -21,7 +21,7 @@ from factories.messages import Message
 from vacmon.api.timerange import TimeRange
 from vacmon.dashboard.lifecycles import Outcome
 from vacmon.dashboard.settled import chart_series, split_history, split_outcomes
-from vacmon.selectors.capacity import is_stale, latest_factories
+from vacmon.selectors.capacity import is_stale
 from vacmon.store import FactoryRef, Scope, Series, get_store
 from vacmon.store.series import total
 
@@ -109,25 +109,24 @@ def _is_current(r: TimeRange, now: int) -> bool:
     return r.until >= now - CURRENT_SLACK
 
 
-@cached
 def factories_latest(scope: Scope, r: TimeRange, now: int) -> list[Message]:
     """The newest factory_status per factory as of the end of the range."""
     plain = Scope(site=scope.site, space=scope.space, factory=scope.factory)
-    if _is_current(r, now):
-        return latest_factories(plain, window=HISTORIC_WINDOW, now=now)
-    return get_store().latest(
-        "factory_status", since=r.until - HISTORIC_WINDOW, until=r.until, scope=plain
-    )
+    return _latest("factory_status", plain, r, _is_current(r, now))
+
+
+def machinetypes_latest(scope: Scope, r: TimeRange, now: int) -> list[Message]:
+    return _latest("machinetype_status", scope, r, _is_current(r, now))
 
 
 @cached
-def machinetypes_latest(scope: Scope, r: TimeRange, now: int) -> list[Message]:
+def _latest(message_type: str, scope: Scope, r: TimeRange, current: bool) -> list[Message]:
+    # Keyed on the range, not on `now`: every request of a minute shares the entry. The
+    # one-day window then starts up to a minute early, which changes nothing that matters.
     store = get_store()
-    if _is_current(r, now):
-        return store.latest("machinetype_status", since=now - HISTORIC_WINDOW, scope=scope)
-    return store.latest(
-        "machinetype_status", since=r.until - HISTORIC_WINDOW, until=r.until, scope=scope
-    )
+    if current:
+        return store.latest(message_type, since=r.until - HISTORIC_WINDOW, scope=scope)
+    return store.latest(message_type, since=r.until - HISTORIC_WINDOW, until=r.until, scope=scope)
 
 
 def usage_by(
