@@ -45,6 +45,10 @@ class WorkerPool:
 
         connections.close_all()  # never share a database connection across fork
         ctx = mp.get_context("fork")
+        # SQLite has one writer at a time and its busy handler sleeps in steps of up to
+        # 100 ms while it waits; a lock of our own hands the database over at once, so one
+        # worker parses while the other writes.
+        write_lock = ctx.Lock() if connections["default"].vendor == "sqlite" else None
         self.queue_limit = queue_limit
         self.raw: deque[Raw] = deque()
         self.counters = Counters()
@@ -54,7 +58,7 @@ class WorkerPool:
             receive, send = ctx.Pipe(duplex=False)
             proc = ctx.Process(
                 target=_worker_main,
-                args=(receive, make_writer, skew_seconds, batch_size),
+                args=(receive, make_writer, skew_seconds, batch_size, write_lock),
                 name=f"vacmon-ingest-{index}",
                 daemon=False,
             )
@@ -112,6 +116,7 @@ def _worker_main(
     make_writer: Callable[[], Callable[[list[Message]], Any]],
     skew_seconds: int,
     batch_size: int,
+    write_lock: Any,
 ) -> None:
     import signal
 
@@ -122,6 +127,15 @@ def _worker_main(
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     parser = Parser(Counters(), "udp", skew_seconds, udp_gate())
     writer = BatchWriter(parser, make_writer(), batch_size=batch_size)
+
+    def store(messages: list[Message]) -> None:
+        # The batch, its counters and its write statistics all go in while holding the lock.
+        if write_lock is None:
+            writer.store(messages)
+            return
+        with write_lock:
+            writer.store(messages)
+
     pending: list[Message] = []
     while True:
         chunk = pipe.recv()
@@ -134,8 +148,8 @@ def _worker_main(
         # Write when the batch is full or nothing more is waiting: low latency when quiet,
         # large batches under load.
         if len(pending) >= batch_size or not pipe.poll():
-            writer.store(pending)
+            store(pending)
             pending = []
-    writer.store(pending)
+    store(pending)
     parser.counters.flush()
     flush_writes()
