@@ -107,13 +107,25 @@ def normalise(
     if not isinstance(message_type, str) or message_type not in FIELDS:
         raise Rejected("unknown_message_type", f"unknown message_type {message_type!r:.80}")
     plan = _PLANS[message_type]
+    kinds = FIELDS[message_type]
     aliases = ALIASES[message_type]
     fields: dict[str, Any] = {}
     extra: dict[str, Any] = {}
+    str_, float_ = Kind.STR, Kind.FLOAT
     for key, value in obj.items():
-        coerce = plan.get(key)
-        if coerce is not None:
-            fields[key] = coerce(key, value)
+        kind = kinds.get(key)
+        if kind is not None:
+            # Inline fast paths for values that are already right (nearly all of them);
+            # everything else, including every error, goes through the full coercer.
+            vtype = type(value)
+            if vtype is str and kind is str_ and len(value) <= MAX_STRING:
+                fields[key] = value
+            elif vtype is int and kind is not str_ and 0 <= value <= _INT_LIMIT:
+                fields[key] = float(value) if kind is float_ else value
+            elif vtype is float and kind is float_:
+                fields[key] = value
+            else:
+                fields[key] = plan[key](key, value)
         elif key in aliases:
             modern = aliases[key]
             if modern not in obj:
