@@ -140,7 +140,8 @@ class LatestStatus(models.Model):
                 fields=["message_type", "site", "space", "factory", "item"], name="latest_key"
             )
         ]
-        indexes = [models.Index(fields=["message_type", "time_received"])]
+        # No index on time_received: the table has one row per sender (thousands), a scan
+        # is cheap, and every ingest batch rewrites time_received on most rows.
 
 
 class Rollup(models.Model):
