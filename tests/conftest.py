@@ -1,1 +1,13 @@
 from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(settings):
+    """Each test gets an empty in-memory cache instead of the shared on-disk one, so cached
+    dashboard reads never leak between tests or test runs."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    from django.core.cache import cache
+
+    cache.clear()

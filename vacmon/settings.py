@@ -169,6 +169,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "purge-probe-results": {"task": "vacmon.probing.tasks.purge_probe_results", "schedule": 3600.0},
     "forward-apel": {"task": "vacmon.accounting.tasks.forward_apel", "schedule": 60.0},
     "summarise-apel": {"task": "vacmon.accounting.tasks.summarise_apel", "schedule": 3600.0},
+    "warm-dashboard": {"task": "vacmon.dashboard.tasks.warm_dashboard", "schedule": 60.0},
+}
+
+# --- Dashboard ----------------------------------------------------------------------------
+VACMON_DASHBOARD_CACHE_SECONDS = env_int("VACMON_DASHBOARD_CACHE_SECONDS", 60, minimum=0)
+# A cache every process shares (web workers and the Celery warmer), on disk by default.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": env_str("VACMON_CACHE_DIR", str(VAR_DIR / "cache")),
+        "OPTIONS": {"MAX_ENTRIES": env_int("VACMON_CACHE_MAX_ENTRIES", 20_000, minimum=100)},
+    }
 }
 
 # --- CRR publication ----------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.conf import settings
 
 from vacmon.accounting import tasks as _accounting_tasks  # noqa: F401
 from vacmon.crr import tasks as _crr_tasks  # noqa: F401
+from vacmon.dashboard import tasks as _dashboard_tasks  # noqa: F401
 from vacmon.probing import tasks as _probing_tasks  # noqa: F401
 from vacmon.store import get_store
 from vacmon.store.embedded import rollups
@@ -18,7 +19,9 @@ from vacmon.store.embedded import rollups
 def build_rollups() -> dict[int, int]:
     if settings.ELASTICSEARCH_URL:
         return {}  # Elasticsearch aggregates at query time; it has no rollup tables.
-    return rollups.build(int(time.time()))
+    marks = rollups.build(int(time.time()))
+    rollups.optimise()
+    return marks
 
 
 @shared_task(time_limit=3600, ignore_result=True)

@@ -58,6 +58,8 @@ class FactoryStatus(StatusBase):
         ]
         indexes = [
             models.Index(fields=["time_received"]),
+            # Site and space pages read short recent ranges of one site.
+            models.Index(fields=["site", "time_received"]),
         ]
 
 
@@ -88,6 +90,8 @@ class MachinetypeStatus(StatusBase):
         ]
         indexes = [
             models.Index(fields=["time_received"]),
+            # Site and space pages read short recent ranges of one site.
+            models.Index(fields=["site", "time_received"]),
         ]
 
 
@@ -119,6 +123,8 @@ class MachineStatus(StatusBase):
         ]
         indexes = [
             models.Index(fields=["time_received"]),
+            # Site and space pages read short recent ranges of one site.
+            models.Index(fields=["site", "time_received"]),
         ]
 
 
@@ -180,6 +186,7 @@ class Rollup(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["resolution", "message_type", "bucket"]),
+            models.Index(fields=["resolution", "message_type", "site", "bucket"]),
             models.Index(fields=["resolution", "message_type", "site", "space", "bucket"]),
         ]
 

@@ -63,6 +63,10 @@ def _entity_cols(message_type: str) -> tuple[str, str]:
     return "site, space, factory, '' AS machinetype, NULL AS vo", "site, space, factory"
 
 
+# These statements take parameters, so a literal modulo is written `%%` (the DB-API
+# paramstyle; Django's SQLite backend translates it too).
+
+
 def _fine_sql(message_type: str) -> str:
     metrics = SERIES_METRICS[message_type]
     select_cols, group_cols = _entity_cols(message_type)
@@ -70,10 +74,10 @@ def _fine_sql(message_type: str) -> str:
     return (
         f"INSERT INTO {Rollup._meta.db_table} (resolution, bucket, message_type, site, space, "
         f"factory, machinetype, vo, samples, {', '.join(metrics)}) "
-        f"SELECT {FINE}, time_received - (time_received % {FINE}), '{message_type}', "
+        f"SELECT {FINE}, time_received - (time_received %% {FINE}), '{message_type}', "
         f"{select_cols}, COUNT(*), {sums} FROM {model_for(message_type)._meta.db_table} "
         "WHERE time_received >= %s AND time_received < %s "
-        f"GROUP BY time_received - (time_received % {FINE}), {group_cols}"
+        f"GROUP BY time_received - (time_received %% {FINE}), {group_cols}"
     )
 
 
@@ -84,11 +88,11 @@ def _coarse_sql(message_type: str) -> str:
     return (
         f"INSERT INTO {table} (resolution, bucket, message_type, site, space, factory, "
         f"machinetype, vo, samples, {', '.join(metrics)}) "
-        f"SELECT {COARSE}, bucket - (bucket % {COARSE}), message_type, site, space, factory, "
+        f"SELECT {COARSE}, bucket - (bucket %% {COARSE}), message_type, site, space, factory, "
         f"machinetype, vo, SUM(samples), {sums} FROM {table} "
         f"WHERE resolution = {FINE} AND message_type = '{message_type}' "
         "AND bucket >= %s AND bucket < %s "
-        f"GROUP BY bucket - (bucket % {COARSE}), message_type, site, space, factory, "
+        f"GROUP BY bucket - (bucket %% {COARSE}), message_type, site, space, factory, "
         "machinetype, vo"
     )
 
@@ -96,3 +100,11 @@ def _coarse_sql(message_type: str) -> str:
 def purge(*, before: int) -> int:
     deleted, _ = Rollup.objects.filter(bucket__lt=before).delete()
     return deleted
+
+
+def optimise() -> None:
+    """Refresh SQLite's planner statistics now and then: without them it may read a site's
+    whole history through the natural-key index instead of the time index."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA optimize")
