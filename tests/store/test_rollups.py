@@ -58,3 +58,29 @@ def test_building_twice_does_not_double_count():
     rollups.build(T0 + 400, start=T0)
     rollups.build(T0 + 400, start=T0)
     assert Rollup.objects.filter(resolution=300).count() == 1
+
+
+def test_wide_buckets_are_summed_per_group_in_the_database_without_carrying():
+    store = EmbeddedStore()
+    store.write(
+        [
+            factory_status(received=T0 + 10, factory="a", running_processors=2),
+            factory_status(received=T0 + 1800, factory="a", running_processors=4),
+            factory_status(received=T0 + 20, factory="b", running_processors=10),
+            factory_status(received=T0 + 3700, factory="a", running_processors=8),
+        ]
+    )
+    rollups.build(T0 + 3600 + 61)
+    entities = store.entity_buckets(
+        "factory_status",
+        "running_processors",
+        group_by="site",
+        since=T0,
+        until=T0 + 3 * 3600 - 1,
+        interval=3600,
+        lookback=600,
+    )
+    assert [e.carry for e in entities] == [False]
+    series = combine(entities, since=T0, until=T0 + 3 * 3600 - 1, interval=3600, stale_seconds=600)
+    # Hour 1: a averages 3, b 10; hour 2: only a (from the raw table); hour 3: a gap.
+    assert series.values == {"EXAMPLE-SITE": [13.0, 8.0, None]}

@@ -108,6 +108,7 @@ def merge_buckets(old: list[EntityBuckets], new: list[EntityBuckets]) -> list[En
                 entity=e.entity,
                 averages={**before.averages, **e.averages},
                 last_before=before.last_before,
+                carry=before.carry and e.carry,
             )
         )
     return list(merged.values())

@@ -78,6 +78,9 @@ class EntityBuckets:
     entity: tuple[str, ...]
     averages: dict[int, float]  # bucket start -> average of the samples in it
     last_before: tuple[int, float] | None = None  # newest sample before the window
+    # False when the values are already summed over a group's senders for buckets wider
+    # than the staleness cut-off: nothing is carried into an empty bucket then.
+    carry: bool = True
 
 
 @dataclass

@@ -49,7 +49,7 @@ def _add_entity(
             # The sample time of a bucket average is taken as the bucket's end, the
             # latest moment it can describe.
             last = (start + interval - 1, value)
-        elif last is None or start - last[0] > stale_seconds:
+        elif not entity.carry or last is None or start - last[0] > stale_seconds:
             continue
         else:
             value = last[1]

@@ -11,10 +11,14 @@ from django.db.models.functions import Mod
 
 from vacmon.models import Rollup, RollupWatermark
 from vacmon.store.base import SERIES_METRICS, EntityBuckets, Scope
+from vacmon.store.embedded.grouped import group_buckets
 from vacmon.store.embedded.queries import scope_q
 from vacmon.store.embedded.tables import ENTITY, model_for
 
 RESOLUTIONS = (3600, 300)
+# Buckets at least this wide (and at least the carry-forward window) are summed per group
+# in the database; see grouped.py.
+GROUPED_FROM = 600
 
 # (entity, bucket) -> [sum, count]
 Sums = dict[tuple[tuple[Any, ...], int], list[float]]
@@ -32,11 +36,23 @@ def entity_buckets(
     lookback: int,
 ) -> list[EntityBuckets]:
     _check(message_type, metric, group_by)
+    resolution = next((r for r in RESOLUTIONS if interval % r == 0), None)
+    if resolution is not None and interval >= max(lookback, GROUPED_FROM):
+        return group_buckets(
+            message_type,
+            metric,
+            group_by=group_by,
+            since=since,
+            until=until,
+            interval=interval,
+            scope=scope,
+            resolution=resolution,
+            built_until=_watermark(resolution),
+        )
     start = since - lookback
     sums: Sums = defaultdict(lambda: [0.0, 0.0])
     groups: dict[tuple[Any, ...], str] = {}
     raw_from = start
-    resolution = next((r for r in RESOLUTIONS if interval % r == 0), None)
     if resolution is not None:
         built = _watermark(resolution)
         if built > start:
