@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('vacmon', '0007_accounting_waiting_index'),
+        ("vacmon", "0007_accounting_waiting_index"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='lateststatus',
-            name='vacmon_late_message_a37098_idx',
+            model_name="lateststatus",
+            name="vacmon_late_message_a37098_idx",
         ),
     ]
