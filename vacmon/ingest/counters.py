@@ -3,13 +3,15 @@ process (API, /metrics) sees what the UDP listener counted."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import Counter
 
-from django.db import transaction
-from django.db.models import F
+from django.db import DatabaseError, connection, transaction
 
 from vacmon.models import IngestCounter
+
+log = logging.getLogger("vacmon.ingest")
 
 
 class Counters:
@@ -32,19 +34,30 @@ class Counters:
         with self._lock:
             return self.totals[(channel, name, reason)]
 
-    def flush(self) -> None:
-        """Add the pending deltas to the database rows."""
+    def flush(self) -> bool:
+        """Add the pending deltas to the database rows; on failure keep them for the next
+        flush (a counter must never cost a message) and return False."""
         with self._lock:
             pending, self._pending = self._pending, Counter()
         if not pending:
-            return
-        with transaction.atomic():
-            for (channel, name, reason), n in pending.items():
-                updated = IngestCounter.objects.filter(
-                    channel=channel, name=name, reason=reason
-                ).update(value=F("value") + n)
-                if not updated:
-                    IngestCounter.objects.create(channel=channel, name=name, reason=reason, value=n)
+            return True
+        table = IngestCounter._meta.db_table
+        # One upsert per key: several processes (listener workers, web workers) add to the
+        # same rows, and a read-then-create would race.
+        sql = (
+            f"INSERT INTO {table} (channel, name, reason, value) VALUES (%s, %s, %s, %s) "
+            f"ON CONFLICT (channel, name, reason) DO UPDATE SET value = {table}.value + "
+            "excluded.value"
+        )
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.executemany(sql, [(*key, n) for key, n in pending.items()])
+        except DatabaseError:
+            log.exception("could not save ingest counters; keeping them for the next flush")
+            with self._lock:
+                self._pending.update(pending)
+            return False
+        return True
 
 
 def read_all() -> dict[tuple[str, str, str], int]:
