@@ -34,31 +34,48 @@ def latest(message_type: str, *, since: int, until: int | None, scope: Scope) ->
 
 
 def _latest_from_table(message_type: str, since: int, scope: Scope) -> list[Message]:
-    model = model_for(message_type)
-    raw_table = model._meta.db_table
-    latest_table = LatestStatus._meta.db_table
-    # A join on the natural key: the unique index on the raw table serves each lookup.
-    on = (
-        "l.site = r.site AND l.space = r.space AND l.factory = r.factory "
-        "AND l.time_sent = r.time_sent"
-    )
-    if message_type == "machinetype_status":
-        on += " AND l.item = r.machinetype"
-    where = ["l.message_type = %s", "l.time_received >= %s"]
-    params: list[Any] = [message_type, since]
+    """The raw rows the latest-state table points at, fetched by natural key.
+
+    Two steps on purpose: with a join, SQLite may drive it from the raw table's site index
+    and read a site's whole history; a list of keys always uses the unique key index."""
+    pointers = LatestStatus.objects.filter(message_type=message_type, time_received__gte=since)
     for name in ("site", "space", "factory"):
         value = getattr(scope, name)
         if value is not None:
-            where.append(f"l.{name} = %s")
-            params.append(value)
-    if message_type == "machinetype_status":
-        for name, value in (("machinetype", scope.machinetype), ("vo", scope.vo)):
-            if value is not None:
-                where.append(f"r.{name} = %s")
-                params.append(value)
-    sql = f"SELECT r.* FROM {raw_table} r JOIN {latest_table} l ON {on} WHERE {' AND '.join(where)}"
-    rows = list(model.objects.raw(sql, params))  # type: ignore[attr-defined]
+            pointers = pointers.filter(**{name: value})
+    if scope.machinetype is not None and message_type == "machinetype_status":
+        pointers = pointers.filter(item=scope.machinetype)
+    keys = list(pointers.values_list("site", "space", "factory", "item", "time_sent"))
+    by_space: dict[tuple[str, str], list[tuple[str, str, int]]] = {}
+    for site, space, factory, item, sent in keys:
+        by_space.setdefault((site, space), []).append((factory, item, sent))
+    rows: list[Any] = []
+    for (site, space), members in by_space.items():
+        rows += _rows_for_space(message_type, site, space, members, scope)
     return _newest_per_entity(message_type, rows)
+
+
+def _rows_for_space(
+    message_type: str, site: str, space: str, members: list[tuple[str, str, int]], scope: Scope
+) -> list[Any]:
+    """One query per space with IN lists on the natural-key columns, which SQLite and
+    PostgreSQL both answer from the unique key index; the few extra combinations it
+    matches are dropped here."""
+    model = model_for(message_type)
+    qs = model.objects.filter(  # type: ignore[attr-defined]
+        site=site,
+        space=space,
+        factory__in={f for f, _, _ in members},
+        time_sent__in={t for _, _, t in members},
+    )
+    if message_type == "machinetype_status":
+        qs = qs.filter(machinetype__in={i for _, i, _ in members})
+        if scope.vo is not None:
+            qs = qs.filter(vo=scope.vo)
+        wanted = set(members)
+        return [r for r in qs if (r.factory, r.machinetype, r.time_sent) in wanted]
+    exact = {(f, t) for f, _, t in members}
+    return [r for r in qs if (r.factory, r.time_sent) in exact]
 
 
 def _latest_in_window(
