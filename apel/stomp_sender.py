@@ -45,7 +45,10 @@ def tls_settings(settings: StompSettings, certificates: Certificates | None) -> 
     )
 
 
-class _Listener(stomp.ConnectionListener):  # type: ignore[misc]
+class ReceiptListener(stomp.ConnectionListener):  # type: ignore[misc]
+    """Collects CONNECTED, RECEIPT, ERROR and disconnects so a sender can wait for the
+    receipt of each SEND (also used by the probe publisher)."""
+
     def __init__(self) -> None:
         self.connected = threading.Event()
         self.receipts: set[str] = set()
@@ -98,7 +101,7 @@ class StompSender:
         self._tls = tls_settings(settings, certificates)
         self._receipt_timeout = receipt_timeout
         self._connection: stomp.Connection11 | None = None
-        self._listener = _Listener()
+        self._listener = ReceiptListener()
 
     def send(self, message_id: str, body: str) -> None:
         connection, listener = self._connect()
@@ -120,7 +123,7 @@ class StompSender:
             with contextlib.suppress(StompException, OSError):
                 connection.disconnect()
 
-    def _connect(self) -> tuple[stomp.Connection11, _Listener]:
+    def _connect(self) -> tuple[stomp.Connection11, ReceiptListener]:
         connection = self._connection
         if connection is not None and connection.is_connected() and not self._listener.closed:
             return connection, self._listener
@@ -148,7 +151,7 @@ class StompSender:
                 verify=self._tls.verify,
                 ssl_version=ssl.PROTOCOL_TLS_CLIENT,
             )
-        self._listener = _Listener()
+        self._listener = ReceiptListener()
         connection.set_listener("apel", self._listener)
         connection.connect(
             username=self._settings.username, passcode=self._settings.password, wait=False
