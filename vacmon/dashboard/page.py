@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from vacmon.dashboard import charts, queries
 from vacmon.dashboard.links import Links
 from vacmon.dashboard.params import RANGES, PageParams, page_params
-from vacmon.store import Scope, Series
+from vacmon.store import Series
 
 REFRESH_SECONDS = 60
 
@@ -49,6 +49,10 @@ class Page:
         }
 
 
+# The VO menu is on every page but changes rarely: it is read at most this often.
+VO_LIST_SECONDS = 600
+
+
 def make_page(request: HttpRequest, *crumbs: tuple[str, str]) -> Page:
     params = page_params(request)
     links = Links(params)
@@ -56,8 +60,7 @@ def make_page(request: HttpRequest, *crumbs: tuple[str, str]) -> Page:
 
 
 def vo_choices(pp: PageParams) -> list[str]:
-    latest = queries.machinetypes_latest(Scope(), pp.time_range, pp.now)
-    found = {m.vo for m in latest if m.vo}
+    found = set(queries.vo_names(pp.time_range.since - pp.time_range.since % VO_LIST_SECONDS))
     if pp.vo:
         found.add(pp.vo)
     return sorted(found)

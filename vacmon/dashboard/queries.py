@@ -115,6 +115,18 @@ def factories_latest(scope: Scope, r: TimeRange, now: int) -> list[Message]:
     return _latest("factory_status", plain, r, _is_current(r, now))
 
 
+def vo_names(since: int) -> list[str]:
+    """The VOs of machinetypes heard from since `since`, cached for ten minutes (callers
+    round `since` so the key holds that long)."""
+    key = f"dash:vos:{since}"
+    hit = cache.get(key)
+    if hit is None:
+        latest = get_store().latest("machinetype_status", since=since)
+        hit = sorted({m.vo for m in latest if m.vo})
+        cache.set(key, hit, 600)
+    return list(hit)
+
+
 def machinetypes_latest(scope: Scope, r: TimeRange, now: int) -> list[Message]:
     return _latest("machinetype_status", scope, r, _is_current(r, now))
 
