@@ -49,10 +49,6 @@ class Page:
         }
 
 
-# The VO menu is on every page but changes rarely: it is read at most this often.
-VO_LIST_SECONDS = 600
-
-
 def make_page(request: HttpRequest, *crumbs: tuple[str, str]) -> Page:
     params = page_params(request)
     links = Links(params)
@@ -60,7 +56,7 @@ def make_page(request: HttpRequest, *crumbs: tuple[str, str]) -> Page:
 
 
 def vo_choices(pp: PageParams) -> list[str]:
-    found = set(queries.vo_names(pp.time_range.since - pp.time_range.since % VO_LIST_SECONDS))
+    found = set(queries.vo_names(pp.time_range.since))
     if pp.vo:
         found.add(pp.vo)
     return sorted(found)

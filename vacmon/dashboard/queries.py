@@ -115,16 +115,32 @@ def factories_latest(scope: Scope, r: TimeRange, now: int) -> list[Message]:
     return _latest("factory_status", plain, r, _is_current(r, now))
 
 
+def machinetype_names(since: int) -> list[tuple[str, str, str]]:
+    """(site, space, machinetype) of every machinetype heard from since `since`."""
+    return _roster(since - since % ROSTER_SECONDS)[1]
+
+
 def vo_names(since: int) -> list[str]:
-    """The VOs of machinetypes heard from since `since`, cached for ten minutes (callers
-    round `since` so the key holds that long)."""
-    key = f"dash:vos:{since}"
+    """The VOs of machinetypes heard from since `since`."""
+    return _roster(since - since % ROSTER_SECONDS)[0]
+
+
+# Which VOs and machinetypes exist changes rarely; the menu and the search read it from a
+# ten-minute cache rather than every machinetype's latest message on every page.
+ROSTER_SECONDS = 600
+
+
+def _roster(since: int) -> tuple[list[str], list[tuple[str, str, str]]]:
+    key = f"dash:roster:{since}"
     hit = cache.get(key)
     if hit is None:
         latest = get_store().latest("machinetype_status", since=since)
-        hit = sorted({m.vo for m in latest if m.vo})
-        cache.set(key, hit, 600)
-    return list(hit)
+        hit = (
+            sorted({m.vo for m in latest if m.vo}),
+            sorted({(m.site, m.space, m.machinetype or "") for m in latest}),
+        )
+        cache.set(key, hit, ROSTER_SECONDS)
+    return hit  # type: ignore[no-any-return]
 
 
 def machinetypes_latest(scope: Scope, r: TimeRange, now: int) -> list[Message]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -33,23 +34,24 @@ def find(query: str, page: Page) -> list[Hit]:
     now = page.params.now
     hits: dict[tuple[str, str], Hit] = {}
 
-    def add(kind: str, name: str, context: str, url: str) -> None:
-        if needle in name.lower() and url and (kind, url) not in hits:
-            hits[(kind, url)] = Hit(kind, name, context, url, name.lower() == needle)
+    def add(kind: str, name: str, context: str, url: Callable[..., str], *parts: str) -> None:
+        # The link is built only for a match: reversing URLs for every sender is the
+        # costliest part of a search.
+        if needle not in name.lower():
+            return
+        link = url(*parts)
+        if link and (kind, link) not in hits:
+            hits[(kind, link)] = Hit(kind, name, context, link, name.lower() == needle)
 
     for ref in queries.known_factories(now - WINDOW):
-        add("site", ref.site, "", links.site(ref.site))
-        add("space", ref.space, ref.site, links.space(ref.site, ref.space))
-        add("factory", ref.factory, ref.space, links.factory(ref.site, ref.space, ref.factory))
-    for m in queries.machinetypes_latest(Scope(), page.params.time_range, now):
-        mt = m.machinetype or ""
-        add("machinetype", mt, m.space, links.machinetype(m.site, m.space, mt))
+        site, space, factory = ref.site, ref.space, ref.factory
+        add("site", site, "", links.site, site)
+        add("space", space, site, links.space, site, space)
+        add("factory", factory, space, links.factory, site, space, factory)
+    for site, space, mt in queries.machinetype_names(now - WINDOW):
+        add("machinetype", mt, space, links.machinetype, site, space, mt)
     for m in queries.machine_messages(Scope(machine=query), now - MACHINE_WINDOW, now)[:1]:
-        add(
-            "machine",
-            m.machine or "",
-            m.factory,
-            links.machine(m.site, m.space, m.factory, m.machine),
-        )
+        machine = m.machine or ""
+        add("machine", machine, m.factory, links.machine, m.site, m.space, m.factory, machine)
     ranked = sorted(hits.values(), key=lambda h: (not h.exact, h.kind, h.name))
     return ranked[:MAX_HITS]
