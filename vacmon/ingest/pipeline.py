@@ -99,6 +99,11 @@ class Parser:
             return Outcome(None, rejection=error)
         return self.check_duplicate(message)
 
+    def accept(self, data: bytes, source: str, received: float) -> Message | None:
+        """The message in `data` if it is valid and not seen lately, else None (counted)."""
+        outcome = self.parse(data, source, received)
+        return None if outcome.duplicate else outcome.message
+
     def reject(self, exc: Rejected, source: str, now: float) -> None:
         self.counters.add(self.channel, "rejected", exc.reason)
         self.ratelog.rejected(source, exc.reason, exc.detail, now)
@@ -166,12 +171,11 @@ class BatchWriter:
         """Parse and write up to one batch of queued datagrams; return how many were stored."""
         pending: list[Message] = []
         raw = self.raw
-        parse = self.parser.parse
+        accept = self.parser.accept
         while raw and len(pending) < self.batch_size:
-            data, source, received = raw.popleft()
-            outcome = parse(data, source, received)
-            if outcome.message is not None and not outcome.duplicate:
-                pending.append(outcome.message)
+            message = accept(*raw.popleft())
+            if message is not None:
+                pending.append(message)
         return self.store(pending)
 
     def store(self, messages: list[Message]) -> int:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from factories.messages import MAX_DATAGRAM
@@ -49,13 +51,14 @@ class UdpListener:
     """Receives on one socket and hands every datagram to the batch writer."""
 
     def __init__(
-        self, sock: socket.socket, writer: BatchWriter | WorkerPool, clock: object = None
+        self,
+        sock: socket.socket,
+        writer: BatchWriter | WorkerPool,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        import time
-
         self.sock = sock
         self.writer = writer
-        self.clock = clock or time.time
+        self.clock = clock
         self._stop = threading.Event()
 
     @property
@@ -80,7 +83,7 @@ class UdpListener:
                     break
                 log.exception("recvfrom failed")
                 continue
-            submit(data, source_of(address), now())  # type: ignore[operator]
+            submit(data, source_of(address), now())
         self.sock.close()
 
     def stop(self) -> None:

@@ -142,9 +142,9 @@ def _worker_main(
         if chunk is None:
             break
         for data, source, received in chunk:
-            outcome = parser.parse(data, source, received)
-            if outcome.message is not None and not outcome.duplicate:
-                pending.append(outcome.message)
+            message = parser.accept(data, source, received)
+            if message is not None:
+                pending.append(message)
         # Write when the batch is full or nothing more is waiting: low latency when quiet,
         # large batches under load.
         if len(pending) >= batch_size or not pipe.poll():
