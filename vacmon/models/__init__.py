@@ -20,14 +20,8 @@ from vacmon.models.probes import (
     ProbeResult,
     SiteAvailability,
 )
-from vacmon.models.status import (
-    FactoryStatus,
-    LatestStatus,
-    MachineStatus,
-    MachinetypeStatus,
-    Rollup,
-    RollupWatermark,
-)
+from vacmon.models.rollups import Rollup, RollupWatermark, SpaceRollup, SpaceRollupWatermark
+from vacmon.models.status import FactoryStatus, LatestStatus, MachineStatus, MachinetypeStatus
 from vacmon.models.trust import (
     Factory,
     IngestToken,
@@ -70,5 +64,7 @@ __all__ = [
     "SiteMembership",
     "SiteNetwork",
     "Space",
+    "SpaceRollup",
+    "SpaceRollupWatermark",
     "StoreWriteStat",
 ]

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from vacmon.store.embedded.tables import MODELS, row_to_message
+from vacmon.store.embedded.tables import MODELS, read_rows
 from vacmon.store.es.bulk import Unavailable
 
 
@@ -61,11 +61,14 @@ class Command(BaseCommand):
         done, last_pk = 0, 0
         self._show(message_type, done, total)
         while True:
-            rows = list(model.objects.filter(pk__gt=last_pk).order_by("pk")[:batch])
-            if not rows:
+            ids = model.objects.filter(pk__gt=last_pk).order_by("pk").values_list("pk", flat=True)
+            last = next(reversed(list(ids[:batch])), None)
+            if last is None:
                 break
+            page = model.objects.filter(pk__gt=last_pk, pk__lte=last).order_by("pk")
+            rows = read_rows(message_type, page)
             try:
-                outcome = store.send_now([row_to_message(message_type, r) for r in rows])
+                outcome = store.send_now(rows)
             except Unavailable as exc:
                 self._stop(message_type, done, total, str(exc))
             if outcome.retry:
@@ -76,7 +79,7 @@ class Command(BaseCommand):
             totals["duplicates"] += outcome.duplicates
             totals["refused"] += len(outcome.failed)
             done += len(rows)
-            last_pk = rows[-1].pk
+            last_pk = last
             self._show(message_type, done, total)
         if self.progress:
             self.stderr.write("")

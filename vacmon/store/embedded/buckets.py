@@ -46,7 +46,6 @@ def entity_buckets(
             until=until,
             interval=interval,
             scope=scope,
-            resolution=resolution,
             built_until=_watermark(resolution),
         )
     start = since - lookback

@@ -15,6 +15,7 @@ from django.db import connection
 
 from vacmon.models import Rollup
 from vacmon.store.base import EntityBuckets, Scope
+from vacmon.store.embedded import space_rollups
 from vacmon.store.embedded.tables import ENTITY, model_for
 
 
@@ -27,17 +28,52 @@ def group_buckets(
     until: int,
     interval: int,
     scope: Scope,
-    resolution: int | None,
     built_until: int,
 ) -> list[EntityBuckets]:
     first = since - since % interval
+    groups: dict[str, dict[int, float]] = {}
+    if space_rollups.covers(group_by, interval, scope):
+        summed = space_rollups.watermark(interval)
+        if summed > first:
+            groups = space_rollups.read(
+                message_type,
+                metric,
+                group_by=group_by,
+                first=first,
+                before=min(summed, until + 1),
+                interval=interval,
+                where=_where(message_type, scope),
+            )
+            first = summed
+    if first <= until:
+        _add_sender_sums(
+            groups, message_type, metric, group_by, first, until, interval, scope, built_until
+        )
+    return [
+        EntityBuckets(group=name, entity=(name,), averages=by_bucket, carry=False)
+        for name, by_bucket in groups.items()
+    ]
+
+
+def _add_sender_sums(
+    groups: dict[str, dict[int, float]],
+    message_type: str,
+    metric: str,
+    group_by: str,
+    first: int,
+    until: int,
+    interval: int,
+    scope: Scope,
+    built_until: int,
+) -> None:
+    """Average each sender over each bucket, sum per group, add into `groups`."""
     entity = ", ".join(ENTITY[message_type])
     parts: list[str] = []
     params: list[Any] = []
     raw_from = first
-    if resolution is not None and built_until > first:
+    if built_until > first:
         sql, args = _rollup_part(
-            message_type, metric, group_by, first, built_until, interval, scope
+            message_type, metric, group_by, first, min(built_until, until + 1), interval, scope
         )
         parts.append(sql)
         params += args
@@ -51,17 +87,12 @@ def group_buckets(
         f"SELECT grp, b, SUM(s) * 1.0 / SUM(n) AS avg_value FROM ({' UNION ALL '.join(parts)}) "
         f"parts GROUP BY {entity}, grp, b) senders GROUP BY grp, b"
     )
-    groups: dict[str, dict[int, float]] = {}
     with connection.cursor() as cursor:
         cursor.execute(query, params)
         for group, bucket, value in cursor.fetchall():
             name = group if group is not None else "unknown"
             cell = groups.setdefault(name, {})
             cell[int(bucket)] = cell.get(int(bucket), 0.0) + float(value)
-    return [
-        EntityBuckets(group=name, entity=(name,), averages=by_bucket, carry=False)
-        for name, by_bucket in groups.items()
-    ]
 
 
 def _where(message_type: str, scope: Scope) -> tuple[list[str], list[Any]]:

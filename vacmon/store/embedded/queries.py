@@ -9,7 +9,7 @@ from django.db.models import Q
 from factories.messages import Message
 from vacmon.models import LatestStatus
 from vacmon.store.base import FactoryRef, Scope
-from vacmon.store.embedded.tables import ENTITY, model_for, row_to_message
+from vacmon.store.embedded.tables import ENTITY, model_for, read_rows
 
 
 def scope_q(message_type: str, scope: Scope, prefix: str = "") -> Q:
@@ -49,7 +49,7 @@ def _latest_from_table(message_type: str, since: int, scope: Scope) -> list[Mess
     by_space: dict[tuple[str, str], list[tuple[str, str, int]]] = {}
     for site, space, factory, item, sent in keys:
         by_space.setdefault((site, space), []).append((factory, item, sent))
-    rows: list[Any] = []
+    rows: list[Message] = []
     for (site, space), members in by_space.items():
         rows += _rows_for_space(message_type, site, space, members, scope)
     return _newest_per_entity(message_type, rows)
@@ -57,7 +57,7 @@ def _latest_from_table(message_type: str, since: int, scope: Scope) -> list[Mess
 
 def _rows_for_space(
     message_type: str, site: str, space: str, members: list[tuple[str, str, int]], scope: Scope
-) -> list[Any]:
+) -> list[Message]:
     """One query per space with IN lists on the natural-key columns, which SQLite and
     PostgreSQL both answer from the unique key index; the few extra combinations it
     matches are dropped here."""
@@ -73,9 +73,10 @@ def _rows_for_space(
         if scope.vo is not None:
             qs = qs.filter(vo=scope.vo)
         wanted = set(members)
-        return [r for r in qs if (r.factory, r.machinetype, r.time_sent) in wanted]
+        found = read_rows(message_type, qs)
+        return [m for m in found if (m.factory, m.machinetype, m.time_sent) in wanted]
     exact = {(f, t) for f, _, t in members}
-    return [r for r in qs if (r.factory, r.time_sent) in exact]
+    return [m for m in read_rows(message_type, qs) if (m.factory, m.time_sent) in exact]
 
 
 def _latest_in_window(
@@ -85,12 +86,14 @@ def _latest_in_window(
     qs = model.objects.filter(scope_q(message_type, scope), time_received__gte=since)  # type: ignore[attr-defined]
     if until is not None:
         qs = qs.filter(time_received__lte=until)
-    return _newest_per_entity(message_type, qs.order_by("time_received", "time_sent"))
+    return _newest_per_entity(
+        message_type, read_rows(message_type, qs.order_by("time_received", "time_sent"))
+    )
 
 
-def _newest_per_entity(message_type: str, rows: Any) -> list[Message]:
+def _newest_per_entity(message_type: str, rows: list[Message]) -> list[Message]:
     entity = ENTITY[message_type]
-    newest: dict[tuple[Any, ...], Any] = {}
+    newest: dict[tuple[Any, ...], Message] = {}
     for row in rows:
         key = tuple(getattr(row, c) for c in entity)
         seen = newest.get(key)
@@ -99,7 +102,7 @@ def _newest_per_entity(message_type: str, rows: Any) -> list[Message]:
             seen.time_received,
         ):
             newest[key] = row
-    return [row_to_message(message_type, newest[k]) for k in sorted(newest, key=_sort_key)]
+    return [newest[k] for k in sorted(newest, key=_sort_key)]
 
 
 def _sort_key(key: tuple[Any, ...]) -> tuple[str, ...]:
@@ -113,7 +116,7 @@ def history(
     qs = model.objects.filter(  # type: ignore[attr-defined]
         scope_q(message_type, scope), time_received__gte=since, time_received__lte=until
     ).order_by("-time_received", "-id")[:limit]
-    return [row_to_message(message_type, row) for row in qs]
+    return read_rows(message_type, qs)
 
 
 def factories(*, since: int, scope: Scope) -> list[FactoryRef]:

@@ -1,4 +1,5 @@
-"""Build the 5-minute and 1-hour rollups with INSERT ... SELECT, one bucket range at a time.
+"""Build the 5-minute and 1-hour rollups with INSERT ... SELECT, one bucket range at a time,
+then the space rollups over them (space_rollups.py).
 
 Buckets are built only once they are complete plus a grace period, because the listener
 flushes in batches and a message received at 12:04:59.9 may be committed a moment later.
@@ -10,6 +11,7 @@ from django.db import connection, transaction
 
 from vacmon.models import Rollup, RollupWatermark
 from vacmon.store.base import SERIES_METRICS
+from vacmon.store.embedded import space_rollups
 from vacmon.store.embedded.tables import model_for
 
 FINE, COARSE = 300, 3600
@@ -17,11 +19,13 @@ GRACE_SECONDS = 60
 
 
 def build(now: int, *, start: int | None = None) -> dict[int, int]:
-    """Bring both resolutions up to date; return the new watermark per resolution."""
+    """Bring both resolutions, and the space rollups built on them, up to date; return the
+    new watermark per per-sender resolution."""
     fine_until = (now - GRACE_SECONDS) // FINE * FINE
     marks = {FINE: _build_range(FINE, start, fine_until, _fine_sql)}
     coarse_until = marks[FINE] // COARSE * COARSE
     marks[COARSE] = _build_range(COARSE, start, coarse_until, _coarse_sql)
+    space_rollups.build(start=start)
     return marks
 
 
@@ -99,7 +103,7 @@ def _coarse_sql(message_type: str) -> str:
 
 def purge(*, before: int) -> int:
     deleted, _ = Rollup.objects.filter(bucket__lt=before).delete()
-    return deleted
+    return deleted + space_rollups.purge(before=before)
 
 
 def optimise() -> None:

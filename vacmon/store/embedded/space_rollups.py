@@ -1,0 +1,144 @@
+"""Space rollups: per space, machinetype and VO, the sum of the senders' bucket averages.
+
+A chart over a wide range sums, per group and bucket, each sender's average over the bucket
+(see grouped.py). For a fleet-wide month that is 800 machinetype senders x 720 hourly rows
+read per metric. Because those averages do not combine across buckets, they are summed per
+space once, at each chart interval a range can pick, when the bucket is complete; a chart
+grouped by site, space, machinetype or VO then reads spaces x buckets rows. Charts of one
+factory, or grouped by factory, keep reading the per-sender rollups.
+
+Built from the per-sender rollups, so a bucket is built once the finer resolution covers it.
+A machinetype that changes VO within a bucket counts once per VO here, as it does when a
+chart is grouped by VO.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection, transaction
+
+from vacmon.models import Rollup, RollupWatermark, SpaceRollup, SpaceRollupWatermark
+from vacmon.store.base import SERIES_METRICS, Scope
+
+# The intervals `vacmon.api.timerange.pick_interval` gives for ranges of 10 hours to 400
+# days: every nice interval of 10 minutes or more, and the 2- and 3-day buckets of the
+# longest ranges.
+RESOLUTIONS = (600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 259200)
+GROUPS = ("site", "space", "machinetype", "vo")
+KEY = "site, space, machinetype, vo"
+
+
+def covers(group_by: str, interval: int, scope: Scope) -> bool:
+    return (
+        interval in RESOLUTIONS
+        and group_by in GROUPS
+        and scope.factory is None
+        and scope.machine is None
+    )
+
+
+def watermark(resolution: int) -> int:
+    mark = SpaceRollupWatermark.objects.filter(resolution=resolution).first()
+    return mark.built_until if mark else 0
+
+
+def read(
+    message_type: str,
+    metric: str,
+    *,
+    group_by: str,
+    first: int,
+    before: int,
+    interval: int,
+    where: tuple[list[str], list[Any]],
+) -> dict[str, dict[int, float]]:
+    """{group: {bucket: Σ of sender averages}} for buckets in [first, before)."""
+    clauses, params = where
+    conditions = " AND ".join(
+        [
+            "resolution = %s",
+            "message_type = %s",
+            "bucket >= %s",
+            "bucket < %s",
+            f"{metric} IS NOT NULL",
+            *clauses,
+        ]
+    )
+    query = (
+        f"SELECT {group_by}, bucket, SUM({metric}) FROM {SpaceRollup._meta.db_table} "
+        f"WHERE {conditions} GROUP BY {group_by}, bucket"
+    )
+    out: dict[str, dict[int, float]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(query, [interval, message_type, first, before, *params])
+        for group, bucket, value in cursor.fetchall():
+            name = group if group is not None else "unknown"
+            out.setdefault(name, {})[int(bucket)] = float(value)
+    return out
+
+
+def build(*, start: int | None = None) -> dict[int, int]:
+    """Bring every resolution up to the per-sender rollups; return the new watermarks."""
+    sender_marks = dict(RollupWatermark.objects.values_list("resolution", "built_until"))
+    marks = {}
+    for resolution in RESOLUTIONS:
+        base = 3600 if resolution % 3600 == 0 else 300
+        until = sender_marks.get(base, 0) // resolution * resolution
+        marks[resolution] = _build(resolution, base, start, until)
+    return marks
+
+
+def _build(resolution: int, base: int, start: int | None, until: int) -> int:
+    mark = SpaceRollupWatermark.objects.filter(resolution=resolution).first()
+    if start is not None:
+        begin = start
+    elif mark is not None:
+        begin = mark.built_until
+    else:
+        begin = _oldest(base)
+    begin = begin // resolution * resolution
+    if begin >= until:
+        return mark.built_until if mark else begin
+    with transaction.atomic(), connection.cursor() as cursor:
+        SpaceRollup.objects.filter(
+            resolution=resolution, bucket__gte=begin, bucket__lt=until
+        ).delete()
+        for message_type in SERIES_METRICS:
+            cursor.execute(_sql(message_type, resolution, base), [begin, until])
+        new_mark = max(until, mark.built_until if mark else until)
+        SpaceRollupWatermark.objects.update_or_create(
+            resolution=resolution, defaults={"built_until": new_mark}
+        )
+    return new_mark
+
+
+def _oldest(base: int) -> int:
+    first = Rollup.objects.filter(resolution=base).order_by("bucket").first()
+    return first.bucket if first else 0
+
+
+def _sql(message_type: str, resolution: int, base: int) -> str:
+    metrics = SERIES_METRICS[message_type]
+    # A sender's average counts only the samples that carried the metric, as in grouped.py.
+    averages = ", ".join(
+        f"SUM({m}) * 1.0 / SUM(CASE WHEN {m} IS NOT NULL THEN samples END) AS {m}" for m in metrics
+    )
+    sums = ", ".join(f"SUM({m})" for m in metrics)
+    # A literal modulo is `%%`: the statement takes parameters (see rollups.py).
+    return (
+        f"INSERT INTO {SpaceRollup._meta.db_table} (resolution, bucket, message_type, {KEY}, "
+        f"{', '.join(metrics)}) "
+        f"SELECT {resolution}, b, '{message_type}', {KEY}, {sums} FROM ("
+        f"SELECT bucket - (bucket %% {resolution}) AS b, site, space, factory, machinetype, vo, "
+        f"{averages} FROM {Rollup._meta.db_table} "
+        f"WHERE resolution = {base} AND message_type = '{message_type}' "
+        "AND bucket >= %s AND bucket < %s "
+        f"GROUP BY bucket - (bucket %% {resolution}), site, space, factory, machinetype, vo"
+        f") senders GROUP BY b, {KEY}"
+    )
+
+
+def purge(*, before: int) -> int:
+    deleted, _ = SpaceRollup.objects.filter(bucket__lt=before).delete()
+    return deleted
