@@ -47,9 +47,10 @@ def test_the_split_series_is_the_same_as_the_one_shot_selector(history, now):
 def test_the_split_history_is_the_newest_messages_of_the_range(history, now):
     r = TimeRange(now - 5400, now + 60, INTERVAL)
     expected = get_store().history("machine_status", since=r.since, until=r.until, limit=5)
-    got = split_history("machine_status", Scope(), r, 5)
+    got = split_history("machine_status", Scope(), r, 5, ("cpu_seconds",))
     assert [m.machine for m in got] == [m.machine for m in expected]
-    everything = split_history("machine_status", Scope(), r, 100)
+    assert [m.get("cpu_seconds") for m in got] == [m.get("cpu_seconds") for m in expected]
+    everything = split_history("machine_status", Scope(), r, 100, ())
     assert len(everything) == len(
         get_store().history("machine_status", since=r.since, until=r.until)
     )

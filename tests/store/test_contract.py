@@ -87,6 +87,16 @@ def test_history_returns_machines_newest_first(store):
     assert [m.machine for m in machines] == ["m2", "m1"]
 
 
+def test_history_with_fields_reads_only_those_besides_the_envelope(store):
+    store.write([machine_status(received=T0, machine="m1", cpu_seconds=7, gpu={"n": 1})])
+    (full,) = store.history("machine_status", since=T0, until=T0 + 10)
+    (narrow,) = store.history("machine_status", since=T0, until=T0 + 10, fields=["cpu_seconds"])
+    assert (narrow.machine, narrow.site, narrow.time_received) == ("m1", full.site, T0)
+    assert narrow.get("cpu_seconds") == 7
+    assert narrow.get("hs06") is None and full.get("hs06") is not None
+    assert narrow.extra == {} and full.extra == {"gpu": {"n": 1}}
+
+
 def test_it_lists_the_factories_seen(store):
     store.write(
         [

@@ -108,6 +108,17 @@ def test_the_history_query_sorts_newest_first_with_a_unique_tiebreak():
     assert body["search_after"] == [3, 2, "k"]
 
 
+def test_a_history_query_for_some_fields_fetches_only_those_of_the_raw_copy():
+    body = builders.history_query(
+        "machine_status", since=1, until=2, scope=Scope(), size=10, fields=["cpu_seconds"]
+    )
+    includes = body["_source"]["includes"]
+    assert "raw" not in includes
+    assert {"raw.time_received", "raw.fields.cpu_seconds", "raw.fields.site", "machine"} <= set(
+        includes
+    )
+
+
 def test_the_buckets_query_uses_a_fixed_epoch_aligned_histogram_with_empty_buckets():
     body = builders.buckets_query(
         "factory_status",

@@ -30,7 +30,7 @@ def factory(request: HttpRequest, site: str, space: str, factory: str) -> HttpRe
     if not latest and not get_store().factories(since=pp.since - LOOKBACK, scope=scope):
         raise Http404(f"factory {factory!r} is not known")
     last = latest[0] if latest else None
-    history = queries.factory_history(scope, r, HEALTH_HISTORY)
+    history = queries.factory_health(scope, r, HEALTH_HISTORY)
     mt_scope = Scope(site=site, space=space, factory=factory, vo=pp.vo)
     ctx = page.context(
         site=site,
@@ -40,7 +40,7 @@ def factory(request: HttpRequest, site: str, space: str, factory: str) -> HttpRe
         stale=bool(last and rows.stale(last, page.ref)),
         versions=[
             (label, [(v, fmt.utc(a), fmt.utc(b)) for v, a, b in health.versions_seen(history, f)])
-            for label, f in (("Daemon", "daemon_version"), ("OS", "os_issue"))
+            for label, f in health.VERSIONS.items()
         ],
         history_note=len(history) >= HEALTH_HISTORY,
         machinetypes=rows.machinetype_rows(queries.machinetypes_latest(mt_scope, r, pp.now), page),

@@ -17,6 +17,9 @@ HEARTBEATS = {
     "MJF": "mjf_heartbeat_time",
     "Metadata": "metadata_heartbeat_time",
 }
+VERSIONS = {"Daemon": "daemon_version", "OS": "os_issue"}
+# What is read of the factory messages behind these charts.
+FIELDS = (*HEARTBEATS.values(), *VERSIONS.values())
 
 
 def heartbeat_ages(

@@ -31,6 +31,19 @@ FAMILY_MEANING = {
 # machinetype_status: a factory cycle or two, with generous slack.
 OUTCOME_SLACK = 3600
 DURATION_EDGES = (0, 600, 3600, 6 * 3600, 12 * 3600, 24 * 3600, 48 * 3600)
+# What is read of the messages behind outcomes and lifecycles (pages read thousands).
+OUTCOME_FIELDS = ("shutdown_machine", "shutdown_time", "shutdown_message")
+LIFECYCLE_FIELDS = (
+    "state",
+    "created_time",
+    "started_time",
+    "heartbeat_time",
+    "shutdown_time",
+    "shutdown_message",
+    "cpu_seconds",
+    "num_processors",
+    "hs06",
+)
 
 _CODE = re.compile(r"^\s*([1-7])\d\d\b")
 

@@ -19,7 +19,8 @@ from django.core.cache import cache
 
 from factories.messages import Message
 from vacmon.api.timerange import TimeRange
-from vacmon.dashboard.lifecycles import Outcome
+from vacmon.dashboard import health
+from vacmon.dashboard.lifecycles import LIFECYCLE_FIELDS, Outcome
 from vacmon.dashboard.settled import chart_series, split_history, split_outcomes
 from vacmon.selectors.capacity import is_stale
 from vacmon.store import FactoryRef, Scope, Series, get_store
@@ -184,13 +185,15 @@ def total_usage(per_vo: dict[str, Usage]) -> Usage:
 
 
 @cached
-def factory_history(scope: Scope, r: TimeRange, limit: int) -> list[Message]:
-    return split_history("factory_status", scope, r, limit)
+def factory_health(scope: Scope, r: TimeRange, limit: int) -> list[Message]:
+    """Factory messages with just the heartbeat and version fields."""
+    return split_history("factory_status", scope, r, limit, health.FIELDS)
 
 
 @cached
 def machines(scope: Scope, r: TimeRange, limit: int = MACHINES_LIMIT) -> list[Message]:
-    return split_history("machine_status", scope, r, limit)
+    """Machine messages with just what a lifecycle row shows."""
+    return split_history("machine_status", scope, r, limit, LIFECYCLE_FIELDS)
 
 
 @cached

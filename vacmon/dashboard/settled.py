@@ -19,7 +19,7 @@ from django.core.cache import cache
 
 from factories.messages import Message
 from vacmon.api.timerange import TimeRange
-from vacmon.dashboard.lifecycles import Outcome, outcomes
+from vacmon.dashboard.lifecycles import OUTCOME_FIELDS, Outcome, outcomes
 from vacmon.selectors.series import series
 from vacmon.store import EntityBuckets, Scope, Series, get_store
 from vacmon.store.series import combine
@@ -114,20 +114,26 @@ def merge_buckets(old: list[EntityBuckets], new: list[EntityBuckets]) -> list[En
     return list(merged.values())
 
 
-def split_history(message_type: str, scope: Scope, r: TimeRange, limit: int) -> list[Message]:
-    """The newest `limit` raw messages of the range, newest first."""
+def split_history(
+    message_type: str, scope: Scope, r: TimeRange, limit: int, fields: tuple[str, ...]
+) -> list[Message]:
+    """The newest `limit` raw messages of the range, newest first, with just `fields`."""
     store = get_store()
     split = split_point(r)
     if split is None:
-        return store.history(message_type, since=r.since, until=r.until, scope=scope, limit=limit)
-    new = store.history(message_type, since=split, until=r.until, scope=scope, limit=limit)
+        return store.history(
+            message_type, since=r.since, until=r.until, scope=scope, limit=limit, fields=fields
+        )
+    new = store.history(
+        message_type, since=split, until=r.until, scope=scope, limit=limit, fields=fields
+    )
     if len(new) >= limit:
         return new
     old = remember(
-        ("history", message_type, scope, r.since - r.since % r.interval, split, limit),
+        ("history", message_type, scope, r.since - r.since % r.interval, split, limit, fields),
         r.interval,
         lambda: store.history(
-            message_type, since=r.since, until=split - 1, scope=scope, limit=limit
+            message_type, since=r.since, until=split - 1, scope=scope, limit=limit, fields=fields
         ),
     )
     return (new + [m for m in old if m.time_received >= r.since])[:limit]
@@ -137,23 +143,26 @@ def split_outcomes(scope: Scope, r: TimeRange, limit: int) -> list[Outcome]:
     """Shutdown outcomes named by machinetype_status in the range, newest first; the
     settled part is cached as outcomes (few) rather than as messages (many)."""
     store = get_store()
-    split = split_point(r)
-    if split is None:
+
+    def read(since: int, until: int) -> list[Outcome]:
         found = store.history(
-            "machinetype_status", since=r.since, until=r.until, scope=scope, limit=limit
+            "machinetype_status",
+            since=since,
+            until=until,
+            scope=scope,
+            limit=limit,
+            fields=OUTCOME_FIELDS,
         )
         return outcomes(found)
-    new = outcomes(
-        store.history("machinetype_status", since=split, until=r.until, scope=scope, limit=limit)
-    )
+
+    split = split_point(r)
+    if split is None:
+        return read(r.since, r.until)
+    new = read(split, r.until)
     old = remember(
         ("outcomes", scope, r.since - r.since % r.interval, split, limit),
         r.interval,
-        lambda: outcomes(
-            store.history(
-                "machinetype_status", since=r.since, until=split - 1, scope=scope, limit=limit
-            )
-        ),
+        lambda: read(r.since, split - 1),
     )
     return outcomes_union(new, old)
 

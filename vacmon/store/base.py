@@ -116,8 +116,11 @@ class Store(Protocol):
         until: int,
         scope: Scope = Scope(),
         limit: int = 1000,
+        fields: Sequence[str] | None = None,
     ) -> list[Message]:
-        """Raw messages received in [since, until], newest first."""
+        """Raw messages received in [since, until], newest first. With `fields`, only those
+        fields (and the envelope) are read and `extra` is left empty: pages that read
+        thousands of messages for a few columns ask for just those."""
 
     def entity_buckets(
         self,

@@ -306,6 +306,7 @@ class ElasticsearchStore:
         until: int,
         scope: Scope = Scope(),
         limit: int = 1000,
+        fields: Sequence[str] | None = None,
     ) -> list[Message]:
         out: list[Message] = []
         seen: set[str] = set()
@@ -313,7 +314,13 @@ class ElasticsearchStore:
         while len(out) < limit:
             size = min(limit - len(out), builders.MAX_WINDOW)
             body = builders.history_query(
-                message_type, since=since, until=until, scope=scope, size=size, search_after=after
+                message_type,
+                since=since,
+                until=until,
+                scope=scope,
+                size=size,
+                search_after=after,
+                fields=fields,
             )
             page, after = parsers.history_page(self._search(message_type, body))
             for key, message in page:

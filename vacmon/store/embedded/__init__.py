@@ -32,8 +32,11 @@ class EmbeddedStore:
         until: int,
         scope: Scope = Scope(),
         limit: int = 1000,
+        fields: Sequence[str] | None = None,
     ) -> list[Message]:
-        return queries.history(message_type, since=since, until=until, scope=scope, limit=limit)
+        return queries.history(
+            message_type, since=since, until=until, scope=scope, limit=limit, fields=fields
+        )
 
     def entity_buckets(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import Q
@@ -49,34 +50,48 @@ def _latest_from_table(message_type: str, since: int, scope: Scope) -> list[Mess
     by_space: dict[tuple[str, str], list[tuple[str, str, int]]] = {}
     for site, space, factory, item, sent in keys:
         by_space.setdefault((site, space), []).append((factory, item, sent))
+    spaces = list(by_space.items())
     rows: list[Message] = []
-    for (site, space), members in by_space.items():
-        rows += _rows_for_space(message_type, site, space, members, scope)
+    for at in range(0, len(spaces), SPACES_PER_QUERY):
+        rows += _rows_for_spaces(message_type, spaces[at : at + SPACES_PER_QUERY], scope)
     return _newest_per_entity(message_type, rows)
 
 
-def _rows_for_space(
-    message_type: str, site: str, space: str, members: list[tuple[str, str, int]], scope: Scope
+# Bounds the bound parameters of one statement (about 30 per space) well below SQLite's
+# limit of 32,766.
+SPACES_PER_QUERY = 200
+
+
+def _rows_for_spaces(
+    message_type: str,
+    spaces: list[tuple[tuple[str, str], list[tuple[str, str, int]]]],
+    scope: Scope,
 ) -> list[Message]:
-    """One query per space with IN lists on the natural-key columns, which SQLite and
-    PostgreSQL both answer from the unique key index; the few extra combinations it
-    matches are dropped here."""
-    model = model_for(message_type)
-    qs = model.objects.filter(  # type: ignore[attr-defined]
-        site=site,
-        space=space,
-        factory__in={f for f, _, _ in members},
-        time_sent__in={t for _, _, t in members},
-    )
-    if message_type == "machinetype_status":
-        qs = qs.filter(machinetype__in={i for _, i, _ in members})
-        if scope.vo is not None:
-            qs = qs.filter(vo=scope.vo)
-        wanted = set(members)
-        found = read_rows(message_type, qs)
-        return [m for m in found if (m.factory, m.machinetype, m.time_sent) in wanted]
-    exact = {(f, t) for f, _, t in members}
-    return [m for m in read_rows(message_type, qs) if (m.factory, m.time_sent) in exact]
+    """One query: per space, IN lists on the natural-key columns, OR-ed. SQLite answers it
+    with one unique-key index search per space (a multi-index OR) and PostgreSQL with a
+    bitmap OR; the few extra key combinations the IN lists match are dropped here."""
+    machinetypes = message_type == "machinetype_status"
+    where = Q()
+    for (site, space), members in spaces:
+        term = Q(
+            site=site,
+            space=space,
+            factory__in={f for f, _, _ in members},
+            time_sent__in={t for _, _, t in members},
+        )
+        if machinetypes:
+            term &= Q(machinetype__in={i for _, i, _ in members})
+        where |= term
+    qs = model_for(message_type).objects.filter(where)  # type: ignore[attr-defined]
+    if machinetypes and scope.vo is not None:
+        qs = qs.filter(vo=scope.vo)
+    wanted = {(site, space, *member) for (site, space), members in spaces for member in members}
+    return [
+        m
+        for m in read_rows(message_type, qs)
+        if (m.site, m.space, m.factory, (m.machinetype or "") if machinetypes else "", m.time_sent)
+        in wanted
+    ]
 
 
 def _latest_in_window(
@@ -110,13 +125,19 @@ def _sort_key(key: tuple[Any, ...]) -> tuple[str, ...]:
 
 
 def history(
-    message_type: str, *, since: int, until: int, scope: Scope, limit: int
+    message_type: str,
+    *,
+    since: int,
+    until: int,
+    scope: Scope,
+    limit: int,
+    fields: Sequence[str] | None = None,
 ) -> list[Message]:
     model = model_for(message_type)
     qs = model.objects.filter(  # type: ignore[attr-defined]
         scope_q(message_type, scope), time_received__gte=since, time_received__lte=until
     ).order_by("-time_received", "-id")[:limit]
-    return read_rows(message_type, qs)
+    return read_rows(message_type, qs, fields)
 
 
 def factories(*, since: int, scope: Scope) -> list[FactoryRef]:

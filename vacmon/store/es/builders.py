@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -183,15 +184,22 @@ def history_query(
     scope: Scope,
     size: int,
     search_after: list[Any] | None = None,
+    fields: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Newest first; `key` (the unique `_id` copy) breaks ties so search_after pages
-    neither skip nor repeat a message."""
+    neither skip nor repeat a message. With `fields`, only those of the raw copy are
+    returned (besides the envelope)."""
+    includes = SOURCE_FIELDS
+    if fields is not None:
+        includes = [f for f in SOURCE_FIELDS if f != "raw"]
+        wanted = (*fields, "message_type", "site", "space", "factory", "time_sent")
+        includes += ["raw.time_received", *(f"raw.fields.{f}" for f in wanted)]
     body: dict[str, Any] = {
         "size": min(size, MAX_WINDOW),
         "track_total_hits": False,
         "query": _query([time_range(since, until), *scope_filters(message_type, scope)]),
         "sort": [{"@timestamp": "desc"}, {"time_sent": "desc"}, {"key": "desc"}],
-        "_source": {"includes": SOURCE_FIELDS},
+        "_source": {"includes": includes},
     }
     if search_after is not None:
         body["search_after"] = search_after
