@@ -129,6 +129,25 @@ def test_bucketed_series_average_per_factory_then_sum(store):
     assert series.values == {"EXAMPLE-SITE": [13.0, None]}
 
 
+@pytest.mark.parametrize("interval", [300, 3600])
+def test_several_metrics_read_together_equal_each_read_alone(store, interval):
+    store.write(
+        [
+            factory_status(received=T0 + 10, running_processors=2, load_average=1.5),
+            factory_status(received=T0 + 400, running_processors=4, load_average=None),
+            factory_status(received=T0 + 20, factory="f2.example", running_processors=10),
+        ]
+    )
+    query = dict(group_by="site", since=T0, until=T0 + 3599, interval=interval, lookback=600)
+    metrics = ("running_processors", "load_average", "mem_used_kb")
+    together = store.entity_buckets_many("factory_status", metrics, **query)
+    assert set(together) == set(metrics)
+    for metric in metrics:
+        alone = store.entity_buckets("factory_status", metric, **query)
+        assert sorted(together[metric], key=repr) == sorted(alone, key=repr)
+    assert together["running_processors"]
+
+
 def test_series_carry_a_factory_forward_until_it_is_stale(store):
     store.write([factory_status(received=T0 + 10, running_processors=4)])
     entities = store.entity_buckets(

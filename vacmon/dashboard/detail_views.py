@@ -18,6 +18,20 @@ LOOKBACK = 30 * 86400
 HEALTH_HISTORY = 3000
 TABLE_ROWS = 100
 KIB_PER_GIB = 1048576
+# The factory_status metrics the factory page charts, read in one pass.
+HEALTH_METRICS = (
+    "load_average",
+    "running_processors",
+    "max_processors",
+    "mem_used_kb",
+    "mem_total_kb",
+    "swap_used_kb",
+    "swap_free_kb",
+    "root_disk_avail_kb",
+    "daemon_disk_avail_kb",
+    "root_disk_avail_inodes",
+    "daemon_disk_avail_inodes",
+)
 
 
 def factory(request: HttpRequest, site: str, space: str, factory: str) -> HttpResponse:
@@ -169,10 +183,12 @@ def _page(request: HttpRequest, site: str, space: str) -> Page:
 def _factory_charts(
     scope: Scope, mt_scope: Scope, r: TimeRange, history: list[Message]
 ) -> list[charts.Svg]:
-    def one(metric: str) -> list[float | None]:
-        return only(queries.factory_metric(metric, "factory", scope, r))
+    charted = queries.factory_metrics(HEALTH_METRICS, "factory", scope, r)
 
-    times = queries.factory_metric("load_average", "factory", scope, r).times
+    def one(metric: str) -> list[float | None]:
+        return only(charted[metric])
+
+    times = charted["load_average"].times
     gib = 1 / KIB_PER_GIB
     return [
         line_chart(

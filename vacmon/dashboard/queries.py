@@ -21,7 +21,7 @@ from factories.messages import Message
 from vacmon.api.timerange import TimeRange
 from vacmon.dashboard import health
 from vacmon.dashboard.lifecycles import LIFECYCLE_FIELDS, Outcome
-from vacmon.dashboard.settled import chart_series, split_history, split_outcomes
+from vacmon.dashboard.settled import chart_series, chart_series_many, split_history, split_outcomes
 from vacmon.selectors.capacity import is_stale
 from vacmon.store import FactoryRef, Scope, Series, get_store
 from vacmon.store.series import total
@@ -77,19 +77,31 @@ class Usage:
 # ---- series --------------------------------------------------------------------------------
 
 
-@cached
 def running(metric: str, group_by: str, scope: Scope, r: TimeRange) -> Series:
+    return running_many((metric,), group_by, scope, r)[metric]
+
+
+@cached
+def running_many(
+    metrics: tuple[str, ...], group_by: str, scope: Scope, r: TimeRange
+) -> dict[str, Series]:
     """Running machines/processors/HS06. Site, space and factory breakdowns come from the
     factories' own totals, as the original did; VO and machinetype breakdowns (and anything
     filtered by VO) from machinetype_status, the only messages that carry a VO."""
     by_machinetype = group_by in ("vo", "machinetype") or scope.vo or scope.machinetype
     message_type = "machinetype_status" if by_machinetype else "factory_status"
-    return chart_series(message_type, metric, group_by, scope, r)
+    return chart_series_many(message_type, metrics, group_by, scope, r)
+
+
+def factory_metric(metric: str, group_by: str, scope: Scope, r: TimeRange) -> Series:
+    return factory_metrics((metric,), group_by, scope, r)[metric]
 
 
 @cached
-def factory_metric(metric: str, group_by: str, scope: Scope, r: TimeRange) -> Series:
-    return chart_series("factory_status", metric, group_by, scope, r)
+def factory_metrics(
+    metrics: tuple[str, ...], group_by: str, scope: Scope, r: TimeRange
+) -> dict[str, Series]:
+    return chart_series_many("factory_status", metrics, group_by, scope, r)
 
 
 @cached
@@ -97,10 +109,16 @@ def machinetype_metric(metric: str, group_by: str, scope: Scope, r: TimeRange) -
     return chart_series("machinetype_status", metric, group_by, scope, r)
 
 
+CAPACITY = ("max_processors", "max_hs06")
+# The usage metrics the fleet, site and space charts draw side by side.
+RUNNING = ("running_processors", "running_hs06")
+
+
 def capacity_line(metric: str, scope: Scope, r: TimeRange) -> list[float | None]:
-    """Σ max_processors (or max_hs06) of the factories in scope; capacity has no VO."""
+    """Σ max_processors (or max_hs06) of the factories in scope; capacity has no VO. Both
+    capacity metrics are read together, for the two charts that draw them."""
     plain = Scope(site=scope.site, space=scope.space, factory=scope.factory)
-    return total(factory_metric(metric, "site", plain, r))
+    return total(factory_metrics(CAPACITY, "site", plain, r)[metric])
 
 
 # ---- latest state --------------------------------------------------------------------------

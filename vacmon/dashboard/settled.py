@@ -20,7 +20,6 @@ from django.core.cache import cache
 from factories.messages import Message
 from vacmon.api.timerange import TimeRange
 from vacmon.dashboard.lifecycles import OUTCOME_FIELDS, Outcome, outcomes
-from vacmon.selectors.series import series
 from vacmon.store import EntityBuckets, Scope, Series, get_store
 from vacmon.store.series import combine
 
@@ -47,28 +46,42 @@ def remember(parts: tuple[object, ...], interval: int, compute: Callable[[], T])
 def chart_series(
     message_type: str, metric: str, group_by: str, scope: Scope, r: TimeRange
 ) -> Series:
-    """Exactly `vacmon.selectors.series.series`, with the settled part cached: per-sender
-    bucket averages from both parts are merged, then carried forward and gapped by the same
-    `combine`."""
+    """Exactly `vacmon.selectors.series.series`, with the settled part cached."""
+    return chart_series_many(message_type, (metric,), group_by, scope, r)[metric]
+
+
+def chart_series_many(
+    message_type: str, metrics: tuple[str, ...], group_by: str, scope: Scope, r: TimeRange
+) -> dict[str, Series]:
+    """A series per metric, read together: per-sender bucket averages from the settled
+    (cached) and newest parts are merged, then carried forward and gapped by the same
+    `combine` as `vacmon.selectors.series.series`."""
+    stale = settings.VACMON_STALE_SECONDS
+    store = get_store()
     split = split_point(r)
     if split is None:
-        return series(
+        whole = store.entity_buckets_many(
             message_type,
-            metric,
+            metrics,
             group_by=group_by,
             since=r.since,
             until=r.until,
             interval=r.interval,
             scope=scope,
+            lookback=stale,
         )
-    stale = settings.VACMON_STALE_SECONDS
+        return {
+            m: combine(
+                whole[m], since=r.since, until=r.until, interval=r.interval, stale_seconds=stale
+            )
+            for m in metrics
+        }
     first = r.since - r.since % r.interval
-    store = get_store()
 
-    def settled() -> list[EntityBuckets]:
-        return store.entity_buckets(
+    def settled() -> dict[str, list[EntityBuckets]]:
+        return store.entity_buckets_many(
             message_type,
-            metric,
+            metrics,
             group_by=group_by,
             since=first,
             until=split - 1,
@@ -78,21 +91,29 @@ def chart_series(
         )
 
     old = remember(
-        ("buckets", message_type, metric, group_by, scope, first, split, r.interval),
+        ("buckets", message_type, metrics, group_by, scope, first, split, r.interval),
         r.interval,
         settled,
     )
-    new = store.entity_buckets(
+    new = store.entity_buckets_many(
         message_type,
-        metric,
+        metrics,
         group_by=group_by,
         since=split,
         until=r.until,
         interval=r.interval,
         scope=scope,
     )
-    merged = merge_buckets(old, new)
-    return combine(merged, since=r.since, until=r.until, interval=r.interval, stale_seconds=stale)
+    return {
+        m: combine(
+            merge_buckets(old[m], new[m]),
+            since=r.since,
+            until=r.until,
+            interval=r.interval,
+            stale_seconds=stale,
+        )
+        for m in metrics
+    }
 
 
 def merge_buckets(old: list[EntityBuckets], new: list[EntityBuckets]) -> list[EntityBuckets]:

@@ -86,6 +86,8 @@ def space(request: HttpRequest, site: str, space: str) -> HttpResponse:
     max_hs06 = queries.capacity_line("max_hs06", scope, r)
     stale = [m.factory for m in latest if rows.stale(m, page.ref)]
     factory_links = {m.factory: links.factory(site, space, m.factory) for m in latest}
+    by_vo = queries.running_many(queries.RUNNING, "vo", vo_scope, r)
+    by_machinetype = queries.running_many(queries.RUNNING, "machinetype", vo_scope, r)
     ctx = page.context(
         site=site,
         site_url=links.site(site),
@@ -98,23 +100,23 @@ def space(request: HttpRequest, site: str, space: str) -> HttpResponse:
         charts=[
             chart(
                 "Running processors by VO",
-                queries.running("running_processors", "vo", vo_scope, r),
+                by_vo["running_processors"],
                 lines={"Max processors": max_procs},
             ),
             chart(
                 "Running processors by machinetype",
-                queries.running("running_processors", "machinetype", vo_scope, r),
+                by_machinetype["running_processors"],
                 lines={"Max processors": max_procs},
             ),
             chart(
                 "Running HS06 by VO",
-                queries.running("running_hs06", "vo", vo_scope, r),
+                by_vo["running_hs06"],
                 lines={"Max HS06": max_hs06},
                 unit="HS06",
             ),
             chart(
                 "Running HS06 by machinetype",
-                queries.running("running_hs06", "machinetype", vo_scope, r),
+                by_machinetype["running_hs06"],
                 lines={"Max HS06": max_hs06},
                 unit="HS06",
             ),
@@ -161,6 +163,9 @@ def vo_page(request: HttpRequest, vo: str) -> HttpResponse:
         f"no machinetype of VO {vo!r} is known",
     )
     usage = queries.usage_by(latest, lambda m: (m.site, m.space), page.ref)
+    by_site = queries.running_many(
+        ("running_processors", "running_machines", "running_hs06"), "site", scope, r
+    )
     space_rows = [
         {
             "site": s,
@@ -177,19 +182,9 @@ def vo_page(request: HttpRequest, vo: str) -> HttpResponse:
         machinetypes=rows.machinetype_rows(latest, page),
         machines_url=page.links.machines(vo=vo),
         charts=[
-            chart(
-                f"Running processors of {vo} by site",
-                queries.running("running_processors", "site", scope, r),
-            ),
-            chart(
-                f"Running machines of {vo} by site",
-                queries.running("running_machines", "site", scope, r),
-            ),
-            chart(
-                f"Running HS06 of {vo} by site",
-                queries.running("running_hs06", "site", scope, r),
-                unit="HS06",
-            ),
+            chart(f"Running processors of {vo} by site", by_site["running_processors"]),
+            chart(f"Running machines of {vo} by site", by_site["running_machines"]),
+            chart(f"Running HS06 of {vo} by site", by_site["running_hs06"], unit="HS06"),
             chart(
                 f"Running processors of {vo} by machinetype",
                 queries.running("running_processors", "machinetype", scope, r),
@@ -212,23 +207,22 @@ def _fleet_charts(page: Page, scope: Scope, by: str) -> list[Any]:
     r = page.params.time_range
     max_procs = queries.capacity_line("max_processors", scope, r)
     max_hs06 = queries.capacity_line("max_hs06", scope, r)
+    grouped = queries.running_many(queries.RUNNING, by, scope, r)
+    by_vo = queries.running_many(queries.RUNNING, "vo", scope, r)
     return [
         chart(
             f"Running processors by {by}",
-            queries.running("running_processors", by, scope, r),
+            grouped["running_processors"],
             lines={"Max processors": max_procs},
         ),
-        chart(
-            "Running processors by VO",
-            queries.running("running_processors", "vo", scope, r),
-        ),
+        chart("Running processors by VO", by_vo["running_processors"]),
         chart(
             f"Running HS06 by {by}",
-            queries.running("running_hs06", by, scope, r),
+            grouped["running_hs06"],
             lines={"Max HS06": max_hs06},
             unit="HS06",
         ),
-        chart("Running HS06 by VO", queries.running("running_hs06", "vo", scope, r), unit="HS06"),
+        chart("Running HS06 by VO", by_vo["running_hs06"], unit="HS06"),
     ]
 
 

@@ -13,12 +13,7 @@ from vacmon.dashboard import queries
 from vacmon.dashboard.params import RANGES, relative
 from vacmon.store import Scope
 
-FLEET_SERIES = (
-    ("running_processors", "site"),
-    ("running_processors", "vo"),
-    ("running_hs06", "site"),
-    ("running_hs06", "vo"),
-)
+FLEET_GROUPS = ("site", "vo")
 
 
 def warm_overview(now: int | None = None) -> int:
@@ -30,9 +25,8 @@ def warm_overview(now: int | None = None) -> int:
         r = pp.time_range
         queries.factories_latest(Scope(), r, now)
         queries.machinetypes_latest(Scope(), r, now)
-        for metric, by in FLEET_SERIES:
-            queries.running(metric, by, Scope(), r)
-        for metric in ("max_processors", "max_hs06"):
-            queries.capacity_line(metric, Scope(), r)
+        for by in FLEET_GROUPS:
+            queries.running_many(queries.RUNNING, by, Scope(), r)
+        queries.capacity_line("max_processors", Scope(), r)  # reads max_hs06 with it
         done += 1
     return done

@@ -137,6 +137,21 @@ class Store(Protocol):
         """Per-sender bucket averages; `lookback` seconds before `since` are searched for
         each sender's last sample so it can be carried into the window."""
 
+    def entity_buckets_many(
+        self,
+        message_type: str,
+        metrics: Sequence[str],
+        *,
+        group_by: str,
+        since: int,
+        until: int,
+        interval: int,
+        scope: Scope = Scope(),
+        lookback: int = 0,
+    ) -> dict[str, list[EntityBuckets]]:
+        """`entity_buckets` for several metrics of one message type, read together where
+        the backend can (a page charting a factory's health asks for ten)."""
+
     def factories(self, *, since: int, scope: Scope = Scope()) -> list[FactoryRef]:
         """Every factory heard from since `since`, with the time of its last message."""
 

@@ -362,6 +362,33 @@ class ElasticsearchStore:
             if after is None:
                 return acc.result(since=since, interval=interval)
 
+    def entity_buckets_many(
+        self,
+        message_type: str,
+        metrics: Sequence[str],
+        *,
+        group_by: str,
+        since: int,
+        until: int,
+        interval: int,
+        scope: Scope = Scope(),
+        lookback: int = 0,
+    ) -> dict[str, list[EntityBuckets]]:
+        # One aggregation per metric: each pages through composite buckets on its own.
+        return {
+            metric: self.entity_buckets(
+                message_type,
+                metric,
+                group_by=group_by,
+                since=since,
+                until=until,
+                interval=interval,
+                scope=scope,
+                lookback=lookback,
+            )
+            for metric in metrics
+        }
+
     def factories(self, *, since: int, scope: Scope = Scope()) -> list[FactoryRef]:
         out: list[FactoryRef] = []
         after: dict[str, Any] | None = None

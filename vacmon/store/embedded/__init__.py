@@ -61,6 +61,29 @@ class EmbeddedStore:
             lookback=lookback,
         )
 
+    def entity_buckets_many(
+        self,
+        message_type: str,
+        metrics: Sequence[str],
+        *,
+        group_by: str,
+        since: int,
+        until: int,
+        interval: int,
+        scope: Scope = Scope(),
+        lookback: int = 0,
+    ) -> dict[str, list[EntityBuckets]]:
+        return buckets.entity_buckets_many(
+            message_type,
+            tuple(metrics),
+            group_by=group_by,
+            since=since,
+            until=until,
+            interval=interval,
+            scope=scope,
+            lookback=lookback,
+        )
+
     def factories(self, *, since: int, scope: Scope = Scope()) -> list[FactoryRef]:
         return queries.factories(since=since, scope=scope)
 

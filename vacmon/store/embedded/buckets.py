@@ -24,6 +24,47 @@ GROUPED_FROM = 600
 Sums = dict[tuple[tuple[Any, ...], int], list[float]]
 
 
+def entity_buckets_many(
+    message_type: str,
+    metrics: tuple[str, ...],
+    *,
+    group_by: str,
+    since: int,
+    until: int,
+    interval: int,
+    scope: Scope,
+    lookback: int,
+) -> dict[str, list[EntityBuckets]]:
+    """`entity_buckets` of several metrics; wide buckets read them all in one query."""
+    for metric in metrics:
+        _check(message_type, metric, group_by)
+    resolution = next((r for r in RESOLUTIONS if interval % r == 0), None)
+    if resolution is not None and interval >= max(lookback, GROUPED_FROM):
+        return group_buckets(
+            message_type,
+            metrics,
+            group_by=group_by,
+            since=since,
+            until=until,
+            interval=interval,
+            scope=scope,
+            built_until=_watermark(resolution),
+        )
+    return {
+        metric: entity_buckets(
+            message_type,
+            metric,
+            group_by=group_by,
+            since=since,
+            until=until,
+            interval=interval,
+            scope=scope,
+            lookback=lookback,
+        )
+        for metric in metrics
+    }
+
+
 def entity_buckets(
     message_type: str,
     metric: str,
@@ -40,14 +81,14 @@ def entity_buckets(
     if resolution is not None and interval >= max(lookback, GROUPED_FROM):
         return group_buckets(
             message_type,
-            metric,
+            (metric,),
             group_by=group_by,
             since=since,
             until=until,
             interval=interval,
             scope=scope,
             built_until=_watermark(resolution),
-        )
+        )[metric]
     start = since - lookback
     sums: Sums = defaultdict(lambda: [0.0, 0.0])
     groups: dict[tuple[Any, ...], str] = {}

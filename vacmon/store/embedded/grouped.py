@@ -5,6 +5,8 @@ Once a bucket is at least as wide as the staleness cut-off, every live sender re
 every bucket, so "average each sender over the bucket, then sum per group" needs no
 per-sender state in Python. Doing both steps in SQL returns groups x buckets rows instead of
 senders x buckets rows: a month of 800 machinetype senders is 7,000 rows, not 600,000.
+Complete buckets come from the space rollups where they cover the chart (space_rollups.py).
+Several metrics of one message type are read in one pass.
 """
 
 from __future__ import annotations
@@ -18,10 +20,13 @@ from vacmon.store.base import EntityBuckets, Scope
 from vacmon.store.embedded import space_rollups
 from vacmon.store.embedded.tables import ENTITY, model_for
 
+# metric -> group -> bucket start -> Σ of sender averages
+Sums = dict[str, dict[str, dict[int, float]]]
+
 
 def group_buckets(
     message_type: str,
-    metric: str,
+    metrics: tuple[str, ...],
     *,
     group_by: str,
     since: int,
@@ -29,36 +34,39 @@ def group_buckets(
     interval: int,
     scope: Scope,
     built_until: int,
-) -> list[EntityBuckets]:
+) -> dict[str, list[EntityBuckets]]:
     first = since - since % interval
-    groups: dict[str, dict[int, float]] = {}
+    sums: Sums = {m: {} for m in metrics}
     if space_rollups.covers(group_by, interval, scope):
         summed = space_rollups.watermark(interval)
         if summed > first:
-            groups = space_rollups.read(
+            sums = space_rollups.read(
                 message_type,
-                metric,
+                metrics,
                 group_by=group_by,
                 first=first,
                 before=min(summed, until + 1),
                 interval=interval,
-                where=_where(message_type, scope),
+                where=where_clauses(message_type, scope),
             )
             first = summed
     if first <= until:
         _add_sender_sums(
-            groups, message_type, metric, group_by, first, until, interval, scope, built_until
+            sums, message_type, metrics, group_by, first, until, interval, scope, built_until
         )
-    return [
-        EntityBuckets(group=name, entity=(name,), averages=by_bucket, carry=False)
-        for name, by_bucket in groups.items()
-    ]
+    return {
+        metric: [
+            EntityBuckets(group=name, entity=(name,), averages=by_bucket, carry=False)
+            for name, by_bucket in groups.items()
+        ]
+        for metric, groups in sums.items()
+    }
 
 
 def _add_sender_sums(
-    groups: dict[str, dict[int, float]],
+    sums: Sums,
     message_type: str,
-    metric: str,
+    metrics: tuple[str, ...],
     group_by: str,
     first: int,
     until: int,
@@ -66,36 +74,45 @@ def _add_sender_sums(
     scope: Scope,
     built_until: int,
 ) -> None:
-    """Average each sender over each bucket, sum per group, add into `groups`."""
+    """Average each sender over each bucket, sum per group, add into `sums`. A sender's
+    average counts only the samples that carried the metric."""
     entity = ", ".join(ENTITY[message_type])
     parts: list[str] = []
     params: list[Any] = []
     raw_from = first
     if built_until > first:
-        sql, args = _rollup_part(
-            message_type, metric, group_by, first, min(built_until, until + 1), interval, scope
-        )
+        before = min(built_until, until + 1)
+        sql, args = _rollup_part(message_type, metrics, group_by, first, before, interval, scope)
         parts.append(sql)
         params += args
         raw_from = built_until
     if raw_from <= until:
-        sql, args = _raw_part(message_type, metric, group_by, raw_from, until, interval, scope)
+        sql, args = _raw_part(message_type, metrics, group_by, raw_from, until, interval, scope)
         parts.append(sql)
         params += args
+    averages = ", ".join(
+        f"SUM(s{i}) * 1.0 / SUM(CASE WHEN s{i} IS NOT NULL THEN n END) AS a{i}"
+        for i in range(len(metrics))
+    )
+    totals = ", ".join(f"SUM(a{i})" for i in range(len(metrics)))
     query = (
-        "SELECT grp, b, SUM(avg_value) FROM ("
-        f"SELECT grp, b, SUM(s) * 1.0 / SUM(n) AS avg_value FROM ({' UNION ALL '.join(parts)}) "
+        f"SELECT grp, b, {totals} FROM ("
+        f"SELECT grp, b, {averages} FROM ({' UNION ALL '.join(parts)}) "
         f"parts GROUP BY {entity}, grp, b) senders GROUP BY grp, b"
     )
     with connection.cursor() as cursor:
         cursor.execute(query, params)
-        for group, bucket, value in cursor.fetchall():
-            name = group if group is not None else "unknown"
-            cell = groups.setdefault(name, {})
-            cell[int(bucket)] = cell.get(int(bucket), 0.0) + float(value)
+        rows = cursor.fetchall()
+    for group, bucket, *values in rows:
+        name = group if group is not None else "unknown"
+        for metric, value in zip(metrics, values, strict=True):
+            if value is not None:
+                cell = sums[metric].setdefault(name, {})
+                cell[int(bucket)] = cell.get(int(bucket), 0.0) + float(value)
 
 
-def _where(message_type: str, scope: Scope) -> tuple[list[str], list[Any]]:
+def where_clauses(message_type: str, scope: Scope) -> tuple[list[str], list[Any]]:
+    """The scope as SQL conditions: factory messages carry no machinetype or VO."""
     clauses: list[str] = []
     params: list[Any] = []
     names = ["site", "space", "factory"]
@@ -109,30 +126,35 @@ def _where(message_type: str, scope: Scope) -> tuple[list[str], list[Any]]:
     return clauses, params
 
 
+def _any_of(metrics: tuple[str, ...]) -> str:
+    return "(" + " OR ".join(f"{m} IS NOT NULL" for m in metrics) + ")"
+
+
 def _rollup_part(
     message_type: str,
-    metric: str,
+    metrics: tuple[str, ...],
     group_by: str,
     first: int,
     before: int,
     interval: int,
     scope: Scope,
 ) -> tuple[str, list[Any]]:
-    clauses, params = _where(message_type, scope)
+    clauses, params = where_clauses(message_type, scope)
     where = " AND ".join(
         [
             "resolution = %s",
             "message_type = %s",
             "bucket >= %s",
             "bucket < %s",
-            f"{metric} IS NOT NULL",
+            _any_of(metrics),
             *clauses,
         ]
     )
     resolution = 3600 if interval % 3600 == 0 else 300
+    values = ", ".join(f"{m} AS s{i}" for i, m in enumerate(metrics))
     sql = (
         f"SELECT {', '.join(ENTITY[message_type])}, {group_by} AS grp, "
-        f"bucket - (bucket %% {interval}) AS b, {metric} AS s, samples AS n "
+        f"bucket - (bucket %% {interval}) AS b, {values}, samples AS n "
         f"FROM {Rollup._meta.db_table} WHERE {where}"
     )
     return sql, [resolution, message_type, first, before, *params]
@@ -140,20 +162,19 @@ def _rollup_part(
 
 def _raw_part(
     message_type: str,
-    metric: str,
+    metrics: tuple[str, ...],
     group_by: str,
     since: int,
     until: int,
     interval: int,
     scope: Scope,
 ) -> tuple[str, list[Any]]:
-    clauses, params = _where(message_type, scope)
-    where = " AND ".join(
-        ["time_received >= %s", "time_received <= %s", f"{metric} IS NOT NULL", *clauses]
-    )
+    clauses, params = where_clauses(message_type, scope)
+    where = " AND ".join(["time_received >= %s", "time_received <= %s", _any_of(metrics), *clauses])
+    values = ", ".join(f"{m} AS s{i}" for i, m in enumerate(metrics))
     sql = (
         f"SELECT {', '.join(ENTITY[message_type])}, {group_by} AS grp, "
-        f"time_received - (time_received %% {interval}) AS b, {metric} AS s, 1 AS n "
+        f"time_received - (time_received %% {interval}) AS b, {values}, 1 AS n "
         f"FROM {model_for(message_type)._meta.db_table} WHERE {where}"
     )
     return sql, [since, until, *params]

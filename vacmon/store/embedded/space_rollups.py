@@ -45,36 +45,33 @@ def watermark(resolution: int) -> int:
 
 def read(
     message_type: str,
-    metric: str,
+    metrics: tuple[str, ...],
     *,
     group_by: str,
     first: int,
     before: int,
     interval: int,
     where: tuple[list[str], list[Any]],
-) -> dict[str, dict[int, float]]:
-    """{group: {bucket: Σ of sender averages}} for buckets in [first, before)."""
+) -> dict[str, dict[str, dict[int, float]]]:
+    """{metric: {group: {bucket: Σ of sender averages}}} for buckets in [first, before)."""
     clauses, params = where
     conditions = " AND ".join(
-        [
-            "resolution = %s",
-            "message_type = %s",
-            "bucket >= %s",
-            "bucket < %s",
-            f"{metric} IS NOT NULL",
-            *clauses,
-        ]
+        ["resolution = %s", "message_type = %s", "bucket >= %s", "bucket < %s", *clauses]
     )
+    totals = ", ".join(f"SUM({m})" for m in metrics)
     query = (
-        f"SELECT {group_by}, bucket, SUM({metric}) FROM {SpaceRollup._meta.db_table} "
+        f"SELECT {group_by}, bucket, {totals} FROM {SpaceRollup._meta.db_table} "
         f"WHERE {conditions} GROUP BY {group_by}, bucket"
     )
-    out: dict[str, dict[int, float]] = {}
+    out: dict[str, dict[str, dict[int, float]]] = {m: {} for m in metrics}
     with connection.cursor() as cursor:
         cursor.execute(query, [interval, message_type, first, before, *params])
-        for group, bucket, value in cursor.fetchall():
-            name = group if group is not None else "unknown"
-            out.setdefault(name, {})[int(bucket)] = float(value)
+        rows = cursor.fetchall()
+    for group, bucket, *values in rows:
+        name = group if group is not None else "unknown"
+        for metric, value in zip(metrics, values, strict=True):
+            if value is not None:
+                out[metric].setdefault(name, {})[int(bucket)] = float(value)
     return out
 
 
