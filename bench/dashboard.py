@@ -265,6 +265,7 @@ def main() -> None:
     setup_django(var_dir)
     _use_routes()
     import vacmon.wsgi  # noqa: F401  (the web server's process setup, gc.freeze() included)
+
     if args.reuse:
         print(f"store: reusing {var_dir} (its data now ends {_age(var_dir)} ago)")
         _report(measure(args.requests), args.requests)
