@@ -6,8 +6,8 @@ from vacmon.dashboard.lifecycles import (
     duration_histogram,
     family_counts,
     fill_outcomes,
-    outcomes,
 )
+from vacmon.store.shutdowns import distinct
 
 NOW = 1_700_000_000
 
@@ -48,7 +48,7 @@ def test_a_vac_push_without_a_message_takes_the_outcome_its_machinetype_reported
             shutdown_message="200 Success",
         )
     )
-    known = outcomes(reports)
+    known = distinct(reports)
     assert len(known) == 2
     (lc,) = fill_outcomes([pushed], known)
     assert lc.shutdown_message == "700 Heartbeat file not updated"

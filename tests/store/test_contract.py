@@ -97,6 +97,37 @@ def test_history_with_fields_reads_only_those_besides_the_envelope(store):
     assert narrow.extra == {} and full.extra == {"gpu": {"n": 1}}
 
 
+def test_each_machine_outcome_is_listed_once_newest_first(store):
+    def naming(received, machine, when, text="200 Success", **kw):
+        return machinetype_status(
+            received=received,
+            shutdown_machine=machine,
+            shutdown_time=when,
+            shutdown_message=text,
+            **kw,
+        )
+
+    store.write(
+        [
+            *(naming(T0 + 60 * k, "m1", T0 - 30) for k in range(5)),
+            naming(T0 + 400, "m2", T0 + 390, "700 Heartbeat file not updated"),
+            naming(T0 + 400, "m3", T0 + 380, machinetype="atlas"),
+            naming(T0 + 500, "", 0, ""),  # "none yet" on the wire
+        ]
+    )
+    found = store.shutdowns(since=T0 - 100, until=T0 + 600)
+    assert [(s.machine, s.time) for s in found] == [
+        ("m2", T0 + 390),
+        ("m3", T0 + 380),
+        ("m1", T0 - 30),
+    ]
+    assert found[0].message == "700 Heartbeat file not updated"
+    assert found[0].factory == "f1.example.ac.uk"
+    lhcb = store.shutdowns(since=T0 - 100, until=T0 + 600, scope=Scope(vo="lhcb"))
+    assert [s.machine for s in lhcb] == ["m2", "m1"]
+    assert [s.machine for s in store.shutdowns(since=T0, until=T0 + 385)] == ["m3"]
+
+
 def test_it_lists_the_factories_seen(store):
     store.write(
         [

@@ -13,6 +13,7 @@ from vacmon.dashboard import charts, fmt, health, lifecycles, queries, rows
 from vacmon.dashboard.page import Page, chart, line_chart, make_page, only, scaled
 from vacmon.store import Scope, get_store
 from vacmon.store.series import total
+from vacmon.store.shutdowns import Shutdown
 
 LOOKBACK = 30 * 86400
 HEALTH_HISTORY = 3000
@@ -313,9 +314,7 @@ def _lifecycle_rows(lcs: list[lifecycles.Lifecycle], page: Page) -> list[dict[st
     return out
 
 
-def _outcome_rows(
-    found: list[lifecycles.Outcome], page: Page, site: str, space: str
-) -> list[dict[str, str]]:
+def _outcome_rows(found: list[Shutdown], page: Page, site: str, space: str) -> list[dict[str, str]]:
     return [
         {
             "time": fmt.utc(o.time),

@@ -1,4 +1,4 @@
-"""Finished machines: outcome codes, durations, efficiency and histograms. Pure: no Django.
+"""Finished machines: outcome codes, durations, efficiency and histograms. Pure: no database.
 
 Vac pushes machine_status at finish time with a null shutdown_message (spec 1.8 quirk 1);
 the reliable outcome is the machinetype_status that later names that machine as its
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from factories.messages import Message
+from vacmon.store.shutdowns import Shutdown
 
 FAMILIES = ("100", "200", "300", "400", "500", "600", "700")
 UNKNOWN = "unknown"
@@ -31,8 +32,7 @@ FAMILY_MEANING = {
 # machinetype_status: a factory cycle or two, with generous slack.
 OUTCOME_SLACK = 3600
 DURATION_EDGES = (0, 600, 3600, 6 * 3600, 12 * 3600, 24 * 3600, 48 * 3600)
-# What is read of the messages behind outcomes and lifecycles (pages read thousands).
-OUTCOME_FIELDS = ("shutdown_machine", "shutdown_time", "shutdown_message")
+# What is read of the machine messages behind lifecycles (pages read a thousand).
 LIFECYCLE_FIELDS = (
     "state",
     "created_time",
@@ -52,14 +52,6 @@ def code_family(message: str | None) -> str:
     """ "300 Nothing to do" -> "300"; anything without a 100-799 code -> "unknown"."""
     match = _CODE.match(message or "")
     return f"{match.group(1)}00" if match else UNKNOWN
-
-
-@dataclass(frozen=True)
-class Outcome:
-    factory: str
-    machine: str
-    time: int
-    message: str
 
 
 @dataclass(frozen=True)
@@ -101,25 +93,11 @@ class Lifecycle:
         return share
 
 
-def outcomes(machinetype_messages: Iterable[Message]) -> list[Outcome]:
-    """The distinct (factory, machine, time, text) outcomes reported by machinetype_status."""
-    seen: dict[tuple[str, str, int], Outcome] = {}
-    for m in machinetype_messages:
-        machine, when, text = (
-            m.get("shutdown_machine"),
-            m.get("shutdown_time"),
-            m.get("shutdown_message"),
-        )
-        if machine and when and text:
-            seen.setdefault((m.factory, machine, when), Outcome(m.factory, machine, when, text))
-    return sorted(seen.values(), key=lambda o: o.time, reverse=True)
-
-
-def fill_outcomes(machines: Sequence[Message], known: Sequence[Outcome]) -> list[Lifecycle]:
+def fill_outcomes(machines: Sequence[Message], known: Sequence[Shutdown]) -> list[Lifecycle]:
     """Each finished machine with its shutdown message: its own, else the machinetype
     outcome for the same factory and machine name close to its end. Slot names repeat on
     Vac factories, hence the time window rather than the name alone."""
-    by_name: dict[tuple[str, str], list[Outcome]] = {}
+    by_name: dict[tuple[str, str], list[Shutdown]] = {}
     for o in known:
         by_name.setdefault((o.factory, o.machine), []).append(o)
     out = []
@@ -133,7 +111,7 @@ def fill_outcomes(machines: Sequence[Message], known: Sequence[Outcome]) -> list
     return out
 
 
-def _closest(candidates: Sequence[Outcome], m: Message) -> Outcome | None:
+def _closest(candidates: Sequence[Shutdown], m: Message) -> Shutdown | None:
     start = m.get("created_time") or m.get("started_time") or 0
     end = m.time_received + OUTCOME_SLACK
     fitting = [o for o in candidates if start <= o.time <= end]

@@ -20,11 +20,12 @@ from django.core.cache import cache
 from factories.messages import Message
 from vacmon.api.timerange import TimeRange
 from vacmon.dashboard import health
-from vacmon.dashboard.lifecycles import LIFECYCLE_FIELDS, Outcome
-from vacmon.dashboard.settled import chart_series, chart_series_many, split_history, split_outcomes
+from vacmon.dashboard.lifecycles import LIFECYCLE_FIELDS
+from vacmon.dashboard.settled import chart_series, chart_series_many, split_history
 from vacmon.selectors.capacity import is_stale
 from vacmon.store import FactoryRef, Scope, Series, get_store
 from vacmon.store.series import total
+from vacmon.store.shutdowns import Shutdown
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -34,7 +35,7 @@ T = TypeVar("T")
 CURRENT_SLACK = 120
 HISTORIC_WINDOW = 86400
 MACHINES_LIMIT = 1000
-OUTCOMES_LIMIT = 3000
+OUTCOMES_LIMIT = 10000
 
 
 def cache_seconds() -> int:
@@ -215,8 +216,8 @@ def machines(scope: Scope, r: TimeRange, limit: int = MACHINES_LIMIT) -> list[Me
 
 
 @cached
-def shutdown_outcomes(scope: Scope, r: TimeRange) -> list[Outcome]:
-    """Outcomes named by machinetype_status in the range (newest messages first, bounded)."""
+def shutdown_outcomes(scope: Scope, r: TimeRange) -> list[Shutdown]:
+    """Machine outcomes with a shutdown time in the range, newest first (bounded)."""
     mt_scope = Scope(
         site=scope.site,
         space=scope.space,
@@ -224,7 +225,7 @@ def shutdown_outcomes(scope: Scope, r: TimeRange) -> list[Outcome]:
         machinetype=scope.machinetype,
         vo=scope.vo,
     )
-    return split_outcomes(mt_scope, r, OUTCOMES_LIMIT)
+    return get_store().shutdowns(since=r.since, until=r.until, scope=mt_scope, limit=OUTCOMES_LIMIT)
 
 
 @cached

@@ -19,7 +19,6 @@ from django.core.cache import cache
 
 from factories.messages import Message
 from vacmon.api.timerange import TimeRange
-from vacmon.dashboard.lifecycles import OUTCOME_FIELDS, Outcome, outcomes
 from vacmon.store import EntityBuckets, Scope, Series, get_store
 from vacmon.store.series import combine
 
@@ -158,36 +157,3 @@ def split_history(
         ),
     )
     return (new + [m for m in old if m.time_received >= r.since])[:limit]
-
-
-def split_outcomes(scope: Scope, r: TimeRange, limit: int) -> list[Outcome]:
-    """Shutdown outcomes named by machinetype_status in the range, newest first; the
-    settled part is cached as outcomes (few) rather than as messages (many)."""
-    store = get_store()
-
-    def read(since: int, until: int) -> list[Outcome]:
-        found = store.history(
-            "machinetype_status",
-            since=since,
-            until=until,
-            scope=scope,
-            limit=limit,
-            fields=OUTCOME_FIELDS,
-        )
-        return outcomes(found)
-
-    split = split_point(r)
-    if split is None:
-        return read(r.since, r.until)
-    new = read(split, r.until)
-    old = remember(
-        ("outcomes", scope, r.since - r.since % r.interval, split, limit),
-        r.interval,
-        lambda: read(r.since, split - 1),
-    )
-    return outcomes_union(new, old)
-
-
-def outcomes_union(a: list[Outcome], b: list[Outcome]) -> list[Outcome]:
-    seen = {(o.factory, o.machine, o.time): o for o in [*b, *a]}
-    return sorted(seen.values(), key=lambda o: o.time, reverse=True)

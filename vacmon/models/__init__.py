@@ -21,7 +21,13 @@ from vacmon.models.probes import (
     SiteAvailability,
 )
 from vacmon.models.rollups import Rollup, RollupWatermark, SpaceRollup, SpaceRollupWatermark
-from vacmon.models.status import FactoryStatus, LatestStatus, MachineStatus, MachinetypeStatus
+from vacmon.models.status import (
+    FactoryStatus,
+    LatestStatus,
+    MachineShutdown,
+    MachineStatus,
+    MachinetypeStatus,
+)
 from vacmon.models.trust import (
     Factory,
     IngestToken,
@@ -47,6 +53,7 @@ __all__ = [
     "IngestCounter",
     "IngestToken",
     "LatestStatus",
+    "MachineShutdown",
     "MachineStatus",
     "MachinetypeStatus",
     "ProbeDefinition",

@@ -154,3 +154,29 @@ class LatestStatus(models.Model):
         ]
         # No index on time_received: the table has one row per sender (thousands), a scan
         # is cheap, and every ingest batch rewrites time_received on most rows.
+
+
+class MachineShutdown(models.Model):
+    """Each machine outcome named by machinetype_status, once (vacmon.store.shutdowns):
+    pages read outcomes from here instead of thousands of messages repeating them."""
+
+    site = models.CharField(max_length=255)
+    space = models.CharField(max_length=255)
+    factory = models.CharField(max_length=255)
+    machinetype = models.CharField(max_length=255)
+    vo = models.CharField(max_length=255, null=True)
+    machine = models.CharField(max_length=1024)
+    time = models.BigIntegerField()
+    message = models.CharField(max_length=1024)
+    time_received = models.BigIntegerField()  # of the first message naming it
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "space", "factory", "machine", "time"], name="machineshutdown_key"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["time"]),
+            models.Index(fields=["site", "time"]),
+        ]

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from factories.messages import Message
+from vacmon.store.shutdowns import Shutdown
 
 # What a series may be grouped by; each is a column of the stored messages.
 GROUPS = ("site", "space", "factory", "machinetype", "vo")
@@ -151,6 +152,12 @@ class Store(Protocol):
     ) -> dict[str, list[EntityBuckets]]:
         """`entity_buckets` for several metrics of one message type, read together where
         the backend can (a page charting a factory's health asks for ten)."""
+
+    def shutdowns(
+        self, *, since: int, until: int, scope: Scope = Scope(), limit: int = 1000
+    ) -> list[Shutdown]:
+        """Machine outcomes named by machinetype_status with a shutdown time in
+        [since, until], each once, newest first."""
 
     def factories(self, *, since: int, scope: Scope = Scope()) -> list[FactoryRef]:
         """Every factory heard from since `since`, with the time of its last message."""

@@ -17,11 +17,13 @@ from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
 from elasticsearch.helpers import streaming_bulk
 
 from factories.messages import MESSAGE_TYPES, Message
+from vacmon.store import shutdowns
 from vacmon.store.base import EntityBuckets, FactoryRef, Scope, WriteResult
 from vacmon.store.es import builders, parsers, templates
 from vacmon.store.es.bulk import BulkOutcome, Unavailable, describe, status_of, still_waiting
 from vacmon.store.es.client import EsSettings, make_client, read_settings
 from vacmon.store.es.spool import Spool
+from vacmon.store.shutdowns import Shutdown
 
 __all__ = ["BulkOutcome", "ElasticsearchStore", "Unavailable"]
 
@@ -32,6 +34,8 @@ RETRY_ON_STATUS = (429, 500, 502, 503, 504)
 # the rejected file instead of blocking the spool forever.
 _POISON_STATUS = (400, 413)
 MAX_REPLAY_WAIT = 300.0
+# How long after a shutdown the messages naming it may be received: a factory cycle or two.
+OUTCOME_REPORT_SLACK = 3600
 
 
 class ElasticsearchStore:
@@ -388,6 +392,22 @@ class ElasticsearchStore:
             )
             for metric in metrics
         }
+
+    def shutdowns(
+        self, *, since: int, until: int, scope: Scope = Scope(), limit: int = 1000
+    ) -> list[Shutdown]:
+        # Derived at read time from the newest `limit` messages that can name them (an
+        # outcome is reported after its shutdown, by every message until the next one), so
+        # over a long busy range only the newest outcomes are found.
+        found = self.history(
+            "machinetype_status",
+            since=since,
+            until=until + OUTCOME_REPORT_SLACK,
+            scope=scope,
+            limit=limit,
+            fields=(*shutdowns.FIELDS, "machinetype"),
+        )
+        return [s for s in shutdowns.distinct(found) if since <= s.time <= until][:limit]
 
     def factories(self, *, since: int, scope: Scope = Scope()) -> list[FactoryRef]:
         out: list[FactoryRef] = []

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from factories.messages import Message
-from vacmon.models import LatestStatus
+from vacmon.models import LatestStatus, MachineShutdown
 from vacmon.store.base import EntityBuckets, FactoryRef, Scope, WriteResult
 from vacmon.store.embedded import buckets, queries, writer
 from vacmon.store.embedded.tables import MODELS
+from vacmon.store.shutdowns import Shutdown
 
 
 class EmbeddedStore:
@@ -84,6 +85,11 @@ class EmbeddedStore:
             lookback=lookback,
         )
 
+    def shutdowns(
+        self, *, since: int, until: int, scope: Scope = Scope(), limit: int = 1000
+    ) -> list[Shutdown]:
+        return queries.shutdowns(since=since, until=until, scope=scope, limit=limit)
+
     def factories(self, *, since: int, scope: Scope = Scope()) -> list[FactoryRef]:
         return queries.factories(since=since, scope=scope)
 
@@ -93,4 +99,5 @@ class EmbeddedStore:
             count, _ = model.objects.filter(time_received__lt=before).delete()  # type: ignore[attr-defined]
             deleted += count
         LatestStatus.objects.filter(time_received__lt=before).delete()
+        MachineShutdown.objects.filter(time_received__lt=before).delete()
         return deleted

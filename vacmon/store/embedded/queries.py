@@ -8,9 +8,10 @@ from typing import Any
 from django.db.models import Q
 
 from factories.messages import Message
-from vacmon.models import LatestStatus
+from vacmon.models import LatestStatus, MachineShutdown
 from vacmon.store.base import FactoryRef, Scope
 from vacmon.store.embedded.tables import ENTITY, model_for, read_rows
+from vacmon.store.shutdowns import Shutdown
 
 
 def scope_q(message_type: str, scope: Scope, prefix: str = "") -> Q:
@@ -152,3 +153,11 @@ def factories(*, since: int, scope: Scope) -> list[FactoryRef]:
             "site", "space", "factory", "time_received"
         )
     ]
+
+
+def shutdowns(*, since: int, until: int, scope: Scope, limit: int) -> list[Shutdown]:
+    qs = MachineShutdown.objects.filter(
+        scope_q("machinetype_status", scope), time__gte=since, time__lte=until
+    ).order_by("-time", "-id")[:limit]
+    cols = ("factory", "machine", "time", "message", "site", "space", "machinetype", "vo")
+    return [Shutdown(*row) for row in qs.values_list(*cols)]

@@ -14,9 +14,10 @@ from typing import Any
 from django.db import connection, transaction
 
 from factories.messages import Message
-from vacmon.models import LatestStatus
+from vacmon.models import LatestStatus, MachineShutdown
 from vacmon.store.base import WriteResult
 from vacmon.store.embedded.tables import MODELS, columns, row_maker
+from vacmon.store.shutdowns import shutdown_of
 
 _LATEST_TYPES = ("factory_status", "machinetype_status")
 
@@ -31,6 +32,8 @@ def write(messages: Sequence[Message]) -> WriteResult:
             inserted += _insert(cursor, message_type, batch)
             if message_type in _LATEST_TYPES:
                 _upsert_latest(cursor, batch)
+            if message_type == "machinetype_status":
+                _insert_shutdowns(cursor, batch)
     return WriteResult(inserted=inserted, duplicates=len(messages) - inserted)
 
 
@@ -73,3 +76,32 @@ def _upsert_latest(cursor: object, batch: list[Message]) -> None:
     cursor.executemany(  # type: ignore[attr-defined]
         sql, [(*key, m.time_received, m.time_sent) for key, m in newest.items()]
     )
+
+
+_SHUTDOWN_SQL = (
+    f"INSERT INTO {MachineShutdown._meta.db_table} (site, space, factory, machinetype, vo, "
+    "machine, time, message, time_received) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
+    "ON CONFLICT DO NOTHING"
+)
+
+
+def _insert_shutdowns(cursor: object, batch: list[Message]) -> None:
+    """Each outcome the batch names, once: most messages repeat one already stored, so the
+    batch is reduced to distinct outcomes before the database sees it."""
+    first: dict[tuple[str, str, str, str, int], tuple[Any, ...]] = {}
+    for m in batch:
+        s = shutdown_of(m)
+        if s is not None and s.key not in first:
+            first[s.key] = (
+                s.site,
+                s.space,
+                s.factory,
+                s.machinetype,
+                s.vo,
+                s.machine,
+                s.time,
+                s.message,
+                m.time_received,
+            )
+    if first:
+        cursor.executemany(_SHUTDOWN_SQL, list(first.values()))  # type: ignore[attr-defined]

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from importlib import import_module
+
+import pytest
+from django.db import connection
+
+from tests.builders import machinetype_status
+from vacmon.models import MachineShutdown
+from vacmon.store.embedded import EmbeddedStore
+
+pytestmark = pytest.mark.django_db
+
+T0 = 1_700_000_000
+BACKFILL = import_module("vacmon.migrations.0012_machine_shutdowns").BACKFILL
+
+
+def fleet() -> list:
+    return [
+        machinetype_status(
+            received=T0 + 60 * k,
+            machinetype=mt,
+            factory=f"f{k % 3}.example",
+            shutdown_machine=f"m{k // 4}",
+            shutdown_time=T0 + 60 * (k // 4),
+            shutdown_message=f"{(k // 4 % 7 + 1) * 100} done" if k // 4 % 5 else "",
+        )
+        for k in range(40)
+        for mt in ("lhcb", "atlas")
+    ]
+
+
+def stored() -> list[tuple]:
+    return sorted(
+        MachineShutdown.objects.values_list(
+            "site", "space", "factory", "machinetype", "vo", "machine", "time", "message"
+        )
+    )
+
+
+def test_the_migration_backfill_finds_the_outcomes_the_writer_records():
+    EmbeddedStore().write(fleet())
+    written = stored()
+    assert written
+    MachineShutdown.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute(BACKFILL)
+    assert [row[:3] + row[5:] for row in stored()] == [row[:3] + row[5:] for row in written]
+
+
+def test_purging_old_messages_purges_their_outcomes():
+    store = EmbeddedStore()
+    store.write(fleet())
+    store.purge(before=T0 + 60 * 40)
+    assert not MachineShutdown.objects.exists()

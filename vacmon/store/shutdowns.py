@@ -1,0 +1,60 @@
+"""Machine outcomes as machinetype_status reports them. Pure: no database.
+
+Vac pushes machine_status at finish time without a shutdown message (spec 1.8 quirk 1); the
+outcome arrives later, in every machinetype_status of that machinetype, as the last
+`shutdown_machine`/`shutdown_time`/`shutdown_message` until another machine finishes. So one
+outcome is repeated by hundreds of messages; stores keep it once (see `distinct`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from factories.messages import Message
+
+FIELDS = ("shutdown_machine", "shutdown_time", "shutdown_message")
+
+
+@dataclass(frozen=True)
+class Shutdown:
+    factory: str
+    machine: str
+    time: int
+    message: str
+    site: str = ""
+    space: str = ""
+    machinetype: str = ""
+    vo: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str, str, int]:
+        return (self.site, self.space, self.factory, self.machine, self.time)
+
+
+def shutdown_of(m: Message) -> Shutdown | None:
+    """The outcome a machinetype_status names; None unless machine, time and text are all
+    given (0 and "" mean "none yet" on the wire)."""
+    machine, when, text = (m.get(f) for f in FIELDS)
+    if not (machine and when and text):
+        return None
+    return Shutdown(
+        factory=m.factory,
+        machine=machine,
+        time=int(when),
+        message=text,
+        site=m.site,
+        space=m.space,
+        machinetype=m.machinetype or "",
+        vo=m.vo,
+    )
+
+
+def distinct(messages: Iterable[Message]) -> list[Shutdown]:
+    """Each outcome once, newest shutdown first."""
+    seen: dict[tuple[str, str, str, str, int], Shutdown] = {}
+    for m in messages:
+        found = shutdown_of(m)
+        if found is not None:
+            seen.setdefault(found.key, found)
+    return sorted(seen.values(), key=lambda s: s.time, reverse=True)
