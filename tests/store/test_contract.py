@@ -97,6 +97,13 @@ def test_history_with_fields_reads_only_those_besides_the_envelope(store):
     assert narrow.extra == {} and full.extra == {"gpu": {"n": 1}}
 
 
+def test_latest_with_no_fields_still_names_each_sender(store):
+    store.write([machinetype_status(received=T0, machinetype="atlas", running_processors=3)])
+    (m,) = store.latest("machinetype_status", since=T0 - 10, fields=())
+    assert (m.site, m.machinetype, m.vo, m.time_received) == ("EXAMPLE-SITE", "atlas", "atlas", T0)
+    assert m.get("running_processors") is None
+
+
 def test_each_machine_outcome_is_listed_once_newest_first(store):
     def naming(received, machine, when, text="200 Success", **kw):
         return machinetype_status(

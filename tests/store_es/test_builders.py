@@ -108,6 +108,15 @@ def test_the_history_query_sorts_newest_first_with_a_unique_tiebreak():
     assert body["search_after"] == [3, 2, "k"]
 
 
+def test_a_latest_query_for_no_fields_fetches_only_the_envelope():
+    body = builders.latest_query(
+        "machinetype_status", since=1, until=None, scope=Scope(), fields=()
+    )
+    top = body["aggs"]["entities"]["aggs"]["newest"]["top_hits"]
+    assert "raw" not in top["_source"]["includes"]
+    assert "raw.time_received" in top["_source"]["includes"]
+
+
 def test_a_history_query_for_some_fields_fetches_only_those_of_the_raw_copy():
     body = builders.history_query(
         "machine_status", since=1, until=2, scope=Scope(), size=10, fields=["cpu_seconds"]

@@ -45,7 +45,7 @@ def factory(request: HttpRequest, site: str, space: str, factory: str) -> HttpRe
     if not latest and not get_store().factories(since=pp.since - LOOKBACK, scope=scope):
         raise Http404(f"factory {factory!r} is not known")
     last = latest[0] if latest else None
-    history = queries.factory_health(scope, r, HEALTH_HISTORY)
+    summary = queries.factory_health(scope, r, HEALTH_HISTORY)
     mt_scope = Scope(site=site, space=space, factory=factory, vo=pp.vo)
     ctx = page.context(
         site=site,
@@ -54,14 +54,14 @@ def factory(request: HttpRequest, site: str, space: str, factory: str) -> HttpRe
         last=_factory_facts(last, page) if last else [],
         stale=bool(last and rows.stale(last, page.ref)),
         versions=[
-            (label, [(v, fmt.utc(a), fmt.utc(b)) for v, a, b in health.versions_seen(history, f)])
-            for label, f in health.VERSIONS.items()
+            (label, [(v, fmt.utc(a), fmt.utc(b)) for v, a, b in seen])
+            for label, seen in summary.versions.items()
         ],
-        history_note=len(history) >= HEALTH_HISTORY,
+        history_note=summary.truncated,
         machinetypes=rows.machinetype_rows(queries.machinetypes_latest(mt_scope, r, pp.now), page),
         machines=_lifecycle_rows(_lifecycles(mt_scope, r)[:50], page),
         machines_url=page.links.machines(site=site, space=space, factory=factory),
-        charts=_factory_charts(scope, mt_scope, r, history),
+        charts=_factory_charts(scope, mt_scope, r, summary),
     )
     return render(request, "dashboard/factory.html", ctx)
 
@@ -182,7 +182,7 @@ def _page(request: HttpRequest, site: str, space: str) -> Page:
 
 
 def _factory_charts(
-    scope: Scope, mt_scope: Scope, r: TimeRange, history: list[Message]
+    scope: Scope, mt_scope: Scope, r: TimeRange, summary: health.Summary
 ) -> list[charts.Svg]:
     charted = queries.factory_metrics(HEALTH_METRICS, "factory", scope, r)
 
@@ -243,7 +243,7 @@ def _factory_charts(
             "Heartbeat ages when sent",
             times,
             r.interval,
-            health.heartbeat_ages(history, times, r.interval),
+            summary.ages,
             unit="minutes",
         ),
     ]
@@ -283,7 +283,12 @@ def _disk(kib: float | None, inodes: float | None) -> str:
 
 
 def _lifecycles(scope: Scope, r: TimeRange) -> list[lifecycles.Lifecycle]:
-    return lifecycles.fill_outcomes(queries.machines(scope, r), queries.shutdown_outcomes(scope, r))
+    """The newest machines of the range with their outcomes, which are read only back to
+    the earliest start among them (the newest thousand machines of a site span days)."""
+    found = queries.machines(scope, r)
+    since = lifecycles.earliest_start(found, default=r.since)
+    window = TimeRange(max(r.since, since), r.until, r.interval)
+    return lifecycles.fill_outcomes(found, queries.shutdown_outcomes(scope, window))
 
 
 def _lifecycle_rows(lcs: list[lifecycles.Lifecycle], page: Page) -> list[dict[str, Any]]:

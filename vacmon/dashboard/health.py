@@ -8,6 +8,7 @@ saw when it sent the message. 0 means "unknown" on the wire (spec 1.1) and is sk
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from factories.messages import Message
 
@@ -52,3 +53,23 @@ def versions_seen(messages: Iterable[Message], field: str) -> list[tuple[str, in
         first, last = spans.get(value, (m.time_received, m.time_received))
         spans[value] = (min(first, m.time_received), max(last, m.time_received))
     return sorted(((v, a, b) for v, (a, b) in spans.items()), key=lambda x: x[2])
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the factory page shows of its health history: small enough to cache, unlike
+    the thousands of messages it is computed from."""
+
+    ages: dict[str, list[float | None]]
+    versions: dict[str, list[tuple[str, int, int]]]
+    truncated: bool
+
+
+def summarise(
+    messages: Sequence[Message], times: Sequence[int], interval: int, limit: int
+) -> Summary:
+    return Summary(
+        ages=heartbeat_ages(messages, times, interval),
+        versions={label: versions_seen(messages, f) for label, f in VERSIONS.items()},
+        truncated=len(messages) >= limit,
+    )

@@ -111,6 +111,15 @@ def fill_outcomes(machines: Sequence[Message], known: Sequence[Shutdown]) -> lis
     return out
 
 
+def earliest_start(machines: Iterable[Message], default: int) -> int:
+    """The earliest time an outcome of these machines can have (see `_closest`); a machine
+    without created or started time could have any, hence `default`."""
+    return min(
+        (m.get("created_time") or m.get("started_time") or default for m in machines),
+        default=default,
+    )
+
+
 def _closest(candidates: Sequence[Shutdown], m: Message) -> Shutdown | None:
     start = m.get("created_time") or m.get("started_time") or 0
     end = m.time_received + OUTCOME_SLACK

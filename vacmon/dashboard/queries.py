@@ -24,7 +24,7 @@ from vacmon.dashboard.lifecycles import LIFECYCLE_FIELDS
 from vacmon.dashboard.settled import chart_series, chart_series_many, split_history
 from vacmon.selectors.capacity import is_stale
 from vacmon.store import FactoryRef, Scope, Series, get_store
-from vacmon.store.series import total
+from vacmon.store.series import bucket_starts, total
 from vacmon.store.shutdowns import Shutdown
 
 P = ParamSpec("P")
@@ -154,7 +154,7 @@ def _roster(since: int) -> tuple[list[str], list[tuple[str, str, str]]]:
     key = f"dash:roster:{since}"
     hit = cache.get(key)
     if hit is None:
-        latest = get_store().latest("machinetype_status", since=since)
+        latest = get_store().latest("machinetype_status", since=since, fields=())
         hit = (
             sorted({m.vo for m in latest if m.vo}),
             sorted({(m.site, m.space, m.machinetype or "") for m in latest}),
@@ -204,9 +204,11 @@ def total_usage(per_vo: dict[str, Usage]) -> Usage:
 
 
 @cached
-def factory_health(scope: Scope, r: TimeRange, limit: int) -> list[Message]:
-    """Factory messages with just the heartbeat and version fields."""
-    return split_history("factory_status", scope, r, limit, health.FIELDS)
+def factory_health(scope: Scope, r: TimeRange, limit: int) -> health.Summary:
+    """Heartbeat ages and versions from the newest `limit` factory messages of the range."""
+    history = split_history("factory_status", scope, r, limit, health.FIELDS)
+    times = bucket_starts(r.since, r.until, r.interval)
+    return health.summarise(history, times, r.interval, limit)
 
 
 @cached

@@ -105,9 +105,11 @@ class Store(Protocol):
         since: int,
         until: int | None = None,
         scope: Scope = Scope(),
+        fields: Sequence[str] | None = None,
     ) -> list[Message]:
         """The newest message per factory (factory_status), per factory and machinetype
-        (machinetype_status) or per machine (machine_status) received in [since, until]."""
+        (machinetype_status) or per machine (machine_status) received in [since, until].
+        `fields` as for `history`."""
 
     def history(
         self,

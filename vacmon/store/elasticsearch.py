@@ -289,13 +289,19 @@ class ElasticsearchStore:
         return response.body
 
     def latest(
-        self, message_type: str, *, since: int, until: int | None = None, scope: Scope = Scope()
+        self,
+        message_type: str,
+        *,
+        since: int,
+        until: int | None = None,
+        scope: Scope = Scope(),
+        fields: Sequence[str] | None = None,
     ) -> list[Message]:
         out: list[Message] = []
         after: dict[str, Any] | None = None
         while True:
             body = builders.latest_query(
-                message_type, since=since, until=until, scope=scope, after=after
+                message_type, since=since, until=until, scope=scope, after=after, fields=fields
             )
             page, after = parsers.latest_page(self._search(message_type, body))
             out.extend(page)

@@ -21,9 +21,15 @@ class EmbeddedStore:
         return writer.write(messages)
 
     def latest(
-        self, message_type: str, *, since: int, until: int | None = None, scope: Scope = Scope()
+        self,
+        message_type: str,
+        *,
+        since: int,
+        until: int | None = None,
+        scope: Scope = Scope(),
+        fields: Sequence[str] | None = None,
     ) -> list[Message]:
-        return queries.latest(message_type, since=since, until=until, scope=scope)
+        return queries.latest(message_type, since=since, until=until, scope=scope, fields=fields)
 
     def history(
         self,

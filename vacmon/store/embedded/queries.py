@@ -29,13 +29,22 @@ def scope_q(message_type: str, scope: Scope, prefix: str = "") -> Q:
     return q
 
 
-def latest(message_type: str, *, since: int, until: int | None, scope: Scope) -> list[Message]:
+def latest(
+    message_type: str,
+    *,
+    since: int,
+    until: int | None,
+    scope: Scope,
+    fields: Sequence[str] | None = None,
+) -> list[Message]:
     if until is None and message_type != "machine_status":
-        return _latest_from_table(message_type, since, scope)
-    return _latest_in_window(message_type, since, until, scope)
+        return _latest_from_table(message_type, since, scope, fields)
+    return _latest_in_window(message_type, since, until, scope, fields)
 
 
-def _latest_from_table(message_type: str, since: int, scope: Scope) -> list[Message]:
+def _latest_from_table(
+    message_type: str, since: int, scope: Scope, fields: Sequence[str] | None
+) -> list[Message]:
     """The raw rows the latest-state table points at, fetched by natural key.
 
     Two steps on purpose: with a join, SQLite may drive it from the raw table's site index
@@ -54,7 +63,8 @@ def _latest_from_table(message_type: str, since: int, scope: Scope) -> list[Mess
     spaces = list(by_space.items())
     rows: list[Message] = []
     for at in range(0, len(spaces), SPACES_PER_QUERY):
-        rows += _rows_for_spaces(message_type, spaces[at : at + SPACES_PER_QUERY], scope)
+        chunk = spaces[at : at + SPACES_PER_QUERY]
+        rows += _rows_for_spaces(message_type, chunk, scope, fields)
     return _newest_per_entity(message_type, rows)
 
 
@@ -67,6 +77,7 @@ def _rows_for_spaces(
     message_type: str,
     spaces: list[tuple[tuple[str, str], list[tuple[str, str, int]]]],
     scope: Scope,
+    fields: Sequence[str] | None,
 ) -> list[Message]:
     """One query: per space, IN lists on the natural-key columns, OR-ed. SQLite answers it
     with one unique-key index search per space (a multi-index OR) and PostgreSQL with a
@@ -89,21 +100,21 @@ def _rows_for_spaces(
     wanted = {(site, space, *member) for (site, space), members in spaces for member in members}
     return [
         m
-        for m in read_rows(message_type, qs)
+        for m in read_rows(message_type, qs, fields)
         if (m.site, m.space, m.factory, (m.machinetype or "") if machinetypes else "", m.time_sent)
         in wanted
     ]
 
 
 def _latest_in_window(
-    message_type: str, since: int, until: int | None, scope: Scope
+    message_type: str, since: int, until: int | None, scope: Scope, fields: Sequence[str] | None
 ) -> list[Message]:
     model = model_for(message_type)
     qs = model.objects.filter(scope_q(message_type, scope), time_received__gte=since)  # type: ignore[attr-defined]
     if until is not None:
         qs = qs.filter(time_received__lte=until)
     return _newest_per_entity(
-        message_type, read_rows(message_type, qs.order_by("time_received", "time_sent"))
+        message_type, read_rows(message_type, qs.order_by("time_received", "time_sent"), fields)
     )
 
 

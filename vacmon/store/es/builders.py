@@ -143,6 +143,19 @@ def _composite(
     return body
 
 
+def source_includes(fields: Sequence[str] | None) -> list[str]:
+    """What a read takes of `_source`: everything, or with `fields` only those of the raw
+    copy (besides the envelope)."""
+    if fields is None:
+        return SOURCE_FIELDS
+    wanted = (*fields, "message_type", "site", "space", "factory", "time_sent")
+    return [
+        *(f for f in SOURCE_FIELDS if f != "raw"),
+        "raw.time_received",
+        *(f"raw.fields.{f}" for f in wanted),
+    ]
+
+
 def latest_query(
     message_type: str,
     *,
@@ -151,6 +164,7 @@ def latest_query(
     scope: Scope,
     after: dict[str, Any] | None = None,
     page: int = 500,
+    fields: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """One page of the newest message per entity: composite buckets over the entity's
     fields, each with its top hit by (time_sent, receive time)."""
@@ -167,7 +181,7 @@ def latest_query(
                         "top_hits": {
                             "size": 1,
                             "sort": [{"time_sent": "desc"}, {"@timestamp": "desc"}],
-                            "_source": {"includes": SOURCE_FIELDS},
+                            "_source": {"includes": source_includes(fields)},
                         }
                     }
                 },
@@ -189,17 +203,12 @@ def history_query(
     """Newest first; `key` (the unique `_id` copy) breaks ties so search_after pages
     neither skip nor repeat a message. With `fields`, only those of the raw copy are
     returned (besides the envelope)."""
-    includes = SOURCE_FIELDS
-    if fields is not None:
-        includes = [f for f in SOURCE_FIELDS if f != "raw"]
-        wanted = (*fields, "message_type", "site", "space", "factory", "time_sent")
-        includes += ["raw.time_received", *(f"raw.fields.{f}" for f in wanted)]
     body: dict[str, Any] = {
         "size": min(size, MAX_WINDOW),
         "track_total_hits": False,
         "query": _query([time_range(since, until), *scope_filters(message_type, scope)]),
         "sort": [{"@timestamp": "desc"}, {"time_sent": "desc"}, {"key": "desc"}],
-        "_source": {"includes": includes},
+        "_source": {"includes": source_includes(fields)},
     }
     if search_after is not None:
         body["search_after"] = search_after
