@@ -4,7 +4,7 @@ import pytest
 
 from tests.builders import factory_status, machine_status
 from vacmon.api.timerange import TimeRange
-from vacmon.dashboard.settled import chart_series, split_history
+from vacmon.dashboard.settled import chart_series_many, split_history
 from vacmon.selectors.series import series
 from vacmon.store import Scope, get_store
 from vacmon.store.embedded import rollups
@@ -38,7 +38,9 @@ def test_the_split_series_is_the_same_as_the_one_shot_selector(history, now):
         interval=r.interval,
     )
     for _ in range(2):  # the second time the settled part comes from the cache
-        got = chart_series("factory_status", "running_processors", "factory", Scope(), r)
+        (got,) = chart_series_many(
+            "factory_status", ("running_processors",), "factory", Scope(), r
+        ).values()
         assert got.times == expected.times
         assert got.values == expected.values
     assert None in got.values["b.example"]  # the silent hour is a gap

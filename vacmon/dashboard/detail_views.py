@@ -81,8 +81,10 @@ def machinetype(request: HttpRequest, site: str, space: str, machinetype: str) -
     known = queries.shutdown_outcomes(scope, r)
     lcs = lifecycles.fill_outcomes(queries.machines(scope, r), known)
     counts = lifecycles.family_counts(lcs)
-    running = queries.machinetype_metric("running_machines", "factory", scope, r)
-    fizzle = queries.machinetype_metric("num_before_fizzle", "factory", scope, r)
+    charted = queries.machinetype_metrics(
+        ("running_machines", "num_before_fizzle", "running_processors"), "factory", scope, r
+    )
+    running, fizzle = charted["running_machines"], charted["num_before_fizzle"]
     ctx = page.context(
         site=site,
         space=space,
@@ -106,7 +108,7 @@ def machinetype(request: HttpRequest, site: str, space: str, machinetype: str) -
             ),
             chart(
                 f"Running processors of {machinetype} by factory",
-                queries.machinetype_metric("running_processors", "factory", scope, r),
+                charted["running_processors"],
             ),
             _family_chart(counts),
         ],

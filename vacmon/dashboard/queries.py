@@ -21,7 +21,7 @@ from factories.messages import Message
 from vacmon.api.timerange import TimeRange
 from vacmon.dashboard import health
 from vacmon.dashboard.lifecycles import LIFECYCLE_FIELDS
-from vacmon.dashboard.settled import chart_series, chart_series_many, split_history
+from vacmon.dashboard.settled import chart_series_many, split_history
 from vacmon.selectors.capacity import is_stale
 from vacmon.store import FactoryRef, Scope, Series, get_store
 from vacmon.store.series import bucket_starts, total
@@ -106,8 +106,10 @@ def factory_metrics(
 
 
 @cached
-def machinetype_metric(metric: str, group_by: str, scope: Scope, r: TimeRange) -> Series:
-    return chart_series("machinetype_status", metric, group_by, scope, r)
+def machinetype_metrics(
+    metrics: tuple[str, ...], group_by: str, scope: Scope, r: TimeRange
+) -> dict[str, Series]:
+    return chart_series_many("machinetype_status", metrics, group_by, scope, r)
 
 
 CAPACITY = ("max_processors", "max_hs06")

@@ -42,13 +42,6 @@ def remember(parts: tuple[object, ...], interval: int, compute: Callable[[], T])
     return value
 
 
-def chart_series(
-    message_type: str, metric: str, group_by: str, scope: Scope, r: TimeRange
-) -> Series:
-    """Exactly `vacmon.selectors.series.series`, with the settled part cached."""
-    return chart_series_many(message_type, (metric,), group_by, scope, r)[metric]
-
-
 def chart_series_many(
     message_type: str, metrics: tuple[str, ...], group_by: str, scope: Scope, r: TimeRange
 ) -> dict[str, Series]:
