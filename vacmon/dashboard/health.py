@@ -45,14 +45,7 @@ def heartbeat_ages(
 
 def versions_seen(messages: Iterable[Message], field: str) -> list[tuple[str, int, int]]:
     """(value, first seen, last seen) of a text field such as daemon_version, newest last."""
-    spans: dict[str, tuple[int, int]] = {}
-    for m in messages:
-        value = m.get(field)
-        if not value:
-            continue
-        first, last = spans.get(value, (m.time_received, m.time_received))
-        spans[value] = (min(first, m.time_received), max(last, m.time_received))
-    return sorted(((v, a, b) for v, (a, b) in spans.items()), key=lambda x: x[2])
+    return _spans([(m.get(field), m.time_received, m.time_received) for m in messages])
 
 
 @dataclass(frozen=True)
@@ -73,3 +66,32 @@ def summarise(
         versions={label: versions_seen(messages, f) for label, f in VERSIONS.items()},
         truncated=len(messages) >= limit,
     )
+
+
+def merge(a: Summary, b: Summary) -> Summary:
+    """Two summaries over the same bucket times (say, the settled and the newest part)."""
+    ages = {}
+    for name in HEARTBEATS:
+        rows = [r for r in (a.ages.get(name), b.ages.get(name)) if r is not None]
+        if rows:
+            ages[name] = [_worst(*cells) for cells in zip(*rows, strict=True)]
+    return Summary(
+        ages=ages,
+        versions={label: _spans(a.versions[label] + b.versions[label]) for label in VERSIONS},
+        truncated=a.truncated or b.truncated,
+    )
+
+
+def _worst(*cells: float | None) -> float | None:
+    present = [c for c in cells if c is not None]
+    return max(present) if present else None
+
+
+def _spans(seen: list[tuple[str | None, int, int]]) -> list[tuple[str, int, int]]:
+    spans: dict[str, tuple[int, int]] = {}
+    for value, first, last in seen:
+        if not value:
+            continue
+        a, b = spans.get(value, (first, last))
+        spans[value] = (min(a, first), max(b, last))
+    return sorted(((v, a, b) for v, (a, b) in spans.items()), key=lambda x: x[2])

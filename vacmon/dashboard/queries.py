@@ -21,7 +21,7 @@ from factories.messages import Message
 from vacmon.api.timerange import TimeRange
 from vacmon.dashboard import health
 from vacmon.dashboard.lifecycles import LIFECYCLE_FIELDS
-from vacmon.dashboard.settled import chart_series_many, split_history
+from vacmon.dashboard.settled import chart_series_many, split_compute, split_history
 from vacmon.selectors.capacity import is_stale
 from vacmon.store import FactoryRef, Scope, Series, get_store
 from vacmon.store.series import bucket_starts, total
@@ -207,10 +207,23 @@ def total_usage(per_vo: dict[str, Usage]) -> Usage:
 
 @cached
 def factory_health(scope: Scope, r: TimeRange, limit: int) -> health.Summary:
-    """Heartbeat ages and versions from the newest `limit` factory messages of the range."""
-    history = split_history("factory_status", scope, r, limit, health.FIELDS)
+    """Heartbeat ages and versions from the newest `limit` factory messages of the settled
+    part of the range and of its newest buckets; the settled part is cached as its summary,
+    not as the messages."""
     times = bucket_starts(r.since, r.until, r.interval)
-    return health.summarise(history, times, r.interval, limit)
+
+    def summary(since: int, until: int) -> health.Summary:
+        found = get_store().history(
+            "factory_status",
+            since=since,
+            until=until,
+            scope=scope,
+            limit=limit,
+            fields=health.FIELDS,
+        )
+        return health.summarise(found, times, r.interval, limit)
+
+    return split_compute(("health", scope, limit, times[0]), r, summary, health.merge)
 
 
 @cached

@@ -127,26 +127,37 @@ def merge_buckets(old: list[EntityBuckets], new: list[EntityBuckets]) -> list[En
     return list(merged.values())
 
 
+def split_compute(
+    key: tuple[object, ...],
+    r: TimeRange,
+    compute: Callable[[int, int], T],
+    merge: Callable[[T, T], T],
+) -> T:
+    """`compute(since, until)` over the range, its settled part cached under `key`, then
+    `merge(settled, newest)`."""
+    split = split_point(r)
+    if split is None:
+        return compute(r.since, r.until)
+    old = remember(
+        (*key, r.since - r.since % r.interval, split),
+        r.interval,
+        lambda: compute(r.since, split - 1),
+    )
+    return merge(old, compute(split, r.until))
+
+
 def split_history(
     message_type: str, scope: Scope, r: TimeRange, limit: int, fields: tuple[str, ...]
 ) -> list[Message]:
     """The newest `limit` raw messages of the range, newest first, with just `fields`."""
     store = get_store()
-    split = split_point(r)
-    if split is None:
+
+    def read(since: int, until: int) -> list[Message]:
         return store.history(
-            message_type, since=r.since, until=r.until, scope=scope, limit=limit, fields=fields
+            message_type, since=since, until=until, scope=scope, limit=limit, fields=fields
         )
-    new = store.history(
-        message_type, since=split, until=r.until, scope=scope, limit=limit, fields=fields
-    )
-    if len(new) >= limit:
-        return new
-    old = remember(
-        ("history", message_type, scope, r.since - r.since % r.interval, split, limit, fields),
-        r.interval,
-        lambda: store.history(
-            message_type, since=r.since, until=split - 1, scope=scope, limit=limit, fields=fields
-        ),
-    )
-    return (new + [m for m in old if m.time_received >= r.since])[:limit]
+
+    def merge(old: list[Message], new: list[Message]) -> list[Message]:
+        return (new + [m for m in old if m.time_received >= r.since])[:limit]
+
+    return split_compute(("history", message_type, scope, limit, fields), r, read, merge)
