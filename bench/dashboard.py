@@ -8,11 +8,14 @@
    spec samples with `factories.messages.normalise` and written with `get_store().write` in
    batches of 5000, as the listener does.
 2. Builds the rollups (`vacmon.store.embedded.rollups.build(now)`).
-3. Times every page type with the Django test client for the day, week and month ranges:
-   "cold" with the dashboard cache cleared before each request (every store query runs) and
-   "warm" as a viewer refreshing within the minute sees it. Prints p50/p95 per page.
+3. Times every page type with the Django test client for each preset range (hour, day,
+   week, month, year in turn), in the web process's setup (vacmon.wsgi, gc.freeze()
+   included): "cold" with the dashboard cache cleared before each request (every store
+   query runs), "steady" as the first viewer of a new minute sees it (settled parts of the
+   range cached), and "warm" as a viewer refreshing within the minute sees it. Prints
+   p50/p95 per page and mode.
 
-Usage: bench/dashboard.py [--days 30] [--factories 200] [--requests 30]
+Usage: bench/dashboard.py [--days 30] [--factories 200] [--requests 50] [--reuse VAR_DIR]
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ OUTCOMES = (
 )
 MACHINE_EVERY = 4 * 3600
 BATCH = 5000
-RANGES = ("day", "week", "month")
+RANGES = ("hour", "day", "week", "month", "year")
 
 
 def setup_django(var_dir: str) -> None:
@@ -232,7 +235,7 @@ def measure(requests: int) -> list[tuple[str, str, dict[str, tuple[float, float]
     per_range = max(requests // len(RANGES), 1)
     for name, url in pages(now).items():
         sep = "&" if "?" in url else "?"
-        urls = [f"{url}{sep}range={RANGES[k % len(RANGES)]}" for k in range(per_range * 3)]
+        urls = [f"{url}{sep}range={RANGES[k % len(RANGES)]}" for k in range(per_range * len(RANGES))]
         client.get(urls[0])  # imports and template loading are not what is measured
         times: dict[str, list[float]] = {mode: [] for mode in MODES}
         for full in urls:
@@ -257,7 +260,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--factories", type=int, default=200)
-    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--reuse", metavar="VAR_DIR", help="time pages on a store loaded before")
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]

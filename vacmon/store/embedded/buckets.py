@@ -6,22 +6,17 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import BigIntegerField, Count, ExpressionWrapper, F, Sum
-from django.db.models.functions import Mod
+from django.db import connection
 
-from vacmon.models import Rollup, RollupWatermark
+from vacmon.models import RollupWatermark
 from vacmon.store.base import SERIES_METRICS, EntityBuckets, Scope
-from vacmon.store.embedded.grouped import group_buckets
-from vacmon.store.embedded.queries import scope_q
-from vacmon.store.embedded.tables import ENTITY, model_for
+from vacmon.store.embedded.grouped import group_buckets, sender_samples
+from vacmon.store.embedded.tables import ENTITY
 
 RESOLUTIONS = (3600, 300)
 # Buckets at least this wide (and at least the carry-forward window) are summed per group
 # in the database; see grouped.py.
 GROUPED_FROM = 600
-
-# (entity, bucket) -> [sum, count]
-Sums = dict[tuple[tuple[Any, ...], int], list[float]]
 
 
 def entity_buckets_many(
@@ -35,10 +30,11 @@ def entity_buckets_many(
     scope: Scope,
     lookback: int,
 ) -> dict[str, list[EntityBuckets]]:
-    """`entity_buckets` of several metrics; wide buckets read them all in one query."""
+    """`entity_buckets` of several metrics, read in one query."""
     for metric in metrics:
         _check(message_type, metric, group_by)
     resolution = next((r for r in RESOLUTIONS if interval % r == 0), None)
+    built = _watermark(resolution) if resolution is not None else 0
     if resolution is not None and interval >= max(lookback, GROUPED_FROM):
         return group_buckets(
             message_type,
@@ -48,20 +44,25 @@ def entity_buckets_many(
             until=until,
             interval=interval,
             scope=scope,
-            built_until=_watermark(resolution),
+            built_until=built,
         )
+    start = since - lookback
+    first = start - start % resolution if resolution is not None else start
+    samples, params = sender_samples(
+        message_type, metrics, group_by, first, until, interval, scope, built
+    )
+    entity = ", ".join(ENTITY[message_type])
+    sums = ", ".join(
+        f"SUM(s{i}), SUM(CASE WHEN s{i} IS NOT NULL THEN n END)" for i in range(len(metrics))
+    )
+    query = f"SELECT {entity}, grp, b, {sums} FROM ({samples}) parts GROUP BY {entity}, grp, b"
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        rows = cursor.fetchall()
+    width = len(ENTITY[message_type])
     return {
-        metric: entity_buckets(
-            message_type,
-            metric,
-            group_by=group_by,
-            since=since,
-            until=until,
-            interval=interval,
-            scope=scope,
-            lookback=lookback,
-        )
-        for metric in metrics
+        metric: _to_entities(rows, width, i, since - since % interval, interval)
+        for i, metric in enumerate(metrics)
     }
 
 
@@ -76,42 +77,16 @@ def entity_buckets(
     scope: Scope,
     lookback: int,
 ) -> list[EntityBuckets]:
-    _check(message_type, metric, group_by)
-    resolution = next((r for r in RESOLUTIONS if interval % r == 0), None)
-    if resolution is not None and interval >= max(lookback, GROUPED_FROM):
-        return group_buckets(
-            message_type,
-            (metric,),
-            group_by=group_by,
-            since=since,
-            until=until,
-            interval=interval,
-            scope=scope,
-            built_until=_watermark(resolution),
-        )[metric]
-    start = since - lookback
-    sums: Sums = defaultdict(lambda: [0.0, 0.0])
-    groups: dict[tuple[Any, ...], str] = {}
-    raw_from = start
-    if resolution is not None:
-        built = _watermark(resolution)
-        if built > start:
-            _from_rollups(
-                message_type,
-                metric,
-                group_by,
-                resolution,
-                start,
-                min(built, until + 1),
-                interval,
-                scope,
-                sums,
-                groups,
-            )
-            raw_from = built
-    if raw_from <= until:
-        _from_raw(message_type, metric, group_by, raw_from, until, interval, scope, sums, groups)
-    return _to_entities(sums, groups, since - since % interval, interval)
+    return entity_buckets_many(
+        message_type,
+        (metric,),
+        group_by=group_by,
+        since=since,
+        until=until,
+        interval=interval,
+        scope=scope,
+        lookback=lookback,
+    )[metric]
 
 
 def _check(message_type: str, metric: str, group_by: str) -> None:
@@ -129,94 +104,32 @@ def _watermark(resolution: int) -> int:
     return mark.built_until if mark else 0
 
 
-def _bucket(field: str, interval: int) -> ExpressionWrapper:
-    return ExpressionWrapper(F(field) - Mod(F(field), interval), output_field=BigIntegerField())
-
-
-def _from_raw(
-    message_type: str,
-    metric: str,
-    group_by: str,
-    since: int,
-    until: int,
-    interval: int,
-    scope: Scope,
-    sums: Sums,
-    groups: dict[tuple[Any, ...], str],
-) -> None:
-    entity = ENTITY[message_type]
-    model = model_for(message_type)
-    qs = (
-        model.objects.filter(  # type: ignore[attr-defined]
-            scope_q(message_type, scope), time_received__gte=since, time_received__lte=until
-        )
-        .annotate(b=_bucket("time_received", interval))
-        .values(*entity, group_by, "b")
-        .annotate(s=Sum(metric), n=Count(metric))
-    )
-    for row in qs:
-        _accumulate(row, entity, group_by, sums, groups)
-
-
-def _from_rollups(
-    message_type: str,
-    metric: str,
-    group_by: str,
-    resolution: int,
-    since: int,
-    before: int,
-    interval: int,
-    scope: Scope,
-    sums: Sums,
-    groups: dict[tuple[Any, ...], str],
-) -> None:
-    entity = ENTITY[message_type]
-    qs = (
-        Rollup.objects.filter(
-            scope_q(message_type, scope),
-            resolution=resolution,
-            message_type=message_type,
-            bucket__gte=since - since % resolution,
-            bucket__lt=before,
-            **{f"{metric}__isnull": False},
-        )
-        .annotate(b=_bucket("bucket", interval))
-        .values(*entity, group_by, "b")
-        .annotate(s=Sum(metric), n=Sum("samples"))
-    )
-    for row in qs:
-        _accumulate(row, entity, group_by, sums, groups)
-
-
-def _accumulate(
-    row: dict[str, Any],
-    entity: tuple[str, ...],
-    group_by: str,
-    sums: Sums,
-    groups: dict[tuple[Any, ...], str],
-) -> None:
-    if row["s"] is None or not row["n"]:
-        return
-    key = tuple(row[c] for c in entity)
-    groups[key] = row[group_by] if row[group_by] is not None else "unknown"
-    cell = sums[(key, row["b"])]
-    cell[0] += row["s"]
-    cell[1] += row["n"]
-
-
 def _to_entities(
-    sums: Sums, groups: dict[tuple[Any, ...], str], first: int, interval: int
+    rows: list[tuple[Any, ...]], width: int, i: int, first: int, interval: int
 ) -> list[EntityBuckets]:
-    averages: dict[tuple[Any, ...], dict[int, float]] = defaultdict(dict)
-    for (key, bucket), (total, count) in sums.items():
-        averages[key][bucket] = total / count
+    """Metric i of rows (entity..., grp, b, s0, n0, s1, n1, ...) as one EntityBuckets per
+    sender: its bucket averages from `first` on, and its newest one before as `last_before`.
+    A sender seen under two groups (a VO changed) is charted under the last one read."""
+    averages: dict[tuple[Any, ...], dict[int, list[float]]] = defaultdict(dict)
+    groups: dict[tuple[Any, ...], str] = {}
+    at = width + 2 + 2 * i
+    for row in rows:
+        total, count = row[at], row[at + 1]
+        if total is None or not count:
+            continue
+        key = row[:width]
+        groups[key] = row[width] if row[width] is not None else "unknown"
+        cell = averages[key].setdefault(int(row[width + 1]), [0.0, 0.0])
+        cell[0] += float(total)  # PostgreSQL sums integers as numeric
+        cell[1] += float(count)
     out = []
     for key, by_bucket in averages.items():
-        before = [b for b in by_bucket if b < first]
+        means = {b: t / n for b, (t, n) in by_bucket.items()}
+        before = [b for b in means if b < first]
         last = None
         if before:
             newest = max(before)
-            last = (newest + interval - 1, by_bucket[newest])
-        inside = {b: v for b, v in by_bucket.items() if b >= first}
+            last = (newest + interval - 1, means[newest])
+        inside = {b: v for b, v in means.items() if b >= first}
         out.append(EntityBuckets(group=groups[key], entity=key, averages=inside, last_before=last))
     return out

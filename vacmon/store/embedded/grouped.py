@@ -77,6 +77,43 @@ def _add_sender_sums(
     """Average each sender over each bucket, sum per group, add into `sums`. A sender's
     average counts only the samples that carried the metric."""
     entity = ", ".join(ENTITY[message_type])
+    samples, params = sender_samples(
+        message_type, metrics, group_by, first, until, interval, scope, built_until
+    )
+    averages = ", ".join(
+        f"SUM(s{i}) * 1.0 / SUM(CASE WHEN s{i} IS NOT NULL THEN n END) AS a{i}"
+        for i in range(len(metrics))
+    )
+    totals = ", ".join(f"SUM(a{i})" for i in range(len(metrics)))
+    query = (
+        f"SELECT grp, b, {totals} FROM ("
+        f"SELECT grp, b, {averages} FROM ({samples}) "
+        f"parts GROUP BY {entity}, grp, b) senders GROUP BY grp, b"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        rows = cursor.fetchall()
+    for group, bucket, *values in rows:
+        name = group if group is not None else "unknown"
+        for metric, value in zip(metrics, values, strict=True):
+            if value is not None:
+                cell = sums[metric].setdefault(name, {})
+                cell[int(bucket)] = cell.get(int(bucket), 0.0) + float(value)
+
+
+def sender_samples(
+    message_type: str,
+    metrics: tuple[str, ...],
+    group_by: str,
+    first: int,
+    until: int,
+    interval: int,
+    scope: Scope,
+    built_until: int,
+) -> tuple[str, list[Any]]:
+    """SQL for every sender's samples from `first` to `until` as rows of (entity columns,
+    grp, b, s0..sk, n): from the per-sender rollups before `built_until` and from the raw
+    messages after it. `n` counts samples; s_i is NULL where metric i was not sent."""
     parts: list[str] = []
     params: list[Any] = []
     raw_from = first
@@ -90,25 +127,7 @@ def _add_sender_sums(
         sql, args = _raw_part(message_type, metrics, group_by, raw_from, until, interval, scope)
         parts.append(sql)
         params += args
-    averages = ", ".join(
-        f"SUM(s{i}) * 1.0 / SUM(CASE WHEN s{i} IS NOT NULL THEN n END) AS a{i}"
-        for i in range(len(metrics))
-    )
-    totals = ", ".join(f"SUM(a{i})" for i in range(len(metrics)))
-    query = (
-        f"SELECT grp, b, {totals} FROM ("
-        f"SELECT grp, b, {averages} FROM ({' UNION ALL '.join(parts)}) "
-        f"parts GROUP BY {entity}, grp, b) senders GROUP BY grp, b"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(query, params)
-        rows = cursor.fetchall()
-    for group, bucket, *values in rows:
-        name = group if group is not None else "unknown"
-        for metric, value in zip(metrics, values, strict=True):
-            if value is not None:
-                cell = sums[metric].setdefault(name, {})
-                cell[int(bucket)] = cell.get(int(bucket), 0.0) + float(value)
+    return " UNION ALL ".join(parts), params
 
 
 def where_clauses(message_type: str, scope: Scope) -> tuple[list[str], list[Any]]:
