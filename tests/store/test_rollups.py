@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from tests.builders import factory_status, machinetype_status
-from vacmon.models import Rollup, RollupWatermark
+from vacmon.models import Rollup, RollupWatermark, SpaceRollupWatermark
 from vacmon.store.embedded import EmbeddedStore, rollups
 from vacmon.store.series import combine
 
@@ -23,7 +23,7 @@ def test_rollups_keep_sums_and_counts_per_sender_and_bucket():
         ]
     )
     marks = rollups.build(T0 + 3600 + 120)
-    assert marks == {300: T0 + 3600, 3600: T0 + 3600}
+    assert marks == {300: T0 + 3600, 3600: T0 + 3600, 86400: T0 - T0 % 86400}
     first = Rollup.objects.get(resolution=300, bucket=T0, message_type="factory_status")
     assert (first.samples, first.running_processors) == (2, 6.0)
     hour = Rollup.objects.get(resolution=3600, bucket=T0, message_type="factory_status")
@@ -84,3 +84,23 @@ def test_wide_buckets_are_summed_per_group_in_the_database_without_carrying():
     series = combine(entities, since=T0, until=T0 + 3 * 3600 - 1, interval=3600, stale_seconds=600)
     # Hour 1: a averages 3, b 10; hour 2: only a (from the raw table); hour 3: a gap.
     assert series.values == {"EXAMPLE-SITE": [13.0, 8.0, None]}
+
+
+def test_day_rollups_then_hours_then_raw_give_what_the_raw_messages_give():
+    store = EmbeddedStore()
+    day = T0 - T0 % 86400
+    store.write(
+        [
+            factory_status(received=day + 1800 * k + 7, factory=f"f{k % 3}", running_processors=k)
+            for k in range(150)
+        ]
+    )
+    rollups.build(day + 2 * 86400 + 3 * 3600 + 120)
+    assert RollupWatermark.objects.get(resolution=86400).built_until == day + 2 * 86400
+    SpaceRollupWatermark.objects.all().delete()
+    query = dict(group_by="site", since=day, until=day + 4 * 86400 - 1, interval=86400)
+    layered = store.entity_buckets("factory_status", "running_processors", **query)
+    RollupWatermark.objects.all().delete()
+    raw = store.entity_buckets("factory_status", "running_processors", **query)
+    assert [e.averages for e in layered] == [e.averages for e in raw]
+    assert len(raw[0].averages) == 4

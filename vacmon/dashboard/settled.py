@@ -1,8 +1,9 @@
 """Reading a range in two parts: the settled past, cached, and the newest buckets, fresh.
 
-Buckets that ended over an interval ago cannot change any more (the rollups are built and
-the listener flushes within seconds), so what the store says about them is cached until the
-range has moved past them. Only the newest one or two buckets are read on every refresh.
+Buckets that ended a few minutes ago cannot change any more (the listener commits within
+seconds and the rollups wait a minute), so what the store says about them is cached until
+the range has moved past them. Only the newest bucket (the newest two in the first minutes
+of a bucket) is read on every refresh.
 A relative range moves by one bucket per interval, so its settled part keeps one cache key
 for a whole interval (15 minutes for a day, 6 hours for a month).
 """
@@ -25,9 +26,15 @@ from vacmon.store.series import combine
 T = TypeVar("T")
 
 
+# How long after a bucket ends nothing more can arrive for it.
+SETTLE_SECONDS = 300
+
+
 def split_point(r: TimeRange) -> int | None:
-    """Start of the newest-but-one bucket; None when the range is too short to split."""
-    split = r.until - r.until % r.interval - r.interval
+    """Start of the newest bucket once the one before has settled, else of the one before;
+    None when the range is too short to split."""
+    newest = r.until - r.until % r.interval
+    split = newest if r.until - newest > SETTLE_SECONDS else newest - r.interval
     return split if split > r.since - r.since % r.interval else None
 
 

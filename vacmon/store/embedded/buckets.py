@@ -8,7 +8,6 @@ from typing import Any
 
 from django.db import connection
 
-from vacmon.models import RollupWatermark
 from vacmon.store.base import SERIES_METRICS, EntityBuckets, Scope
 from vacmon.store.embedded.grouped import group_buckets, sender_samples
 from vacmon.store.embedded.tables import ENTITY
@@ -34,7 +33,6 @@ def entity_buckets_many(
     for metric in metrics:
         _check(message_type, metric, group_by)
     resolution = next((r for r in RESOLUTIONS if interval % r == 0), None)
-    built = _watermark(resolution) if resolution is not None else 0
     if resolution is not None and interval >= max(lookback, GROUPED_FROM):
         return group_buckets(
             message_type,
@@ -44,13 +42,10 @@ def entity_buckets_many(
             until=until,
             interval=interval,
             scope=scope,
-            built_until=built,
         )
     start = since - lookback
     first = start - start % resolution if resolution is not None else start
-    samples, params = sender_samples(
-        message_type, metrics, group_by, first, until, interval, scope, built
-    )
+    samples, params = sender_samples(message_type, metrics, group_by, first, until, interval, scope)
     entity = ", ".join(ENTITY[message_type])
     sums = ", ".join(
         f"SUM(s{i}), SUM(CASE WHEN s{i} IS NOT NULL THEN n END)" for i in range(len(metrics))
@@ -97,11 +92,6 @@ def _check(message_type: str, metric: str, group_by: str) -> None:
     )
     if group_by not in allowed:
         raise ValueError(f"{message_type} cannot be grouped by {group_by!r}")
-
-
-def _watermark(resolution: int) -> int:
-    mark = RollupWatermark.objects.filter(resolution=resolution).first()
-    return mark.built_until if mark else 0
 
 
 def _to_entities(

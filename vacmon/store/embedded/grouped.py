@@ -15,10 +15,13 @@ from typing import Any
 
 from django.db import connection
 
-from vacmon.models import Rollup
+from vacmon.models import Rollup, RollupWatermark
 from vacmon.store.base import EntityBuckets, Scope
 from vacmon.store.embedded import space_rollups
 from vacmon.store.embedded.tables import ENTITY, model_for
+
+# Per-sender rollup resolutions, coarsest first (rollups.py builds them).
+ROLLUP_RESOLUTIONS = (86400, 3600, 300)
 
 # metric -> group -> bucket start -> Σ of sender averages
 Sums = dict[str, dict[str, dict[int, float]]]
@@ -33,7 +36,6 @@ def group_buckets(
     until: int,
     interval: int,
     scope: Scope,
-    built_until: int,
 ) -> dict[str, list[EntityBuckets]]:
     first = since - since % interval
     sums: Sums = {m: {} for m in metrics}
@@ -51,9 +53,7 @@ def group_buckets(
             )
             first = summed
     if first <= until:
-        _add_sender_sums(
-            sums, message_type, metrics, group_by, first, until, interval, scope, built_until
-        )
+        _add_sender_sums(sums, message_type, metrics, group_by, first, until, interval, scope)
     return {
         metric: [
             EntityBuckets(group=name, entity=(name,), averages=by_bucket, carry=False)
@@ -72,14 +72,11 @@ def _add_sender_sums(
     until: int,
     interval: int,
     scope: Scope,
-    built_until: int,
 ) -> None:
     """Average each sender over each bucket, sum per group, add into `sums`. A sender's
     average counts only the samples that carried the metric."""
     entity = ", ".join(ENTITY[message_type])
-    samples, params = sender_samples(
-        message_type, metrics, group_by, first, until, interval, scope, built_until
-    )
+    samples, params = sender_samples(message_type, metrics, group_by, first, until, interval, scope)
     averages = ", ".join(
         f"SUM(s{i}) * 1.0 / SUM(CASE WHEN s{i} IS NOT NULL THEN n END) AS a{i}"
         for i in range(len(metrics))
@@ -109,22 +106,28 @@ def sender_samples(
     until: int,
     interval: int,
     scope: Scope,
-    built_until: int,
 ) -> tuple[str, list[Any]]:
     """SQL for every sender's samples from `first` to `until` as rows of (entity columns,
-    grp, b, s0..sk, n): from the per-sender rollups before `built_until` and from the raw
-    messages after it. `n` counts samples; s_i is NULL where metric i was not sent."""
+    grp, b, s0..sk, n): from the coarsest per-sender rollups that divide the interval, then
+    finer ones past its watermark, then the raw messages past the finest. `n` counts
+    samples; s_i is NULL where metric i was not sent."""
+    marks = dict(RollupWatermark.objects.values_list("resolution", "built_until"))
     parts: list[str] = []
     params: list[Any] = []
-    raw_from = first
-    if built_until > first:
-        before = min(built_until, until + 1)
-        sql, args = _rollup_part(message_type, metrics, group_by, first, before, interval, scope)
+    at = first
+    for resolution in ROLLUP_RESOLUTIONS:
+        built = marks.get(resolution, 0)
+        if interval % resolution or built <= at or at % resolution:
+            continue
+        before = min(built, until + 1)
+        sql, args = _rollup_part(
+            message_type, metrics, group_by, resolution, at, before, interval, scope
+        )
         parts.append(sql)
         params += args
-        raw_from = built_until
-    if raw_from <= until:
-        sql, args = _raw_part(message_type, metrics, group_by, raw_from, until, interval, scope)
+        at = built
+    if at <= until:
+        sql, args = _raw_part(message_type, metrics, group_by, at, until, interval, scope)
         parts.append(sql)
         params += args
     return " UNION ALL ".join(parts), params
@@ -153,6 +156,7 @@ def _rollup_part(
     message_type: str,
     metrics: tuple[str, ...],
     group_by: str,
+    resolution: int,
     first: int,
     before: int,
     interval: int,
@@ -169,7 +173,6 @@ def _rollup_part(
             *clauses,
         ]
     )
-    resolution = 3600 if interval % 3600 == 0 else 300
     values = ", ".join(f"{m} AS s{i}" for i, m in enumerate(metrics))
     sql = (
         f"SELECT {', '.join(ENTITY[message_type])}, {group_by} AS grp, "

@@ -1,5 +1,5 @@
-"""Build the 5-minute and 1-hour rollups with INSERT ... SELECT, one bucket range at a time,
-then the space rollups over them (space_rollups.py).
+"""Build the 5-minute, 1-hour and 1-day rollups with INSERT ... SELECT, one bucket range at a
+time, each level from the one below, then the space rollups over them (space_rollups.py).
 
 Buckets are built only once they are complete plus a grace period, because the listener
 flushes in batches and a message received at 12:04:59.9 may be committed a moment later.
@@ -14,17 +14,23 @@ from vacmon.store.base import SERIES_METRICS
 from vacmon.store.embedded import space_rollups
 from vacmon.store.embedded.tables import model_for
 
-FINE, COARSE = 300, 3600
+FINE, COARSE, DAY = 300, 3600, 86400
+# Each level and the one it is built from; a chart reads the coarsest that divides its
+# interval, then finer ones for the newest buckets (grouped.sender_samples).
+LEVELS = ((COARSE, FINE), (DAY, COARSE))
 GRACE_SECONDS = 60
 
 
 def build(now: int, *, start: int | None = None) -> dict[int, int]:
-    """Bring both resolutions, and the space rollups built on them, up to date; return the
+    """Bring every resolution, and the space rollups built on them, up to date; return the
     new watermark per per-sender resolution."""
     fine_until = (now - GRACE_SECONDS) // FINE * FINE
     marks = {FINE: _build_range(FINE, start, fine_until, _fine_sql)}
-    coarse_until = marks[FINE] // COARSE * COARSE
-    marks[COARSE] = _build_range(COARSE, start, coarse_until, _coarse_sql)
+    for resolution, base in LEVELS:
+        until = marks[base] // resolution * resolution
+        marks[resolution] = _build_range(
+            resolution, start, until, lambda t, r=resolution, b=base: _coarser_sql(t, r, b)
+        )
     space_rollups.build(start=start)
     return marks
 
@@ -47,8 +53,9 @@ def _build_range(resolution: int, start: int | None, until: int, sql_for: object
 
 
 def _oldest(resolution: int) -> int:
-    if resolution == COARSE:
-        first = Rollup.objects.filter(resolution=FINE).order_by("bucket").first()
+    base = dict(LEVELS).get(resolution)
+    if base is not None:
+        first = Rollup.objects.filter(resolution=base).order_by("bucket").first()
         return first.bucket if first else 0
     times = [
         model_for(t)
@@ -85,18 +92,18 @@ def _fine_sql(message_type: str) -> str:
     )
 
 
-def _coarse_sql(message_type: str) -> str:
+def _coarser_sql(message_type: str, resolution: int, base: int) -> str:
     metrics = SERIES_METRICS[message_type]
     sums = ", ".join(f"SUM({m})" for m in metrics)
     table = Rollup._meta.db_table
     return (
         f"INSERT INTO {table} (resolution, bucket, message_type, site, space, factory, "
         f"machinetype, vo, samples, {', '.join(metrics)}) "
-        f"SELECT {COARSE}, bucket - (bucket %% {COARSE}), message_type, site, space, factory, "
-        f"machinetype, vo, SUM(samples), {sums} FROM {table} "
-        f"WHERE resolution = {FINE} AND message_type = '{message_type}' "
+        f"SELECT {resolution}, bucket - (bucket %% {resolution}), message_type, site, space, "
+        f"factory, machinetype, vo, SUM(samples), {sums} FROM {table} "
+        f"WHERE resolution = {base} AND message_type = '{message_type}' "
         "AND bucket >= %s AND bucket < %s "
-        f"GROUP BY bucket - (bucket %% {COARSE}), message_type, site, space, factory, "
+        f"GROUP BY bucket - (bucket %% {resolution}), message_type, site, space, factory, "
         "machinetype, vo"
     )
 
