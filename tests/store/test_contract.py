@@ -146,6 +146,23 @@ def test_it_lists_the_factories_seen(store):
     assert [(r.site, r.factory, r.last_seen) for r in refs] == [("OTHER", "b.example", T0)]
 
 
+def test_it_lists_the_machinetypes_seen_with_their_vo(store):
+    store.write(
+        [
+            machinetype_status(received=T0, machinetype="lhcb"),
+            machinetype_status(received=T0 + 5, machinetype="atlas", site="OTHER"),
+            machinetype_status(received=T0 - 500, machinetype="old"),
+        ]
+    )
+    refs = store.machinetypes(since=T0 - 1)
+    assert [(r.site, r.machinetype, r.vo, r.last_seen) for r in refs] == [
+        ("EXAMPLE-SITE", "lhcb", "lhcb", T0),
+        ("OTHER", "atlas", "atlas", T0 + 5),
+    ]
+    (atlas,) = store.machinetypes(since=T0 - 1, scope=Scope(vo="atlas"))
+    assert atlas.factory == "f1.example.ac.uk"
+
+
 def test_bucketed_series_average_per_factory_then_sum(store):
     store.write(
         [

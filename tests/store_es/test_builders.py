@@ -108,6 +108,13 @@ def test_the_history_query_sorts_newest_first_with_a_unique_tiebreak():
     assert body["search_after"] == [3, 2, "k"]
 
 
+def test_the_machinetypes_query_keeps_senders_without_a_vo():
+    body = builders.machinetypes_query(since=10, scope=Scope(site="S"))
+    sources = body["aggs"]["entities"]["composite"]["sources"]
+    assert [next(iter(s)) for s in sources] == ["site", "space", "factory", "machinetype", "vo"]
+    assert sources[-1]["vo"]["terms"]["missing_bucket"] is True
+
+
 def test_a_latest_query_for_no_fields_fetches_only_the_envelope():
     body = builders.latest_query(
         "machinetype_status", since=1, until=None, scope=Scope(), fields=()

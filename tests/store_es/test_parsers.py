@@ -4,7 +4,7 @@ import pytest
 
 from tests import samples
 from tests.store_es.messages import sample
-from vacmon.store.base import EntityBuckets, FactoryRef
+from vacmon.store.base import EntityBuckets, FactoryRef, MachinetypeRef
 from vacmon.store.es import builders, parsers
 
 
@@ -85,6 +85,19 @@ def test_the_factories_page_turns_the_max_timestamp_into_seconds():
     )
     refs, _ = parsers.factories_page(body)
     assert refs == [FactoryRef(site="S", space="sp", factory="f", last_seen=1543000003)]
+
+
+def test_the_machinetypes_page_keeps_a_missing_vo_as_none():
+    body = composite(
+        [
+            {
+                "key": {"site": "S", "space": "sp", "factory": "f", "machinetype": "m", "vo": None},
+                "last": {"value": 1543000003000.0},
+            }
+        ]
+    )
+    refs, _ = parsers.machinetypes_page(body)
+    assert refs == [MachinetypeRef("S", "sp", "f", "m", None, 1543000003)]
 
 
 def slot(start, total, samples_):

@@ -156,10 +156,10 @@ def _roster(since: int) -> tuple[list[str], list[tuple[str, str, str]]]:
     key = f"dash:roster:{since}"
     hit = cache.get(key)
     if hit is None:
-        latest = get_store().latest("machinetype_status", since=since, fields=())
+        known = get_store().machinetypes(since=since)
         hit = (
-            sorted({m.vo for m in latest if m.vo}),
-            sorted({(m.site, m.space, m.machinetype or "") for m in latest}),
+            sorted({m.vo for m in known if m.vo}),
+            sorted({(m.site, m.space, m.machinetype) for m in known}),
         )
         cache.set(key, hit, ROSTER_SECONDS)
     return hit  # type: ignore[no-any-return]

@@ -147,6 +147,7 @@ class LatestStatus(models.Model):
     space = models.CharField(max_length=255)
     factory = models.CharField(max_length=255)
     item = models.CharField(max_length=255, default="")  # machinetype or machine
+    vo = models.CharField(max_length=255, null=True)  # of the newest machinetype message
     time_received = models.BigIntegerField()
     time_sent = models.BigIntegerField()
 

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from vacmon.store.base import EntityBuckets, FactoryRef, Scope, Series, Store, WriteResult
+from vacmon.store.base import (
+    EntityBuckets,
+    FactoryRef,
+    MachinetypeRef,
+    Scope,
+    Series,
+    Store,
+    WriteResult,
+)
 
 _store: Store | None = None
 
@@ -39,6 +47,7 @@ def _make_store() -> Store:
 __all__ = [
     "EntityBuckets",
     "FactoryRef",
+    "MachinetypeRef",
     "Scope",
     "Series",
     "Store",

@@ -71,6 +71,16 @@ class FactoryRef:
 
 
 @dataclass(frozen=True)
+class MachinetypeRef:
+    site: str
+    space: str
+    factory: str
+    machinetype: str
+    vo: str | None
+    last_seen: int
+
+
+@dataclass(frozen=True)
 class EntityBuckets:
     """Per-bucket averages of one metric for one sender (a factory, or a factory's
     machinetype): the raw material of every chart, before carry-forward and summing."""
@@ -163,6 +173,10 @@ class Store(Protocol):
 
     def factories(self, *, since: int, scope: Scope = Scope()) -> list[FactoryRef]:
         """Every factory heard from since `since`, with the time of its last message."""
+
+    def machinetypes(self, *, since: int, scope: Scope = Scope()) -> list[MachinetypeRef]:
+        """Every factory's machinetype heard from since `since`, with its VO and the time
+        of its last message (pages list VOs and machinetypes without reading messages)."""
 
     def purge(self, *, before: int) -> int:
         """Delete raw messages received before `before`; return how many went."""

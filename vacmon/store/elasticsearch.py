@@ -18,7 +18,7 @@ from elasticsearch.helpers import streaming_bulk
 
 from factories.messages import MESSAGE_TYPES, Message
 from vacmon.store import shutdowns
-from vacmon.store.base import EntityBuckets, FactoryRef, Scope, WriteResult
+from vacmon.store.base import EntityBuckets, FactoryRef, MachinetypeRef, Scope, WriteResult
 from vacmon.store.es import builders, parsers, templates
 from vacmon.store.es.bulk import BulkOutcome, Unavailable, describe, status_of, still_waiting
 from vacmon.store.es.client import EsSettings, make_client, read_settings
@@ -421,6 +421,16 @@ class ElasticsearchStore:
         while True:
             body = builders.factories_query(since=since, scope=scope, after=after)
             page, after = parsers.factories_page(self._search("factory_status", body))
+            out.extend(page)
+            if after is None:
+                return out
+
+    def machinetypes(self, *, since: int, scope: Scope = Scope()) -> list[MachinetypeRef]:
+        out: list[MachinetypeRef] = []
+        after: dict[str, Any] | None = None
+        while True:
+            body = builders.machinetypes_query(since=since, scope=scope, after=after)
+            page, after = parsers.machinetypes_page(self._search("machinetype_status", body))
             out.extend(page)
             if after is None:
                 return out

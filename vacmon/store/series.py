@@ -26,10 +26,11 @@ def combine(
     stale_seconds: int,
 ) -> Series:
     times = bucket_starts(since, until, interval)
+    index = {t: i for i, t in enumerate(times)}
     values: dict[str, list[float | None]] = {}
     for entity in entities:
         row = values.setdefault(entity.group, [None] * len(times))
-        _add_entity(row, entity, times, interval, stale_seconds)
+        _add_entity(row, entity, times, index, interval, stale_seconds)
     return Series(
         start=times[0], interval=interval, times=times, values=dict(sorted(values.items()))
     )
@@ -39,21 +40,29 @@ def _add_entity(
     row: list[float | None],
     entity: EntityBuckets,
     times: list[int],
+    index: dict[int, int],
     interval: int,
     stale_seconds: int,
 ) -> None:
-    last = entity.last_before
-    for i, start in enumerate(times):
-        value = entity.averages.get(start)
-        if value is not None:
-            # The sample time of a bucket average is taken as the bucket's end, the
-            # latest moment it can describe.
-            last = (start + interval - 1, value)
-        elif not entity.carry or last is None or start - last[0] > stale_seconds:
-            continue
-        else:
-            value = last[1]
-        row[i] = (row[i] or 0.0) + value
+    """Add one sender into its group's row: each bucket average, then (if it carries) that
+    value into the following empty buckets while it is at most `stale_seconds` old. The
+    sample time of a bucket average is taken as the bucket's end, the latest moment it can
+    describe. Walks the sender's samples, not every bucket: a fleet has thousands."""
+    n = len(times)
+    points = sorted((index[b], v) for b, v in entity.averages.items() if b in index)
+    # Empty buckets a sample may fill: those starting at most stale_seconds after its end.
+    reach = (stale_seconds + interval - 1) // interval if entity.carry else 0
+    if entity.carry and entity.last_before is not None:
+        when, value = entity.last_before
+        end = points[0][0] if points else n
+        j = 0
+        while j < end and times[j] - when <= stale_seconds:
+            row[j] = (row[j] or 0.0) + value
+            j += 1
+    for k, (i, value) in enumerate(points):
+        following = points[k + 1][0] if k + 1 < len(points) else n
+        for j in range(i, min(following, i + 1 + reach)):
+            row[j] = (row[j] or 0.0) + value
 
 
 def total(series: Series) -> list[float | None]:

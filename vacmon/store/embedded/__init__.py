@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from factories.messages import Message
 from vacmon.models import LatestStatus, MachineShutdown
-from vacmon.store.base import EntityBuckets, FactoryRef, Scope, WriteResult
+from vacmon.store.base import EntityBuckets, FactoryRef, MachinetypeRef, Scope, WriteResult
 from vacmon.store.embedded import buckets, queries, writer
 from vacmon.store.embedded.tables import MODELS
 from vacmon.store.shutdowns import Shutdown
@@ -98,6 +98,9 @@ class EmbeddedStore:
 
     def factories(self, *, since: int, scope: Scope = Scope()) -> list[FactoryRef]:
         return queries.factories(since=since, scope=scope)
+
+    def machinetypes(self, *, since: int, scope: Scope = Scope()) -> list[MachinetypeRef]:
+        return queries.machinetypes(since=since, scope=scope)
 
     def purge(self, *, before: int) -> int:
         deleted = 0

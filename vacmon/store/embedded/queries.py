@@ -9,7 +9,7 @@ from django.db.models import Q
 
 from factories.messages import Message
 from vacmon.models import LatestStatus, MachineShutdown
-from vacmon.store.base import FactoryRef, Scope
+from vacmon.store.base import FactoryRef, MachinetypeRef, Scope
 from vacmon.store.embedded.tables import ENTITY, model_for, read_rows
 from vacmon.store.shutdowns import Shutdown
 
@@ -164,6 +164,20 @@ def factories(*, since: int, scope: Scope) -> list[FactoryRef]:
             "site", "space", "factory", "time_received"
         )
     ]
+
+
+def machinetypes(*, since: int, scope: Scope) -> list[MachinetypeRef]:
+    qs = LatestStatus.objects.filter(message_type="machinetype_status", time_received__gte=since)
+    for name in ("site", "space", "factory", "vo"):
+        value = getattr(scope, name)
+        if value is not None:
+            qs = qs.filter(**{name: value})
+    if scope.machinetype is not None:
+        qs = qs.filter(item=scope.machinetype)
+    rows = qs.order_by("site", "space", "factory", "item").values_list(
+        "site", "space", "factory", "item", "vo", "time_received"
+    )
+    return [MachinetypeRef(*row) for row in rows]
 
 
 def shutdowns(*, since: int, until: int, scope: Scope, limit: int) -> list[Shutdown]:

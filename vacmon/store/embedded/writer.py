@@ -67,14 +67,14 @@ def _upsert_latest(cursor: object, batch: list[Message]) -> None:
             newest[key] = m
     table = LatestStatus._meta.db_table
     sql = (
-        f"INSERT INTO {table} (message_type, site, space, factory, item, time_received, "
-        "time_sent) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+        f"INSERT INTO {table} (message_type, site, space, factory, item, vo, time_received, "
+        "time_sent) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
         "ON CONFLICT (message_type, site, space, factory, item) DO UPDATE SET "
-        "time_received = excluded.time_received, time_sent = excluded.time_sent "
-        f"WHERE excluded.time_sent >= {table}.time_sent"
+        "vo = excluded.vo, time_received = excluded.time_received, "
+        f"time_sent = excluded.time_sent WHERE excluded.time_sent >= {table}.time_sent"
     )
     cursor.executemany(  # type: ignore[attr-defined]
-        sql, [(*key, m.time_received, m.time_sent) for key, m in newest.items()]
+        sql, [(*key, m.vo, m.time_received, m.time_sent) for key, m in newest.items()]
     )
 
 

@@ -307,5 +307,22 @@ def factories_query(
     }
 
 
+def machinetypes_query(
+    *, since: int, scope: Scope, after: dict[str, Any] | None = None, page: int = MAX_PAGE
+) -> dict[str, Any]:
+    sources = [(name, False) for name in ENTITY["machinetype_status"]] + [("vo", True)]
+    return {
+        "size": 0,
+        "track_total_hits": False,
+        "query": _query([time_range(since), *scope_filters("machinetype_status", scope)]),
+        "aggs": {
+            "entities": {
+                "composite": _composite(sources, page, after),
+                "aggs": {"last": {"max": {"field": "@timestamp"}}},
+            }
+        },
+    }
+
+
 def purge_query(before: int) -> dict[str, Any]:
     return {"range": {"@timestamp": {"lt": before * 1000}}}

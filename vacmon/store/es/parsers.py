@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from factories.messages import Message
-from vacmon.store.base import EntityBuckets, FactoryRef
+from vacmon.store.base import EntityBuckets, FactoryRef, MachinetypeRef
 
 Body = Mapping[str, Any]
 
@@ -103,6 +103,27 @@ def factories_page(body: Body) -> tuple[list[FactoryRef], dict[str, Any] | None]
                 site=key["site"],
                 space=key["space"],
                 factory=key["factory"],
+                last_seen=int(last) // 1000,
+            )
+        )
+    return out, after
+
+
+def machinetypes_page(body: Body) -> tuple[list[MachinetypeRef], dict[str, Any] | None]:
+    """One page of (sender, VO) buckets; a machinetype whose VO changed is listed per VO."""
+    buckets, after = _composite(body)
+    out = []
+    for bucket in buckets:
+        key, last = bucket["key"], bucket.get("last", {}).get("value")
+        if last is None:
+            continue
+        out.append(
+            MachinetypeRef(
+                site=key["site"],
+                space=key["space"],
+                factory=key["factory"],
+                machinetype=key["machinetype"],
+                vo=key.get("vo"),
                 last_seen=int(last) // 1000,
             )
         )
