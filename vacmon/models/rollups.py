@@ -55,6 +55,10 @@ class Rollup(RollupMetrics):
             models.Index(fields=["resolution", "message_type", "bucket"]),
             models.Index(fields=["resolution", "message_type", "site", "bucket"]),
             models.Index(fields=["resolution", "message_type", "site", "space", "bucket"]),
+            # A factory page charts one factory over a month from these rows.
+            models.Index(
+                fields=["resolution", "message_type", "site", "space", "factory", "bucket"]
+            ),
         ]
 
 

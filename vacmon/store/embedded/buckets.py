@@ -3,7 +3,6 @@ the raw tables after the rollup watermark (so the newest minutes are never missi
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from django.db import connection
@@ -54,11 +53,8 @@ def entity_buckets_many(
     with connection.cursor() as cursor:
         cursor.execute(query, params)
         rows = cursor.fetchall()
-    width = len(ENTITY[message_type])
-    return {
-        metric: _to_entities(rows, width, i, since - since % interval, interval)
-        for i, metric in enumerate(metrics)
-    }
+    first_bucket = since - since % interval
+    return _to_entities(rows, len(ENTITY[message_type]), metrics, first_bucket, interval)
 
 
 def entity_buckets(
@@ -95,31 +91,50 @@ def _check(message_type: str, metric: str, group_by: str) -> None:
 
 
 def _to_entities(
-    rows: list[tuple[Any, ...]], width: int, i: int, first: int, interval: int
-) -> list[EntityBuckets]:
-    """Metric i of rows (entity..., grp, b, s0, n0, s1, n1, ...) as one EntityBuckets per
-    sender: its bucket averages from `first` on, and its newest one before as `last_before`.
+    rows: list[tuple[Any, ...]],
+    width: int,
+    metrics: tuple[str, ...],
+    first: int,
+    interval: int,
+) -> dict[str, list[EntityBuckets]]:
+    """Rows (entity..., grp, b, s0, n0, s1, n1, ...) as one EntityBuckets per sender and
+    metric: its bucket averages from `first` on, and its newest one before as `last_before`.
     A sender seen under two groups (a VO changed) is charted under the last one read."""
-    averages: dict[tuple[Any, ...], dict[int, list[float]]] = defaultdict(dict)
+    # metric index -> entity -> bucket -> [sum, count]
+    sums: list[dict[tuple[Any, ...], dict[int, list[float]]]] = [{} for _ in metrics]
     groups: dict[tuple[Any, ...], str] = {}
-    at = width + 2 + 2 * i
     for row in rows:
-        total, count = row[at], row[at + 1]
-        if total is None or not count:
-            continue
         key = row[:width]
-        groups[key] = row[width] if row[width] is not None else "unknown"
-        cell = averages[key].setdefault(int(row[width + 1]), [0.0, 0.0])
-        cell[0] += float(total)  # PostgreSQL sums integers as numeric
-        cell[1] += float(count)
-    out = []
-    for key, by_bucket in averages.items():
-        means = {b: t / n for b, (t, n) in by_bucket.items()}
-        before = [b for b in means if b < first]
-        last = None
-        if before:
-            newest = max(before)
-            last = (newest + interval - 1, means[newest])
-        inside = {b: v for b, v in means.items() if b >= first}
-        out.append(EntityBuckets(group=groups[key], entity=key, averages=inside, last_before=last))
-    return out
+        bucket = int(row[width + 1])
+        seen = False
+        for i, per_entity in enumerate(sums):
+            total, count = row[width + 2 + 2 * i], row[width + 3 + 2 * i]
+            if total is None or not count:
+                continue
+            seen = True
+            cells = per_entity.setdefault(key, {})
+            cell = cells.get(bucket)
+            if cell is None:
+                cells[bucket] = [float(total), float(count)]  # PostgreSQL sums as numeric
+            else:
+                cell[0] += float(total)
+                cell[1] += float(count)
+        if seen:
+            groups[key] = row[width] if row[width] is not None else "unknown"
+    return {
+        metric: [_entity(key, groups[key], cells, first, interval) for key, cells in per.items()]
+        for metric, per in zip(metrics, sums, strict=True)
+    }
+
+
+def _entity(
+    key: tuple[Any, ...], group: str, cells: dict[int, list[float]], first: int, interval: int
+) -> EntityBuckets:
+    means = {b: t / n for b, (t, n) in cells.items()}
+    before = [b for b in means if b < first]
+    last = None
+    if before:
+        newest = max(before)
+        last = (newest + interval - 1, means[newest])
+    inside = {b: v for b, v in means.items() if b >= first}
+    return EntityBuckets(group=group, entity=key, averages=inside, last_before=last)
