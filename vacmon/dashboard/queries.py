@@ -131,10 +131,13 @@ def _is_current(r: TimeRange, now: int) -> bool:
     return r.until >= now - CURRENT_SLACK
 
 
-def factories_latest(scope: Scope, r: TimeRange, now: int) -> list[Message]:
-    """The newest factory_status per factory as of the end of the range."""
+def factories_latest(
+    scope: Scope, r: TimeRange, now: int, fields: tuple[str, ...] | None = None
+) -> list[Message]:
+    """The newest factory_status per factory as of the end of the range (with just
+    `fields`, if given)."""
     plain = Scope(site=scope.site, space=scope.space, factory=scope.factory)
-    return _latest("factory_status", plain, r, _is_current(r, now))
+    return _latest("factory_status", plain, r, _is_current(r, now), fields)
 
 
 def machinetype_names(since: int) -> list[tuple[str, str, str]]:
@@ -165,18 +168,31 @@ def _roster(since: int) -> tuple[list[str], list[tuple[str, str, str]]]:
     return hit  # type: ignore[no-any-return]
 
 
-def machinetypes_latest(scope: Scope, r: TimeRange, now: int) -> list[Message]:
-    return _latest("machinetype_status", scope, r, _is_current(r, now))
+def machinetypes_latest(
+    scope: Scope, r: TimeRange, now: int, fields: tuple[str, ...] | None = None
+) -> list[Message]:
+    return _latest("machinetype_status", scope, r, _is_current(r, now), fields)
+
+
+# What usage_by reads of machinetype messages.
+USAGE_FIELDS = ("running_machines", "running_processors", "running_hs06")
 
 
 @cached
-def _latest(message_type: str, scope: Scope, r: TimeRange, current: bool) -> list[Message]:
+def _latest(
+    message_type: str,
+    scope: Scope,
+    r: TimeRange,
+    current: bool,
+    fields: tuple[str, ...] | None,
+) -> list[Message]:
     # Keyed on the range, not on `now`: every request of a minute shares the entry. The
     # one-day window then starts up to a minute early, which changes nothing that matters.
     store = get_store()
-    if current:
-        return store.latest(message_type, since=r.until - HISTORIC_WINDOW, scope=scope)
-    return store.latest(message_type, since=r.until - HISTORIC_WINDOW, until=r.until, scope=scope)
+    until = None if current else r.until
+    return store.latest(
+        message_type, since=r.until - HISTORIC_WINDOW, until=until, scope=scope, fields=fields
+    )
 
 
 def usage_by(

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from vacmon.dashboard import fmt, queries, rows
 from vacmon.dashboard.page import Page, chart, make_page
 from vacmon.dashboard.search import find
-from vacmon.selectors.capacity import summarise
+from vacmon.selectors.capacity import SUMMED, summarise
 from vacmon.store import Scope, get_store
 
 LOOKBACK = 30 * 86400
@@ -25,10 +25,9 @@ def overview(request: HttpRequest) -> HttpResponse:
     page = make_page(request)
     pp = page.params
     r = pp.time_range
-    latest = queries.factories_latest(Scope(), r, pp.now)
-    usage = queries.usage_by(
-        queries.machinetypes_latest(Scope(vo=pp.vo), r, pp.now), lambda m: m.site, page.ref
-    )
+    latest = queries.factories_latest(Scope(), r, pp.now, SUMMED)
+    mts = queries.machinetypes_latest(Scope(vo=pp.vo), r, pp.now, queries.USAGE_FIELDS)
+    usage = queries.usage_by(mts, lambda m: m.site, page.ref)
     caps = summarise(latest, "site", page.ref)
     site_rows = rows.capacity_rows(caps, usage, pp.vo, page.links.site, page.links.vo)
     ctx = page.context(
@@ -47,13 +46,12 @@ def site(request: HttpRequest, site: str) -> HttpResponse:
     page.crumbs.append((site, page.links.site(site)))
     pp = page.params
     scope = Scope(site=site)
-    latest = queries.factories_latest(scope, pp.time_range, pp.now)
+    latest = queries.factories_latest(scope, pp.time_range, pp.now, SUMMED)
     _require(latest or _known(scope, pp.since), f"no factory of site {site!r} is known")
-    usage = queries.usage_by(
-        queries.machinetypes_latest(Scope(site=site, vo=pp.vo), pp.time_range, pp.now),
-        lambda m: m.space,
-        page.ref,
+    mts = queries.machinetypes_latest(
+        Scope(site=site, vo=pp.vo), pp.time_range, pp.now, queries.USAGE_FIELDS
     )
+    usage = queries.usage_by(mts, lambda m: m.space, page.ref)
     caps = summarise(latest, "space", page.ref)
     space_rows = rows.capacity_rows(
         caps, usage, pp.vo, lambda sp: page.links.space(site, sp), page.links.vo
@@ -141,9 +139,8 @@ def vo_list(request: HttpRequest) -> HttpResponse:
     page = make_page(request)
     page.crumbs.append(("VOs", page.links.vos()))
     pp = page.params
-    usage = queries.usage_by(
-        queries.machinetypes_latest(Scope(), pp.time_range, pp.now), lambda m: m.vo, page.ref
-    )
+    mts = queries.machinetypes_latest(Scope(), pp.time_range, pp.now, queries.USAGE_FIELDS)
+    usage = queries.usage_by(mts, lambda m: m.vo, page.ref)
     vo_rows = []
     for vo in page.context()["vos"]:
         used = queries.total_usage(usage.get(vo, {}))

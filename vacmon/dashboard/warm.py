@@ -11,6 +11,7 @@ import time
 
 from vacmon.dashboard import queries
 from vacmon.dashboard.params import RANGES, relative
+from vacmon.selectors.capacity import SUMMED
 from vacmon.store import Scope
 
 FLEET_GROUPS = ("site", "vo")
@@ -23,8 +24,8 @@ def warm_overview(now: int | None = None) -> int:
     for key in RANGES:
         pp = relative(key, now, None)
         r = pp.time_range
-        queries.factories_latest(Scope(), r, now)
-        queries.machinetypes_latest(Scope(), r, now)
+        queries.factories_latest(Scope(), r, now, SUMMED)
+        queries.machinetypes_latest(Scope(), r, now, queries.USAGE_FIELDS)
         for by in FLEET_GROUPS:
             queries.running_many(queries.RUNNING, by, Scope(), r)
         queries.capacity_line("max_processors", Scope(), r)  # reads max_hs06 with it
