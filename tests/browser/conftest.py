@@ -60,3 +60,23 @@ def shoot(driver):
         return path
 
     return save
+
+
+@pytest.fixture
+def simulated(live_server, transactional_db, settings):
+    """Six hours of the factory simulator's traffic (2 sites x 2 factories x 2 machinetypes,
+    one-minute cycles), stored as the listener stores it, with the rollups built."""
+    from factories.messages import normalise
+    from factories.simulate import Fleet
+    from vacmon.store import get_store
+    from vacmon.store.embedded import rollups
+
+    settings.ROOT_URLCONF = "tests.dashboard.urls"
+    cache.clear()
+    now = int(time.time())
+    fleet = Fleet(start=now - 6 * 3600, seed=7, sites=2, factories=2, machinetypes=2)
+    messages = [normalise(m, received=int(m["time_sent"])) for m in fleet.advance(now)]
+    get_store().write(messages)
+    rollups.build(now)
+    yield live_server.url, messages
+    cache.clear()

@@ -54,6 +54,31 @@ def test_every_page_type_draws_its_charts_without_console_errors(driver, site, s
         shoot(f"dashboard-{name}")
 
 
+def test_every_page_type_draws_the_factory_simulators_fleet(driver, simulated, shoot):
+    base, messages = simulated
+    mt = next(m for m in messages if m.message_type == "machinetype_status")
+    machine = next(m for m in messages if m.message_type == "machine_status")
+    space = f"/sites/{mt.site}/{mt.space}/"
+    pages = {
+        "overview": "/",
+        "site": f"/sites/{mt.site}/",
+        "space": space,
+        "factory": f"{space}{mt.factory}/",
+        "machinetype": f"{space}machinetypes/{mt.machinetype}/",
+        "machines": "/machines/?range=week",
+        "vo": f"/vos/{mt.vo}/",
+    }
+    for name, path in pages.items():
+        driver.get(base + path)
+        assert chart_shapes(driver) > 0, name
+        assert errors(driver) == [], name
+        shoot(f"simulated-{name}")
+    path = f"/sites/{machine.site}/{machine.space}/{machine.factory}/machines/{machine.machine}/"
+    driver.get(base + path)
+    assert machine.machine in driver.find_element("tag name", "h1").text
+    assert errors(driver) == []
+
+
 def test_clicking_from_the_overview_to_a_machine_shows_hostile_text_as_text(driver, site, shoot):
     base, fleet = site
     driver.get(base + "/")
