@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
 from elasticsearch.helpers import streaming_bulk
@@ -34,6 +34,7 @@ RETRY_ON_STATUS = (429, 500, 502, 503, 504)
 # the rejected file instead of blocking the spool forever.
 _POISON_STATUS = (400, 413)
 MAX_REPLAY_WAIT = 300.0
+R = TypeVar("R")
 # How long after a shutdown the messages naming it may be received: a factory cycle or two.
 OUTCOME_REPORT_SLACK = 3600
 
@@ -416,21 +417,30 @@ class ElasticsearchStore:
         return [s for s in shutdowns.distinct(found) if since <= s.time <= until][:limit]
 
     def factories(self, *, since: int, scope: Scope = Scope()) -> list[FactoryRef]:
-        out: list[FactoryRef] = []
-        after: dict[str, Any] | None = None
-        while True:
-            body = builders.factories_query(since=since, scope=scope, after=after)
-            page, after = parsers.factories_page(self._search("factory_status", body))
-            out.extend(page)
-            if after is None:
-                return out
+        return self._all_pages(
+            "factory_status",
+            lambda after: builders.factories_query(since=since, scope=scope, after=after),
+            parsers.factories_page,
+        )
 
     def machinetypes(self, *, since: int, scope: Scope = Scope()) -> list[MachinetypeRef]:
-        out: list[MachinetypeRef] = []
+        return self._all_pages(
+            "machinetype_status",
+            lambda after: builders.machinetypes_query(since=since, scope=scope, after=after),
+            parsers.machinetypes_page,
+        )
+
+    def _all_pages(
+        self,
+        message_type: str,
+        query: Callable[[dict[str, Any] | None], dict[str, Any]],
+        parse: Callable[[Any], tuple[list[R], dict[str, Any] | None]],
+    ) -> list[R]:
+        """Every page of a composite aggregation, following `after_key`."""
+        out: list[R] = []
         after: dict[str, Any] | None = None
         while True:
-            body = builders.machinetypes_query(since=since, scope=scope, after=after)
-            page, after = parsers.machinetypes_page(self._search("machinetype_status", body))
+            page, after = parse(self._search(message_type, query(after)))
             out.extend(page)
             if after is None:
                 return out

@@ -8,9 +8,9 @@ three frames later.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from factories.messages import Message
 from vacmon.store.base import EntityBuckets, FactoryRef, MachinetypeRef
@@ -92,41 +92,34 @@ def history_page(body: Body) -> tuple[list[tuple[str, Message]], list[Any] | Non
 
 
 def factories_page(body: Body) -> tuple[list[FactoryRef], dict[str, Any] | None]:
-    buckets, after = _composite(body)
-    out = []
-    for bucket in buckets:
-        key, last = bucket["key"], bucket.get("last", {}).get("value")
-        if last is None:
-            continue
-        out.append(
-            FactoryRef(
-                site=key["site"],
-                space=key["space"],
-                factory=key["factory"],
-                last_seen=int(last) // 1000,
-            )
-        )
-    return out, after
+    return _senders_page(
+        body, lambda key, seen: FactoryRef(key["site"], key["space"], key["factory"], seen)
+    )
 
 
 def machinetypes_page(body: Body) -> tuple[list[MachinetypeRef], dict[str, Any] | None]:
     """One page of (sender, VO) buckets; a machinetype whose VO changed is listed per VO."""
+    return _senders_page(
+        body,
+        lambda key, seen: MachinetypeRef(
+            key["site"], key["space"], key["factory"], key["machinetype"], key.get("vo"), seen
+        ),
+    )
+
+
+R = TypeVar("R")
+
+
+def _senders_page(
+    body: Body, make: Callable[[dict[str, Any], int], R]
+) -> tuple[list[R], dict[str, Any] | None]:
+    """Composite buckets of senders with their newest `@timestamp` (ms) as `last`."""
     buckets, after = _composite(body)
     out = []
     for bucket in buckets:
-        key, last = bucket["key"], bucket.get("last", {}).get("value")
-        if last is None:
-            continue
-        out.append(
-            MachinetypeRef(
-                site=key["site"],
-                space=key["space"],
-                factory=key["factory"],
-                machinetype=key["machinetype"],
-                vo=key.get("vo"),
-                last_seen=int(last) // 1000,
-            )
-        )
+        last = bucket.get("last", {}).get("value")
+        if last is not None:
+            out.append(make(bucket["key"], int(last) // 1000))
     return out, after
 
 
