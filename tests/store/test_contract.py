@@ -104,6 +104,29 @@ def test_latest_with_no_fields_still_names_each_sender(store):
     assert m.get("running_processors") is None
 
 
+def test_latest_with_usage_fields_matches_the_full_latest_messages(store):
+    store.write(
+        [
+            factory_status(received=T0, running_processors=3, max_hs06=50.5),
+            factory_status(received=T0 + 60, running_processors=4, max_hs06=None),
+            factory_status(received=T0 + 30, factory="f2.example", sent=T0 - 900),
+            machinetype_status(received=T0, machinetype="atlas", running_hs06=7.5),
+        ]
+    )
+    for message_type in ("factory_status", "machinetype_status"):
+        wanted = ("running_processors", "running_hs06", "max_hs06")
+        full = store.latest(message_type, since=T0 - 10)
+        narrow = store.latest(message_type, since=T0 - 10, fields=wanted)
+        assert [(m.factory, m.machinetype, m.vo, m.time_sent, m.skewed) for m in narrow] == [
+            (m.factory, m.machinetype, m.vo, m.time_sent, m.skewed) for m in full
+        ]
+        assert [[m.get(f) for f in wanted] for m in narrow] == [
+            [m.get(f) for f in wanted] for m in full
+        ]
+    (newest, _) = store.latest("factory_status", since=T0 - 10, fields=("max_hs06",))
+    assert (newest.time_received, newest.get("max_hs06")) == (T0 + 60, None)
+
+
 def test_each_machine_outcome_is_listed_once_newest_first(store):
     def naming(received, machine, when, text="200 Success", **kw):
         return machinetype_status(

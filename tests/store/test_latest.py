@@ -5,7 +5,7 @@ from importlib import import_module
 import pytest
 from django.db import connection
 
-from tests.builders import machinetype_status
+from tests.builders import factory_status, machinetype_status
 from vacmon.models import LatestStatus
 from vacmon.store.embedded import EmbeddedStore
 
@@ -13,6 +13,7 @@ pytestmark = pytest.mark.django_db
 
 T0 = 1_700_000_000
 BACKFILL = import_module("vacmon.migrations.0014_latest_vo").BACKFILL
+FIGURES = import_module("vacmon.migrations.0016_latest_figures")
 
 
 def vos() -> set[tuple[str, str | None]]:
@@ -36,3 +37,24 @@ def test_the_migration_backfill_finds_each_machinetype_vo():
     with connection.cursor() as cursor:
         cursor.execute(BACKFILL)
     assert vos() == {("lhcb", "lhcb"), ("atlas", "atlas")}
+
+
+def test_the_migration_backfill_copies_each_pointers_figures():
+    store = EmbeddedStore()
+    store.write(
+        [
+            factory_status(received=T0, running_processors=5, max_hs06=80.0),
+            machinetype_status(received=T0, machinetype="lhcb", running_hs06=12.5),
+        ]
+    )
+    figures = ("skewed", "running_processors", "running_hs06", "max_hs06")
+    written = set(LatestStatus.objects.values_list("item", *figures))
+    LatestStatus.objects.update(running_processors=None, running_hs06=None, max_hs06=None)
+    with connection.cursor() as cursor:
+        for sql in (FIGURES.FACTORIES, FIGURES.MACHINETYPES):
+            cursor.execute(sql)
+    assert set(LatestStatus.objects.values_list("item", *figures)) == written
+    assert {(item, procs, hs06max) for item, _, procs, _, hs06max in written} == {
+        ("", 5, 80.0),
+        ("lhcb", 1, None),
+    }

@@ -140,7 +140,9 @@ class MachineStatus(StatusBase):
 
 class LatestStatus(models.Model):
     """The newest factory and machinetype message per sender, kept on write so "current
-    state" never scans the raw tables. Points at its raw row through the natural key."""
+    state" never scans the raw tables. Points at its raw row through the natural key, and
+    keeps the envelope and the usage and capacity figures itself, which is all the overview
+    needs of a thousand senders."""
 
     message_type = models.CharField(max_length=32)
     site = models.CharField(max_length=255)
@@ -150,6 +152,14 @@ class LatestStatus(models.Model):
     vo = models.CharField(max_length=255, null=True)  # of the newest machinetype message
     time_received = models.BigIntegerField()
     time_sent = models.BigIntegerField()
+    skewed = models.BooleanField(default=False)
+    trusted = models.BooleanField(default=False)
+    running_machines = models.BigIntegerField(null=True)
+    running_processors = models.BigIntegerField(null=True)
+    running_hs06 = models.FloatField(null=True)
+    max_machines = models.BigIntegerField(null=True)
+    max_processors = models.BigIntegerField(null=True)
+    max_hs06 = models.FloatField(null=True)
 
     class Meta:
         constraints = [

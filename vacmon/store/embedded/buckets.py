@@ -46,10 +46,12 @@ def entity_buckets_many(
     first = start - start % resolution if resolution is not None else start
     samples, params = sender_samples(message_type, metrics, group_by, first, until, interval, scope)
     entity = ", ".join(ENTITY[message_type])
-    sums = ", ".join(
-        f"SUM(s{i}), SUM(CASE WHEN s{i} IS NOT NULL THEN n END)" for i in range(len(metrics))
+    # One average per sender and bucket; a sender that changed VO within the bucket is
+    # charted under one of them.
+    averages = ", ".join(
+        f"SUM(s{i}) * 1.0 / SUM(CASE WHEN s{i} IS NOT NULL THEN n END)" for i in range(len(metrics))
     )
-    query = f"SELECT {entity}, grp, b, {sums} FROM ({samples}) parts GROUP BY {entity}, grp, b"
+    query = f"SELECT {entity}, MAX(grp), b, {averages} FROM ({samples}) parts GROUP BY {entity}, b"
     with connection.cursor() as cursor:
         cursor.execute(query, params)
         rows = cursor.fetchall()
@@ -97,40 +99,28 @@ def _to_entities(
     first: int,
     interval: int,
 ) -> dict[str, list[EntityBuckets]]:
-    """Rows (entity..., grp, b, s0, n0, s1, n1, ...) as one EntityBuckets per sender and
+    """Rows (entity..., grp, b, average0, average1, ...) as one EntityBuckets per sender and
     metric: its bucket averages from `first` on, and its newest one before as `last_before`.
     A sender seen under two groups (a VO changed) is charted under the last one read."""
-    # metric index -> entity -> bucket -> [sum, count]
-    sums: list[dict[tuple[Any, ...], dict[int, list[float]]]] = [{} for _ in metrics]
+    # metric index -> entity -> bucket -> average
+    means: list[dict[tuple[Any, ...], dict[int, float]]] = [{} for _ in metrics]
     groups: dict[tuple[Any, ...], str] = {}
     for row in rows:
         key = row[:width]
         bucket = int(row[width + 1])
-        seen = False
-        for i, per_entity in enumerate(sums):
-            total, count = row[width + 2 + 2 * i], row[width + 3 + 2 * i]
-            if total is None or not count:
-                continue
-            seen = True
-            cells = per_entity.setdefault(key, {})
-            cell = cells.get(bucket)
-            if cell is None:
-                cells[bucket] = [float(total), float(count)]  # PostgreSQL sums as numeric
-            else:
-                cell[0] += float(total)
-                cell[1] += float(count)
-        if seen:
-            groups[key] = row[width] if row[width] is not None else "unknown"
+        groups[key] = row[width] if row[width] is not None else "unknown"
+        for per_entity, value in zip(means, row[width + 2 :], strict=True):
+            if value is not None:
+                per_entity.setdefault(key, {})[bucket] = float(value)
     return {
         metric: [_entity(key, groups[key], cells, first, interval) for key, cells in per.items()]
-        for metric, per in zip(metrics, sums, strict=True)
+        for metric, per in zip(metrics, means, strict=True)
     }
 
 
 def _entity(
-    key: tuple[Any, ...], group: str, cells: dict[int, list[float]], first: int, interval: int
+    key: tuple[Any, ...], group: str, means: dict[int, float], first: int, interval: int
 ) -> EntityBuckets:
-    means = {b: t / n for b, (t, n) in cells.items()}
     before = [b for b in means if b < first]
     last = None
     if before:

@@ -10,7 +10,7 @@ from django.db.models import Q
 from factories.messages import Message
 from vacmon.models import LatestStatus, MachineShutdown
 from vacmon.store.base import FactoryRef, MachinetypeRef, Scope
-from vacmon.store.embedded.tables import ENTITY, model_for, read_rows
+from vacmon.store.embedded.tables import ENTITY, LATEST_FIGURES, model_for, read_rows
 from vacmon.store.shutdowns import Shutdown
 
 
@@ -38,8 +38,56 @@ def latest(
     fields: Sequence[str] | None = None,
 ) -> list[Message]:
     if until is None and message_type != "machine_status":
+        if fields is not None and set(fields) <= set(LATEST_FIGURES):
+            return _latest_figures(message_type, since, scope, tuple(fields))
         return _latest_from_table(message_type, since, scope, fields)
     return _latest_in_window(message_type, since, until, scope, fields)
+
+
+def _latest_figures(
+    message_type: str, since: int, scope: Scope, fields: tuple[str, ...]
+) -> list[Message]:
+    """The newest messages with just some of the figures the latest-state table keeps
+    itself: one read of that table, no raw rows."""
+    machinetypes = message_type == "machinetype_status"
+    rows = _pointers(message_type, since, scope)
+    if machinetypes and scope.vo is not None:
+        rows = rows.filter(vo=scope.vo)
+    cols = ("site", "space", "factory", "item", "vo", "time_sent", "time_received")
+    out = []
+    for row in rows.values_list(*cols, "skewed", "trusted", *fields):
+        site, space, factory, item, vo, sent, received, skewed, trusted = row[:9]
+        figures = {f: v for f, v in zip(fields, row[9:], strict=True) if v is not None}
+        envelope = {"site": site, "space": space, "factory": factory, "time_sent": sent}
+        out.append(
+            Message(
+                message_type=message_type,
+                site=site,
+                space=space,
+                factory=factory,
+                time_sent=sent,
+                time_received=received,
+                machinetype=item if machinetypes else None,
+                vo=vo if machinetypes else None,
+                skewed=bool(skewed),
+                trusted=bool(trusted),
+                fields={"message_type": message_type, **envelope, **figures},
+                extra={},
+            )
+        )
+    return sorted(out, key=lambda m: _sort_key(tuple(getattr(m, c) for c in ENTITY[message_type])))
+
+
+def _pointers(message_type: str, since: int, scope: Scope) -> Any:
+    """The latest-state rows of `message_type` in scope heard from since `since`."""
+    pointers = LatestStatus.objects.filter(message_type=message_type, time_received__gte=since)
+    for name in ("site", "space", "factory"):
+        value = getattr(scope, name)
+        if value is not None:
+            pointers = pointers.filter(**{name: value})
+    if scope.machinetype is not None and message_type == "machinetype_status":
+        pointers = pointers.filter(item=scope.machinetype)
+    return pointers
 
 
 def _latest_from_table(
@@ -49,13 +97,7 @@ def _latest_from_table(
 
     Two steps on purpose: with a join, SQLite may drive it from the raw table's site index
     and read a site's whole history; a list of keys always uses the unique key index."""
-    pointers = LatestStatus.objects.filter(message_type=message_type, time_received__gte=since)
-    for name in ("site", "space", "factory"):
-        value = getattr(scope, name)
-        if value is not None:
-            pointers = pointers.filter(**{name: value})
-    if scope.machinetype is not None and message_type == "machinetype_status":
-        pointers = pointers.filter(item=scope.machinetype)
+    pointers = _pointers(message_type, since, scope)
     keys = list(pointers.values_list("site", "space", "factory", "item", "time_sent"))
     by_space: dict[tuple[str, str], list[tuple[str, str, int]]] = {}
     for site, space, factory, item, sent in keys:
@@ -167,13 +209,9 @@ def factories(*, since: int, scope: Scope) -> list[FactoryRef]:
 
 
 def machinetypes(*, since: int, scope: Scope) -> list[MachinetypeRef]:
-    qs = LatestStatus.objects.filter(message_type="machinetype_status", time_received__gte=since)
-    for name in ("site", "space", "factory", "vo"):
-        value = getattr(scope, name)
-        if value is not None:
-            qs = qs.filter(**{name: value})
-    if scope.machinetype is not None:
-        qs = qs.filter(item=scope.machinetype)
+    qs = _pointers("machinetype_status", since, scope)
+    if scope.vo is not None:
+        qs = qs.filter(vo=scope.vo)
     rows = qs.order_by("site", "space", "factory", "item").values_list(
         "site", "space", "factory", "item", "vo", "time_received"
     )

@@ -18,6 +18,16 @@ MODELS: dict[str, type[models.Model]] = {
     "machine_status": MachineStatus,
 }
 
+# What the latest-state table keeps of each sender's newest message besides its envelope.
+LATEST_FIGURES = (
+    "running_machines",
+    "running_processors",
+    "running_hs06",
+    "max_machines",
+    "max_processors",
+    "max_hs06",
+)
+
 # The columns that identify one sender of each type (its "entity").
 ENTITY: dict[str, tuple[str, ...]] = {
     "factory_status": ("site", "space", "factory"),

@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from factories.messages import Message
 from vacmon.models import LatestStatus, MachineShutdown
 from vacmon.store.base import WriteResult
-from vacmon.store.embedded.tables import MODELS, columns, row_maker
+from vacmon.store.embedded.tables import LATEST_FIGURES, MODELS, columns, row_maker
 from vacmon.store.shutdowns import shutdown_of
 
 _LATEST_TYPES = ("factory_status", "machinetype_status")
@@ -66,16 +66,27 @@ def _upsert_latest(cursor: object, batch: list[Message]) -> None:
         if seen is None or (m.time_received, m.time_sent) >= (seen.time_received, seen.time_sent):
             newest[key] = m
     table = LatestStatus._meta.db_table
+    kept = ("vo", "time_received", "time_sent", "skewed", "trusted", *LATEST_FIGURES)
     sql = (
-        f"INSERT INTO {table} (message_type, site, space, factory, item, vo, time_received, "
-        "time_sent) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+        f"INSERT INTO {table} (message_type, site, space, factory, item, {', '.join(kept)}) "
+        f"VALUES ({', '.join(['%s'] * (5 + len(kept)))}) "
         "ON CONFLICT (message_type, site, space, factory, item) DO UPDATE SET "
-        "vo = excluded.vo, time_received = excluded.time_received, "
-        f"time_sent = excluded.time_sent WHERE excluded.time_sent >= {table}.time_sent"
+        + ", ".join(f"{c} = excluded.{c}" for c in kept)
+        + f" WHERE excluded.time_sent >= {table}.time_sent"
     )
-    cursor.executemany(  # type: ignore[attr-defined]
-        sql, [(*key, m.vo, m.time_received, m.time_sent) for key, m in newest.items()]
-    )
+    rows = [
+        (
+            *key,
+            m.vo,
+            m.time_received,
+            m.time_sent,
+            m.skewed,
+            m.trusted,
+            *(m.fields.get(f) for f in LATEST_FIGURES),
+        )
+        for key, m in newest.items()
+    ]
+    cursor.executemany(sql, rows)  # type: ignore[attr-defined]
 
 
 _SHUTDOWN_SQL = (
