@@ -4,7 +4,9 @@
 1. Fills a fresh embedded store (SQLite under a temporary VACMON_VAR_DIR, migrated) with
    30 days of messages from 200 factories x 4 machinetypes, at a 5-minute reporting cadence
    (real Vac factories report every 1-2 minutes; 5 minutes keeps loading to a few minutes and
-   gives the same number of senders and the same rollup shape). Messages are built from the
+   gives the same number of senders and the same rollup shape, but the newest hour, read
+   from raw messages, holds fewer of them: `--days 2 --cadence 60` times that case). Messages
+   are built from the
    spec samples with `factories.messages.normalise` and written with `get_store().write` in
    batches of 5000, as the listener does.
 2. Builds the rollups (`vacmon.store.embedded.rollups.build(now)`).
@@ -15,7 +17,8 @@
    range cached), and "warm" as a viewer refreshing within the minute sees it. Prints
    p50/p95 per page and mode.
 
-Usage: bench/dashboard.py [--days 30] [--factories 200] [--requests 50] [--reuse VAR_DIR]
+Usage: bench/dashboard.py [--days 30] [--factories 200] [--cadence 300] [--requests 50]
+       [--reuse VAR_DIR]
 """
 
 from __future__ import annotations
@@ -160,7 +163,7 @@ def finished_machine(
     )
 
 
-def load(days: int, n_factories: int, now: int) -> int:
+def load(days: int, n_factories: int, now: int, cadence: int = CADENCE) -> int:
     from factories.messages import normalise
     from vacmon.store import get_store
 
@@ -176,15 +179,15 @@ def load(days: int, n_factories: int, now: int) -> int:
     start = now - days * 86400
     batch: list[Any] = []
     written = 0
-    for t in range(start, now, CADENCE):
+    for t in range(start, now, cadence):
         for i, w in enumerate(where):
             if silent(i, t, start, now):
                 continue
-            received = t + (i * 7) % CADENCE
+            received = t + (i * 7) % cadence
             objs = list(cycle(i, w, t, Samples))
             for k in range(len(MACHINETYPES)):
                 end = last_end(i, k, t)
-                if end > t - CADENCE:
+                if end > t - cadence:
                     objs.append(finished_machine(i, k, w, end, Samples))
             batch.extend(normalise(o, received=received) for o in objs)
         if len(batch) >= BATCH:
@@ -268,6 +271,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--factories", type=int, default=200)
+    parser.add_argument(
+        "--cadence", type=int, default=CADENCE, help="seconds between a sender's reports"
+    )
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--reuse", metavar="VAR_DIR", help="time pages on a store loaded before")
     args = parser.parse_args()
@@ -283,9 +289,9 @@ def main() -> None:
         return
     now = int(time.time())
     print(f"store: SQLite under {var_dir}; {args.factories} factories x 4 machinetypes, "
-          f"{args.days} days at a {CADENCE // 60}-minute reporting cadence")  # fmt: skip
+          f"{args.days} days, a report every {args.cadence} s")  # fmt: skip
     t0 = time.perf_counter()
-    written = load(args.days, args.factories, now)
+    written = load(args.days, args.factories, now, args.cadence)
     t1 = time.perf_counter()
     print(f"loaded {written:,} messages in {t1 - t0:.0f} s ({written / (t1 - t0):,.0f} msg/s)")
     from vacmon.store.embedded import rollups
