@@ -40,3 +40,9 @@ def test_a_bad_range_falls_back_to_the_last_day_and_says_why():
     assert p.range_key == "day"
     assert "from must be before to" in p.error
     assert "Unknown range" in params("?range=decade").error
+
+
+def test_chart_buckets_are_never_narrower_than_five_minutes():
+    assert params("?range=hour").interval == 300
+    assert params("?from=2023-11-14T00:00&to=2023-11-14T01:30").interval == 300
+    assert params("?range=day").interval == 900
