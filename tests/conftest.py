@@ -11,3 +11,12 @@ def _private_cache(settings):
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _forget_stored_outcomes():
+    """The store writer remembers which machine outcomes it stored; each test's database
+    starts empty, so it starts with nothing remembered."""
+    from vacmon.store.embedded import writer
+
+    writer._STORED.clear()

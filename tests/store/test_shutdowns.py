@@ -53,3 +53,27 @@ def test_purging_old_messages_purges_their_outcomes():
     store.write(fleet())
     store.purge(before=T0 + 60 * 40)
     assert not MachineShutdown.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_outcome_in_a_batch_that_rolled_back_is_stored_when_it_comes_again():
+    from django.db import transaction
+
+    store = EmbeddedStore()
+    batch = fleet()[8:16]
+    with pytest.raises(RuntimeError), transaction.atomic():
+        store.write(batch)
+        raise RuntimeError("the batch fails after the insert")
+    assert not MachineShutdown.objects.exists()
+    store.write(batch)
+    assert MachineShutdown.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_outcome_stored_once_is_not_written_again_by_later_batches():
+    store = EmbeddedStore()
+    store.write(fleet()[8:16])
+    first = stored()
+    MachineShutdown.objects.all().delete()  # were it written again, it would be back
+    store.write(fleet()[8:16])
+    assert first and not stored()

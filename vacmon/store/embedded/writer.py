@@ -7,8 +7,8 @@ PostgreSQL both support this syntax and both report executemany's total row coun
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.db import connection, transaction
@@ -96,13 +96,21 @@ _SHUTDOWN_SQL = (
 )
 
 
+ShutdownKey = tuple[str, str, str, str, int]
+# Outcomes this process stored lately. A machinetype repeats its last outcome in every
+# message until the next one, so nearly every outcome in a batch is one of these and never
+# reaches the database. Forgetting one only costs an ON CONFLICT; keys join after commit,
+# so a rolled-back batch cannot hide an outcome.
+_STORED: OrderedDict[ShutdownKey, None] = OrderedDict()
+STORED_KEYS = 100_000
+
+
 def _insert_shutdowns(cursor: object, batch: list[Message]) -> None:
-    """Each outcome the batch names, once: most messages repeat one already stored, so the
-    batch is reduced to distinct outcomes before the database sees it."""
-    first: dict[tuple[str, str, str, str, int], tuple[Any, ...]] = {}
+    """Each new outcome the batch names, once."""
+    first: dict[ShutdownKey, tuple[Any, ...]] = {}
     for m in batch:
         s = shutdown_of(m)
-        if s is not None and s.key not in first:
+        if s is not None and s.key not in first and s.key not in _STORED:
             first[s.key] = (
                 s.site,
                 s.space,
@@ -116,3 +124,11 @@ def _insert_shutdowns(cursor: object, batch: list[Message]) -> None:
             )
     if first:
         cursor.executemany(_SHUTDOWN_SQL, list(first.values()))  # type: ignore[attr-defined]
+        transaction.on_commit(lambda: _remember(first))
+
+
+def _remember(keys: Iterable[ShutdownKey]) -> None:
+    for key in keys:
+        _STORED[key] = None
+    while len(_STORED) > STORED_KEYS:
+        _STORED.popitem(last=False)
