@@ -12,8 +12,8 @@ from vacmon.store.embedded import EmbeddedStore
 pytestmark = pytest.mark.django_db
 
 T0 = 1_700_000_000
-BACKFILL = import_module("vacmon.migrations.0014_latest_vo").BACKFILL
-FIGURES = import_module("vacmon.migrations.0016_latest_figures")
+BACKFILL = import_module("vacmon.migrations.0013_latest_vo").BACKFILL
+FIGURES = import_module("vacmon.migrations.0015_latest_figures")
 
 
 def vos() -> set[tuple[str, str | None]]:

@@ -17,7 +17,7 @@ GROUP BY site, space, factory, shutdown_machine, shutdown_time
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('vacmon', '0011_machine_site_time_index'),
+        ('vacmon', '0011_site_time_factory_indexes'),
     ]
 
     operations = [

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from factories.messages import Message
 
 FIELDS = ("shutdown_machine", "shutdown_time", "shutdown_message")
+Key = tuple[str, str, str, str, int]  # site, space, factory, machine, time
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,18 @@ class Shutdown:
     vo: str | None = None
 
     @property
-    def key(self) -> tuple[str, str, str, str, int]:
+    def key(self) -> Key:
         return (self.site, self.space, self.factory, self.machine, self.time)
+
+
+def key_of(m: Message) -> Key | None:
+    """`Shutdown.key` of the outcome a machinetype_status names, or None (cheap: the store
+    writer asks it of every message)."""
+    get = m.fields.get
+    machine, when = get("shutdown_machine"), get("shutdown_time")
+    if not (machine and when and get("shutdown_message")):
+        return None
+    return (m.site, m.space, m.factory, machine, int(when))
 
 
 def shutdown_of(m: Message) -> Shutdown | None:

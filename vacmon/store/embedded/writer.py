@@ -17,7 +17,7 @@ from factories.messages import Message
 from vacmon.models import LatestStatus, MachineShutdown
 from vacmon.store.base import WriteResult
 from vacmon.store.embedded.tables import LATEST_FIGURES, MODELS, columns, row_maker
-from vacmon.store.shutdowns import shutdown_of
+from vacmon.store.shutdowns import Key, key_of, shutdown_of
 
 _LATEST_TYPES = ("factory_status", "machinetype_status")
 
@@ -96,21 +96,23 @@ _SHUTDOWN_SQL = (
 )
 
 
-ShutdownKey = tuple[str, str, str, str, int]
 # Outcomes this process stored lately. A machinetype repeats its last outcome in every
 # message until the next one, so nearly every outcome in a batch is one of these and never
 # reaches the database. Forgetting one only costs an ON CONFLICT; keys join after commit,
 # so a rolled-back batch cannot hide an outcome.
-_STORED: OrderedDict[ShutdownKey, None] = OrderedDict()
+_STORED: OrderedDict[Key, None] = OrderedDict()
 STORED_KEYS = 100_000
 
 
 def _insert_shutdowns(cursor: object, batch: list[Message]) -> None:
     """Each new outcome the batch names, once."""
-    first: dict[ShutdownKey, tuple[Any, ...]] = {}
+    first: dict[Key, tuple[Any, ...]] = {}
     for m in batch:
+        key = key_of(m)
+        if key is None or key in first or key in _STORED:
+            continue
         s = shutdown_of(m)
-        if s is not None and s.key not in first and s.key not in _STORED:
+        if s is not None:
             first[s.key] = (
                 s.site,
                 s.space,
@@ -127,7 +129,7 @@ def _insert_shutdowns(cursor: object, batch: list[Message]) -> None:
         transaction.on_commit(lambda: _remember(first))
 
 
-def _remember(keys: Iterable[ShutdownKey]) -> None:
+def _remember(keys: Iterable[Key]) -> None:
     for key in keys:
         _STORED[key] = None
     while len(_STORED) > STORED_KEYS:

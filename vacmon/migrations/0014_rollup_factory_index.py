@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('vacmon', '0014_latest_vo'),
+        ('vacmon', '0013_latest_vo'),
     ]
 
     operations = [

@@ -31,7 +31,7 @@ MACHINETYPES = (
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('vacmon', '0015_rollup_factory_index'),
+        ('vacmon', '0014_rollup_factory_index'),
     ]
 
     operations = [

@@ -11,6 +11,14 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RemoveIndex(
+            model_name='factorystatus',
+            name='vacmon_fact_site_ec65b8_idx',
+        ),
+        migrations.AddIndex(
+            model_name='factorystatus',
+            index=models.Index(fields=['site', 'time_received', 'space', 'factory'], name='vacmon_fact_site_cb2c22_idx'),
+        ),
+        migrations.RemoveIndex(
             model_name='machinestatus',
             name='vacmon_mach_site_902990_idx',
         ),

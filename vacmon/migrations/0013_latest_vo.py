@@ -17,7 +17,7 @@ WHERE message_type = 'machinetype_status'
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('vacmon', '0013_factory_time_index'),
+        ('vacmon', '0012_machine_shutdowns'),
     ]
 
     operations = [
