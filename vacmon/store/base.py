@@ -44,6 +44,25 @@ SERIES_METRICS: dict[str, tuple[str, ...]] = {
 }
 
 
+# The fields that identify one sender of each type (its "entity"), in every backend.
+ENTITY: dict[str, tuple[str, ...]] = {
+    "factory_status": ("site", "space", "factory"),
+    "machinetype_status": ("site", "space", "factory", "machinetype"),
+    "machine_status": ("site", "space", "factory", "machine"),
+}
+
+
+def check_series(message_type: str, metric: str, group_by: str) -> None:
+    """Refuse a series no backend can chart, with the reason."""
+    if metric not in SERIES_METRICS.get(message_type, ()):
+        raise ValueError(f"{metric!r} is not a chartable field of {message_type}")
+    allowed = ENTITY[message_type][:3] + (
+        ("machinetype", "vo") if message_type == "machinetype_status" else ()
+    )
+    if group_by not in allowed:
+        raise ValueError(f"{message_type} cannot be grouped by {group_by!r}")
+
+
 @dataclass(frozen=True)
 class Scope:
     """Filters shared by every query; None means "any"."""

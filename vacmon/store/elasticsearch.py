@@ -18,7 +18,7 @@ from elasticsearch.helpers import streaming_bulk
 
 from factories.messages import MESSAGE_TYPES, Message
 from vacmon.store import shutdowns
-from vacmon.store.base import EntityBuckets, FactoryRef, MachinetypeRef, Scope, WriteResult
+from vacmon.store.base import ENTITY, EntityBuckets, FactoryRef, MachinetypeRef, Scope, WriteResult
 from vacmon.store.es import builders, parsers, templates
 from vacmon.store.es.bulk import BulkOutcome, Unavailable, describe, status_of, still_waiting
 from vacmon.store.es.client import EsSettings, make_client, read_settings
@@ -307,7 +307,7 @@ class ElasticsearchStore:
             page, after = parsers.latest_page(self._search(message_type, body))
             out.extend(page)
             if after is None:
-                return parsers.sort_by_entity(out, builders.ENTITY[message_type])
+                return parsers.sort_by_entity(out, ENTITY[message_type])
 
     def history(
         self,
@@ -355,7 +355,7 @@ class ElasticsearchStore:
         scope: Scope = Scope(),
         lookback: int = 0,
     ) -> list[EntityBuckets]:
-        acc = parsers.BucketAccumulator(builders.ENTITY[message_type], group_by)
+        acc = parsers.BucketAccumulator(ENTITY[message_type], group_by)
         after: dict[str, Any] | None = None
         while True:
             body = builders.buckets_query(

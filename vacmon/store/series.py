@@ -12,6 +12,20 @@ from collections.abc import Iterable
 from vacmon.store.base import EntityBuckets, Series
 
 
+def sender_buckets(
+    group: str, entity: tuple[str, ...], averages: dict[int, float], first: int, interval: int
+) -> EntityBuckets:
+    """One sender's bucket averages from `first` on; its newest one before `first` becomes
+    `last_before`, timed at that bucket's end (what a backend reads for carrying in)."""
+    before = [b for b in averages if b < first]
+    last = None
+    if before:
+        newest = max(before)
+        last = (newest + interval - 1, averages[newest])
+    inside = {b: v for b, v in averages.items() if b >= first}
+    return EntityBuckets(group=group, entity=entity, averages=inside, last_before=last)
+
+
 def bucket_starts(since: int, until: int, interval: int) -> list[int]:
     first = since - since % interval
     return list(range(first, until + 1, interval)) or [first]

@@ -7,9 +7,9 @@ from typing import Any
 
 from django.db import connection
 
-from vacmon.store.base import SERIES_METRICS, EntityBuckets, Scope
+from vacmon.store.base import ENTITY, EntityBuckets, Scope, check_series
 from vacmon.store.embedded.grouped import group_buckets, sender_samples
-from vacmon.store.embedded.tables import ENTITY
+from vacmon.store.series import sender_buckets
 
 RESOLUTIONS = (3600, 300)
 # Buckets at least this wide (and at least the carry-forward window) are summed per group
@@ -30,7 +30,7 @@ def entity_buckets_many(
 ) -> dict[str, list[EntityBuckets]]:
     """`entity_buckets` of several metrics, read in one query."""
     for metric in metrics:
-        _check(message_type, metric, group_by)
+        check_series(message_type, metric, group_by)
     resolution = next((r for r in RESOLUTIONS if interval % r == 0), None)
     if resolution is not None and interval >= max(lookback, GROUPED_FROM):
         return group_buckets(
@@ -82,16 +82,6 @@ def entity_buckets(
     )[metric]
 
 
-def _check(message_type: str, metric: str, group_by: str) -> None:
-    if metric not in SERIES_METRICS.get(message_type, ()):
-        raise ValueError(f"{metric!r} is not a chartable field of {message_type}")
-    allowed = ENTITY[message_type][:3] + (
-        ("machinetype", "vo") if message_type == "machinetype_status" else ()
-    )
-    if group_by not in allowed:
-        raise ValueError(f"{message_type} cannot be grouped by {group_by!r}")
-
-
 def _to_entities(
     rows: list[tuple[Any, ...]],
     width: int,
@@ -113,18 +103,8 @@ def _to_entities(
             if value is not None:
                 per_entity.setdefault(key, {})[bucket] = float(value)
     return {
-        metric: [_entity(key, groups[key], cells, first, interval) for key, cells in per.items()]
+        metric: [
+            sender_buckets(groups[key], key, cells, first, interval) for key, cells in per.items()
+        ]
         for metric, per in zip(metrics, means, strict=True)
     }
-
-
-def _entity(
-    key: tuple[Any, ...], group: str, means: dict[int, float], first: int, interval: int
-) -> EntityBuckets:
-    before = [b for b in means if b < first]
-    last = None
-    if before:
-        newest = max(before)
-        last = (newest + interval - 1, means[newest])
-    inside = {b: v for b, v in means.items() if b >= first}
-    return EntityBuckets(group=group, entity=key, averages=inside, last_before=last)

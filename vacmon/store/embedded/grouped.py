@@ -16,9 +16,9 @@ from typing import Any
 from django.db import connection
 
 from vacmon.models import Rollup, RollupWatermark
-from vacmon.store.base import EntityBuckets, Scope
+from vacmon.store.base import ENTITY, EntityBuckets, Scope
 from vacmon.store.embedded import space_rollups
-from vacmon.store.embedded.tables import ENTITY, model_for
+from vacmon.store.embedded.tables import model_for
 
 # Per-sender rollup resolutions, coarsest first (rollups.py builds them).
 ROLLUP_RESOLUTIONS = (86400, 3600, 300)

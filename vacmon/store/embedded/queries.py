@@ -9,8 +9,8 @@ from django.db.models import Q
 
 from factories.messages import Message
 from vacmon.models import LatestStatus, MachineShutdown
-from vacmon.store.base import FactoryRef, MachinetypeRef, Scope
-from vacmon.store.embedded.tables import ENTITY, LATEST_FIGURES, model_for, read_rows
+from vacmon.store.base import ENTITY, FactoryRef, MachinetypeRef, Scope
+from vacmon.store.embedded.tables import LATEST_FIGURES, model_for, read_rows
 from vacmon.store.shutdowns import Shutdown
 
 

@@ -28,12 +28,6 @@ LATEST_FIGURES = (
     "max_hs06",
 )
 
-# The columns that identify one sender of each type (its "entity").
-ENTITY: dict[str, tuple[str, ...]] = {
-    "factory_status": ("site", "space", "factory"),
-    "machinetype_status": ("site", "space", "factory", "machinetype"),
-    "machine_status": ("site", "space", "factory", "machine"),
-}
 
 dumps = json.dumps
 

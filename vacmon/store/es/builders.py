@@ -16,15 +16,8 @@ from typing import Any
 
 from factories.messages import Message
 from factories.messages.schema import FIELDS
-from vacmon.store.base import SERIES_METRICS, Scope
+from vacmon.store.base import ENTITY, Scope, check_series
 from vacmon.store.es.templates import stream_name
-
-# The fields that identify one sender of each type (its "entity"), as in the embedded store.
-ENTITY: dict[str, tuple[str, ...]] = {
-    "factory_status": ("site", "space", "factory"),
-    "machinetype_status": ("site", "space", "factory", "machinetype"),
-    "machine_status": ("site", "space", "factory", "machine"),
-}
 
 # What reads need from `_source`: the envelope and the raw copy, not the typed duplicates.
 SOURCE_FIELDS = [
@@ -215,16 +208,6 @@ def history_query(
     return body
 
 
-def check_series(message_type: str, metric: str, group_by: str) -> None:
-    if metric not in SERIES_METRICS.get(message_type, ()):
-        raise ValueError(f"{metric!r} is not a chartable field of {message_type}")
-    allowed = ENTITY[message_type][:3] + (
-        ("machinetype", "vo") if message_type == "machinetype_status" else ()
-    )
-    if group_by not in allowed:
-        raise ValueError(f"{message_type} cannot be grouped by {group_by!r}")
-
-
 def bucket_sources(message_type: str, group_by: str) -> list[tuple[str, bool]]:
     """Composite sources for a series: the entity, plus the group when it is not part of
     the entity (vo, which a machinetype's fqan may lack)."""
@@ -294,27 +277,29 @@ def factories_query(
     *, since: int, scope: Scope, after: dict[str, Any] | None = None, page: int = MAX_PAGE
 ) -> dict[str, Any]:
     sources = [(name, False) for name in ENTITY["factory_status"]]
-    return {
-        "size": 0,
-        "track_total_hits": False,
-        "query": _query([time_range(since), *scope_filters("factory_status", scope)]),
-        "aggs": {
-            "entities": {
-                "composite": _composite(sources, page, after),
-                "aggs": {"last": {"max": {"field": "@timestamp"}}},
-            }
-        },
-    }
+    return _senders_query("factory_status", sources, since, scope, after, page)
 
 
 def machinetypes_query(
     *, since: int, scope: Scope, after: dict[str, Any] | None = None, page: int = MAX_PAGE
 ) -> dict[str, Any]:
     sources = [(name, False) for name in ENTITY["machinetype_status"]] + [("vo", True)]
+    return _senders_query("machinetype_status", sources, since, scope, after, page)
+
+
+def _senders_query(
+    message_type: str,
+    sources: list[tuple[str, bool]],
+    since: int,
+    scope: Scope,
+    after: dict[str, Any] | None,
+    page: int,
+) -> dict[str, Any]:
+    """One page of senders heard from since `since`, each with its newest `@timestamp`."""
     return {
         "size": 0,
         "track_total_hits": False,
-        "query": _query([time_range(since), *scope_filters("machinetype_status", scope)]),
+        "query": _query([time_range(since), *scope_filters(message_type, scope)]),
         "aggs": {
             "entities": {
                 "composite": _composite(sources, page, after),

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from factories.messages import Message
 from vacmon.store.base import EntityBuckets, FactoryRef, MachinetypeRef
+from vacmon.store.series import sender_buckets
 
 Body = Mapping[str, Any]
 
@@ -176,18 +177,9 @@ class BucketAccumulator:
         out = []
         for ident, entity in self._entities.items():
             averages = {b: s / n for b, (s, n) in sorted(entity.sums.items()) if n}
-            before = [b for b in averages if b < first]
-            last = None
-            if before:
-                newest = max(before)
-                last = (newest + interval - 1, averages[newest])
-            inside = {b: v for b, v in averages.items() if b >= first}
-            if inside or last is not None:
-                out.append(
-                    EntityBuckets(
-                        group=entity.group, entity=ident, averages=inside, last_before=last
-                    )
-                )
+            found = sender_buckets(entity.group, ident, averages, first, interval)
+            if found.averages or found.last_before is not None:
+                out.append(found)
         return out
 
 
