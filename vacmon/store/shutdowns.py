@@ -34,8 +34,9 @@ class Shutdown:
 
 
 def key_of(m: Message) -> Key | None:
-    """`Shutdown.key` of the outcome a machinetype_status names, or None (cheap: the store
-    writer asks it of every message)."""
+    """`Shutdown.key` of the outcome a machinetype_status names; None unless machine, time
+    and text are all given (0 and "" mean "none yet" on the wire). Cheap: the store writer
+    asks it of every message."""
     get = m.fields.get
     machine, when = get("shutdown_machine"), get("shutdown_time")
     if not (machine and when and get("shutdown_message")):
@@ -44,16 +45,16 @@ def key_of(m: Message) -> Key | None:
 
 
 def shutdown_of(m: Message) -> Shutdown | None:
-    """The outcome a machinetype_status names; None unless machine, time and text are all
-    given (0 and "" mean "none yet" on the wire)."""
-    machine, when, text = (m.get(f) for f in FIELDS)
-    if not (machine and when and text):
+    """The outcome a machinetype_status names, if it names one (see `key_of`)."""
+    key = key_of(m)
+    if key is None:
         return None
+    _, _, _, machine, when = key
     return Shutdown(
         factory=m.factory,
         machine=machine,
-        time=int(when),
-        message=text,
+        time=when,
+        message=m.fields["shutdown_message"],
         site=m.site,
         space=m.space,
         machinetype=m.machinetype or "",
@@ -63,7 +64,7 @@ def shutdown_of(m: Message) -> Shutdown | None:
 
 def distinct(messages: Iterable[Message]) -> list[Shutdown]:
     """Each outcome once, newest shutdown first."""
-    seen: dict[tuple[str, str, str, str, int], Shutdown] = {}
+    seen: dict[Key, Shutdown] = {}
     for m in messages:
         found = shutdown_of(m)
         if found is not None:
