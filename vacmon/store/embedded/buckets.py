@@ -9,9 +9,9 @@ from django.db import connection
 
 from vacmon.store.base import ENTITY, EntityBuckets, Scope, check_series
 from vacmon.store.embedded.grouped import group_buckets, sender_samples
+from vacmon.store.embedded.summing import coarsest_dividing, sender_mean
 from vacmon.store.series import sender_buckets
 
-RESOLUTIONS = (3600, 300)
 # Buckets at least this wide (and at least the carry-forward window) are summed per group
 # in the database; see grouped.py.
 GROUPED_FROM = 600
@@ -31,7 +31,7 @@ def entity_buckets_many(
     """`entity_buckets` of several metrics, read in one query."""
     for metric in metrics:
         check_series(message_type, metric, group_by)
-    resolution = next((r for r in RESOLUTIONS if interval % r == 0), None)
+    resolution = coarsest_dividing(interval)
     if resolution is not None and interval >= max(lookback, GROUPED_FROM):
         return group_buckets(
             message_type,
@@ -48,9 +48,7 @@ def entity_buckets_many(
     entity = ", ".join(ENTITY[message_type])
     # One average per sender and bucket; a sender that changed VO within the bucket is
     # charted under one of them.
-    averages = ", ".join(
-        f"SUM(s{i}) * 1.0 / SUM(CASE WHEN s{i} IS NOT NULL THEN n END)" for i in range(len(metrics))
-    )
+    averages = ", ".join(sender_mean(f"s{i}", "n") for i in range(len(metrics)))
     query = f"SELECT {entity}, MAX(grp), b, {averages} FROM ({samples}) parts GROUP BY {entity}, b"
     with connection.cursor() as cursor:
         cursor.execute(query, params)

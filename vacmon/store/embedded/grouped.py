@@ -18,10 +18,8 @@ from django.db import connection
 from vacmon.models import Rollup, RollupWatermark
 from vacmon.store.base import ENTITY, EntityBuckets, Scope
 from vacmon.store.embedded import space_rollups
+from vacmon.store.embedded.summing import SENDER_RESOLUTIONS, sender_mean
 from vacmon.store.embedded.tables import model_for
-
-# Per-sender rollup resolutions, coarsest first (rollups.py builds them).
-ROLLUP_RESOLUTIONS = (86400, 3600, 300)
 
 # metric -> group -> bucket start -> Σ of sender averages
 Sums = dict[str, dict[str, dict[int, float]]]
@@ -77,10 +75,7 @@ def _add_sender_sums(
     average counts only the samples that carried the metric."""
     entity = ", ".join(ENTITY[message_type])
     samples, params = sender_samples(message_type, metrics, group_by, first, until, interval, scope)
-    averages = ", ".join(
-        f"SUM(s{i}) * 1.0 / SUM(CASE WHEN s{i} IS NOT NULL THEN n END) AS a{i}"
-        for i in range(len(metrics))
-    )
+    averages = ", ".join(f"{sender_mean(f's{i}', 'n')} AS a{i}" for i in range(len(metrics)))
     totals = ", ".join(f"SUM(a{i})" for i in range(len(metrics)))
     query = (
         f"SELECT grp, b, {totals} FROM ("
@@ -115,7 +110,7 @@ def sender_samples(
     parts: list[str] = []
     params: list[Any] = []
     at = first
-    for resolution in ROLLUP_RESOLUTIONS:
+    for resolution in SENDER_RESOLUTIONS:
         built = marks.get(resolution, 0)
         if interval % resolution or built <= at or at % resolution:
             continue

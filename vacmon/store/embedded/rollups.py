@@ -7,17 +7,20 @@ flushes in batches and a message received at 12:04:59.9 may be committed a momen
 
 from __future__ import annotations
 
-from django.db import connection, transaction
+from collections.abc import Callable
+from functools import partial
+
+from django.db import connection
 
 from vacmon.models import Rollup, RollupWatermark
 from vacmon.store.base import SERIES_METRICS
 from vacmon.store.embedded import space_rollups
+from vacmon.store.embedded.summing import DAY, FINE, HOUR, build_range
 from vacmon.store.embedded.tables import model_for
 
-FINE, COARSE, DAY = 300, 3600, 86400
 # Each level and the one it is built from; a chart reads the coarsest that divides its
 # interval, then finer ones for the newest buckets (grouped.sender_samples).
-LEVELS = ((COARSE, FINE), (DAY, COARSE))
+LEVELS = ((HOUR, FINE), (DAY, HOUR))
 GRACE_SECONDS = 60
 
 
@@ -25,31 +28,26 @@ def build(now: int, *, start: int | None = None) -> dict[int, int]:
     """Bring every resolution, and the space rollups built on them, up to date; return the
     new watermark per per-sender resolution."""
     fine_until = (now - GRACE_SECONDS) // FINE * FINE
-    marks = {FINE: _build_range(FINE, start, fine_until, _fine_sql)}
+    marks = {FINE: _build(FINE, start, fine_until, _fine_sql)}
     for resolution, base in LEVELS:
         until = marks[base] // resolution * resolution
-        marks[resolution] = _build_range(
-            resolution, start, until, lambda t, r=resolution, b=base: _coarser_sql(t, r, b)
+        marks[resolution] = _build(
+            resolution, start, until, partial(_coarser_sql, resolution=resolution, base=base)
         )
     space_rollups.build(start=start)
     return marks
 
 
-def _build_range(resolution: int, start: int | None, until: int, sql_for: object) -> int:
-    mark = RollupWatermark.objects.filter(resolution=resolution).first()
-    begin = start if start is not None else (mark.built_until if mark else _oldest(resolution))
-    begin = begin // resolution * resolution
-    if begin >= until:
-        return mark.built_until if mark else begin
-    with transaction.atomic(), connection.cursor() as cursor:
-        Rollup.objects.filter(resolution=resolution, bucket__gte=begin, bucket__lt=until).delete()
-        for message_type in SERIES_METRICS:
-            cursor.execute(sql_for(message_type), [begin, until])  # type: ignore[operator]
-        new_mark = max(until, mark.built_until if mark else until)
-        RollupWatermark.objects.update_or_create(
-            resolution=resolution, defaults={"built_until": new_mark}
-        )
-    return new_mark
+def _build(resolution: int, start: int | None, until: int, statement: Callable[[str], str]) -> int:
+    return build_range(
+        Rollup,
+        RollupWatermark,
+        resolution,
+        start=start,
+        until=until,
+        oldest=partial(_oldest, resolution),
+        statement=statement,
+    )
 
 
 def _oldest(resolution: int) -> int:

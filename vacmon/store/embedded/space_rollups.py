@@ -14,12 +14,14 @@ chart is grouped by VO.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 
 from vacmon.models import Rollup, RollupWatermark, SpaceRollup, SpaceRollupWatermark
 from vacmon.store.base import SERIES_METRICS, Scope
+from vacmon.store.embedded.summing import FINE, HOUR, build_range, sender_mean
 
 # The intervals `vacmon.api.timerange.pick_interval` gives for ranges of 10 hours to 400
 # days: every nice interval of 10 minutes or more, and the 2- and 3-day buckets of the
@@ -80,34 +82,17 @@ def build(*, start: int | None = None) -> dict[int, int]:
     sender_marks = dict(RollupWatermark.objects.values_list("resolution", "built_until"))
     marks = {}
     for resolution in RESOLUTIONS:
-        base = 3600 if resolution % 3600 == 0 else 300
-        until = sender_marks.get(base, 0) // resolution * resolution
-        marks[resolution] = _build(resolution, base, start, until)
-    return marks
-
-
-def _build(resolution: int, base: int, start: int | None, until: int) -> int:
-    mark = SpaceRollupWatermark.objects.filter(resolution=resolution).first()
-    if start is not None:
-        begin = start
-    elif mark is not None:
-        begin = mark.built_until
-    else:
-        begin = _oldest(base)
-    begin = begin // resolution * resolution
-    if begin >= until:
-        return mark.built_until if mark else begin
-    with transaction.atomic(), connection.cursor() as cursor:
-        SpaceRollup.objects.filter(
-            resolution=resolution, bucket__gte=begin, bucket__lt=until
-        ).delete()
-        for message_type in SERIES_METRICS:
-            cursor.execute(_sql(message_type, resolution, base), [begin, until])
-        new_mark = max(until, mark.built_until if mark else until)
-        SpaceRollupWatermark.objects.update_or_create(
-            resolution=resolution, defaults={"built_until": new_mark}
+        base = HOUR if resolution % HOUR == 0 else FINE
+        marks[resolution] = build_range(
+            SpaceRollup,
+            SpaceRollupWatermark,
+            resolution,
+            start=start,
+            until=sender_marks.get(base, 0) // resolution * resolution,
+            oldest=partial(_oldest, base),
+            statement=partial(_sql, resolution=resolution, base=base),
         )
-    return new_mark
+    return marks
 
 
 def _oldest(base: int) -> int:
@@ -117,10 +102,7 @@ def _oldest(base: int) -> int:
 
 def _sql(message_type: str, resolution: int, base: int) -> str:
     metrics = SERIES_METRICS[message_type]
-    # A sender's average counts only the samples that carried the metric, as in grouped.py.
-    averages = ", ".join(
-        f"SUM({m}) * 1.0 / SUM(CASE WHEN {m} IS NOT NULL THEN samples END) AS {m}" for m in metrics
-    )
+    averages = ", ".join(f"{sender_mean(m, 'samples')} AS {m}" for m in metrics)
     sums = ", ".join(f"SUM({m})" for m in metrics)
     # A literal modulo is `%%`: the statement takes parameters (see rollups.py).
     return (

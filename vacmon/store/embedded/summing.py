@@ -1,0 +1,61 @@
+"""What both rollup tables share: the per-sender resolutions, the rule for a sender's
+average over a bucket, and the incremental build of a bucket range.
+
+Per-sender rollups (rollups.py) keep sums and sample counts at 5 minutes, 1 hour and 1 day;
+space rollups (space_rollups.py) are built from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import connection, models, transaction
+
+from vacmon.store.base import SERIES_METRICS
+
+FINE, HOUR, DAY = 300, 3600, 86400
+# Per-sender rollup resolutions, coarsest first.
+SENDER_RESOLUTIONS = (DAY, HOUR, FINE)
+
+
+def coarsest_dividing(interval: int) -> int | None:
+    """The coarsest per-sender resolution that divides `interval`, if any."""
+    return next((r for r in SENDER_RESOLUTIONS if interval % r == 0), None)
+
+
+def sender_mean(value: str, count: str) -> str:
+    """SQL for a sender's average over a bucket from summed `value` and `count` columns;
+    it counts only the samples that carried the metric."""
+    return f"SUM({value}) * 1.0 / SUM(CASE WHEN {value} IS NOT NULL THEN {count} END)"
+
+
+def build_range(
+    rows: type[models.Model],
+    marks: type[models.Model],
+    resolution: int,
+    *,
+    start: int | None,
+    until: int,
+    oldest: Callable[[], int],
+    statement: Callable[[str], str],
+) -> int:
+    """Rebuild `rows` at `resolution` from its watermark in `marks` (or `start`, or
+    `oldest()` on the first build) up to `until`, one INSERT ... SELECT per message type
+    with the range as its parameters, in one transaction; return the new watermark."""
+    mark = marks.objects.filter(resolution=resolution).first()
+    if start is not None:
+        begin = start
+    elif mark is not None:
+        begin = mark.built_until
+    else:
+        begin = oldest()
+    begin = begin // resolution * resolution
+    if begin >= until:
+        return mark.built_until if mark else begin
+    with transaction.atomic(), connection.cursor() as cursor:
+        rows.objects.filter(resolution=resolution, bucket__gte=begin, bucket__lt=until).delete()
+        for message_type in SERIES_METRICS:
+            cursor.execute(statement(message_type), [begin, until])
+        new_mark = max(until, mark.built_until if mark else until)
+        marks.objects.update_or_create(resolution=resolution, defaults={"built_until": new_mark})
+    return new_mark
