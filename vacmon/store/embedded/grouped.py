@@ -40,7 +40,7 @@ def group_buckets(
     if space_rollups.covers(group_by, interval, scope):
         summed = space_rollups.watermark(interval)
         if summed > first:
-            sums = space_rollups.read(
+            rows = space_rollups.read(
                 message_type,
                 metrics,
                 group_by=group_by,
@@ -49,6 +49,7 @@ def group_buckets(
                 interval=interval,
                 where=where_clauses(message_type, scope),
             )
+            _add_rows(sums, metrics, rows)
             first = summed
     if first <= until:
         _add_sender_sums(sums, message_type, metrics, group_by, first, until, interval, scope)
@@ -84,7 +85,11 @@ def _add_sender_sums(
     )
     with connection.cursor() as cursor:
         cursor.execute(query, params)
-        rows = cursor.fetchall()
+        _add_rows(sums, metrics, cursor.fetchall())
+
+
+def _add_rows(sums: Sums, metrics: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """Add rows (group, bucket, one total per metric) into `sums`; NULL totals are gaps."""
     for group, bucket, *values in rows:
         name = group if group is not None else "unknown"
         for metric, value in zip(metrics, values, strict=True):

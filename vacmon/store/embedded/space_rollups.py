@@ -54,8 +54,9 @@ def read(
     before: int,
     interval: int,
     where: tuple[list[str], list[Any]],
-) -> dict[str, dict[str, dict[int, float]]]:
-    """{metric: {group: {bucket: Σ of sender averages}}} for buckets in [first, before)."""
+) -> list[tuple[Any, ...]]:
+    """Rows (group, bucket, Σ of sender averages per metric) for buckets in
+    [first, before)."""
     clauses, params = where
     conditions = " AND ".join(
         ["resolution = %s", "message_type = %s", "bucket >= %s", "bucket < %s", *clauses]
@@ -65,16 +66,9 @@ def read(
         f"SELECT {group_by}, bucket, {totals} FROM {SpaceRollup._meta.db_table} "
         f"WHERE {conditions} GROUP BY {group_by}, bucket"
     )
-    out: dict[str, dict[str, dict[int, float]]] = {m: {} for m in metrics}
     with connection.cursor() as cursor:
         cursor.execute(query, [interval, message_type, first, before, *params])
-        rows = cursor.fetchall()
-    for group, bucket, *values in rows:
-        name = group if group is not None else "unknown"
-        for metric, value in zip(metrics, values, strict=True):
-            if value is not None:
-                out[metric].setdefault(name, {})[int(bucket)] = float(value)
-    return out
+        return cursor.fetchall()
 
 
 def build(*, start: int | None = None) -> dict[int, int]:
