@@ -57,16 +57,16 @@ class EmbeddedStore:
         scope: Scope = Scope(),
         lookback: int = 0,
     ) -> list[EntityBuckets]:
-        return buckets.entity_buckets(
+        return buckets.entity_buckets_many(
             message_type,
-            metric,
+            (metric,),
             group_by=group_by,
             since=since,
             until=until,
             interval=interval,
             scope=scope,
             lookback=lookback,
-        )
+        )[metric]
 
     def entity_buckets_many(
         self,

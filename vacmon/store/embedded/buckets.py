@@ -28,7 +28,7 @@ def entity_buckets_many(
     scope: Scope,
     lookback: int,
 ) -> dict[str, list[EntityBuckets]]:
-    """`entity_buckets` of several metrics, read in one query."""
+    """`Store.entity_buckets_many`: several metrics of one message type in one query."""
     for metric in metrics:
         check_series(message_type, metric, group_by)
     resolution = coarsest_dividing(interval)
@@ -55,29 +55,6 @@ def entity_buckets_many(
         rows = cursor.fetchall()
     first_bucket = since - since % interval
     return _to_entities(rows, len(ENTITY[message_type]), metrics, first_bucket, interval)
-
-
-def entity_buckets(
-    message_type: str,
-    metric: str,
-    *,
-    group_by: str,
-    since: int,
-    until: int,
-    interval: int,
-    scope: Scope,
-    lookback: int,
-) -> list[EntityBuckets]:
-    return entity_buckets_many(
-        message_type,
-        (metric,),
-        group_by=group_by,
-        since=since,
-        until=until,
-        interval=interval,
-        scope=scope,
-        lookback=lookback,
-    )[metric]
 
 
 def _to_entities(
