@@ -51,8 +51,6 @@ def _latest_figures(
     itself: one read of that table, no raw rows."""
     machinetypes = message_type == "machinetype_status"
     rows = _pointers(message_type, since, scope)
-    if machinetypes and scope.vo is not None:
-        rows = rows.filter(vo=scope.vo)
     cols = ("site", "space", "factory", "item", "vo", "time_sent", "time_received")
     out = []
     for row in rows.values_list(*cols, "skewed", "trusted", *fields):
@@ -79,14 +77,18 @@ def _latest_figures(
 
 
 def _pointers(message_type: str, since: int, scope: Scope) -> Any:
-    """The latest-state rows of `message_type` in scope heard from since `since`."""
+    """The latest-state rows of `message_type` in scope heard from since `since` (a
+    machinetype's VO is that of the newest message, which the row points at)."""
     pointers = LatestStatus.objects.filter(message_type=message_type, time_received__gte=since)
     for name in ("site", "space", "factory"):
         value = getattr(scope, name)
         if value is not None:
             pointers = pointers.filter(**{name: value})
-    if scope.machinetype is not None and message_type == "machinetype_status":
-        pointers = pointers.filter(item=scope.machinetype)
+    if message_type == "machinetype_status":
+        if scope.machinetype is not None:
+            pointers = pointers.filter(item=scope.machinetype)
+        if scope.vo is not None:
+            pointers = pointers.filter(vo=scope.vo)
     return pointers
 
 
@@ -106,7 +108,7 @@ def _latest_from_table(
     rows: list[Message] = []
     for at in range(0, len(spaces), SPACES_PER_QUERY):
         chunk = spaces[at : at + SPACES_PER_QUERY]
-        rows += _rows_for_spaces(message_type, chunk, scope, fields)
+        rows += _rows_for_spaces(message_type, chunk, fields)
     return _newest_per_entity(message_type, rows)
 
 
@@ -118,7 +120,6 @@ SPACES_PER_QUERY = 200
 def _rows_for_spaces(
     message_type: str,
     spaces: list[tuple[tuple[str, str], list[tuple[str, str, int]]]],
-    scope: Scope,
     fields: Sequence[str] | None,
 ) -> list[Message]:
     """One query: per space, IN lists on the natural-key columns, OR-ed. SQLite answers it
@@ -137,8 +138,6 @@ def _rows_for_spaces(
             term &= Q(machinetype__in={i for _, i, _ in members})
         where |= term
     qs = model_for(message_type).objects.filter(where)  # type: ignore[attr-defined]
-    if machinetypes and scope.vo is not None:
-        qs = qs.filter(vo=scope.vo)
     wanted = {(site, space, *member) for (site, space), members in spaces for member in members}
     return [
         m
@@ -210,8 +209,6 @@ def factories(*, since: int, scope: Scope) -> list[FactoryRef]:
 
 def machinetypes(*, since: int, scope: Scope) -> list[MachinetypeRef]:
     qs = _pointers("machinetype_status", since, scope)
-    if scope.vo is not None:
-        qs = qs.filter(vo=scope.vo)
     rows = qs.order_by("site", "space", "factory", "item").values_list(
         "site", "space", "factory", "item", "vo", "time_received"
     )
