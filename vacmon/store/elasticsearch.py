@@ -298,16 +298,14 @@ class ElasticsearchStore:
         scope: Scope = Scope(),
         fields: Sequence[str] | None = None,
     ) -> list[Message]:
-        out: list[Message] = []
-        after: dict[str, Any] | None = None
-        while True:
-            body = builders.latest_query(
+        found = self._all_pages(
+            message_type,
+            lambda after: builders.latest_query(
                 message_type, since=since, until=until, scope=scope, after=after, fields=fields
-            )
-            page, after = parsers.latest_page(self._search(message_type, body))
-            out.extend(page)
-            if after is None:
-                return parsers.sort_by_entity(out, ENTITY[message_type])
+            ),
+            parsers.latest_page,
+        )
+        return parsers.sort_by_entity(found, ENTITY[message_type])
 
     def history(
         self,
