@@ -52,35 +52,65 @@ def remember(parts: tuple[object, ...], interval: int, compute: Callable[[], T])
 def chart_series_many(
     message_type: str, metrics: tuple[str, ...], group_by: str, scope: Scope, r: TimeRange
 ) -> dict[str, Series]:
-    """A series per metric, read together, as `vacmon.selectors.series.series` makes it:
-    the settled part (cached) and the newest part are each read with the staleness window
-    before them, so both take the same path through the store, and their per-sender bucket
-    averages are merged, then carried forward and gapped by the same `combine`."""
+    """A series per metric, read together: per-sender bucket averages from the settled
+    (cached) and newest parts are merged, then carried forward and gapped by the same
+    `combine` as `vacmon.selectors.series.series`."""
     stale = settings.VACMON_STALE_SECONDS
     store = get_store()
+    split = split_point(r)
+    if split is None:
+        whole = store.entity_buckets_many(
+            message_type,
+            metrics,
+            group_by=group_by,
+            since=r.since,
+            until=r.until,
+            interval=r.interval,
+            scope=scope,
+            lookback=stale,
+        )
+        return {
+            m: combine(
+                whole[m], since=r.since, until=r.until, interval=r.interval, stale_seconds=stale
+            )
+            for m in metrics
+        }
+    first = r.since - r.since % r.interval
 
-    def read(since: int, until: int) -> dict[str, list[EntityBuckets]]:
+    def settled() -> dict[str, list[EntityBuckets]]:
         return store.entity_buckets_many(
             message_type,
             metrics,
             group_by=group_by,
-            since=since,
-            until=until,
+            since=first,
+            until=split - 1,
             interval=r.interval,
             scope=scope,
             lookback=stale,
         )
 
-    def merge(
-        old: dict[str, list[EntityBuckets]], new: dict[str, list[EntityBuckets]]
-    ) -> dict[str, list[EntityBuckets]]:
-        return {m: merge_buckets(old[m], new[m]) for m in metrics}
-
-    parts = split_compute(
-        ("buckets", message_type, metrics, group_by, scope, r.interval), r, read, merge
+    old = remember(
+        ("buckets", message_type, metrics, group_by, scope, first, split, r.interval),
+        r.interval,
+        settled,
+    )
+    new = store.entity_buckets_many(
+        message_type,
+        metrics,
+        group_by=group_by,
+        since=split,
+        until=r.until,
+        interval=r.interval,
+        scope=scope,
     )
     return {
-        m: combine(parts[m], since=r.since, until=r.until, interval=r.interval, stale_seconds=stale)
+        m: combine(
+            merge_buckets(old[m], new[m]),
+            since=r.since,
+            until=r.until,
+            interval=r.interval,
+            stale_seconds=stale,
+        )
         for m in metrics
     }
 
