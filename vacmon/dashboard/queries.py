@@ -82,16 +82,18 @@ def running(metric: str, group_by: str, scope: Scope, r: TimeRange) -> Series:
     return running_many((metric,), group_by, scope, r)[metric]
 
 
-@cached
 def running_many(
     metrics: tuple[str, ...], group_by: str, scope: Scope, r: TimeRange
 ) -> dict[str, Series]:
     """Running machines/processors/HS06. Site, space and factory breakdowns come from the
     factories' own totals, as the original did; VO and machinetype breakdowns (and anything
-    filtered by VO) from machinetype_status, the only messages that carry a VO."""
-    by_machinetype = group_by in ("vo", "machinetype") or scope.vo or scope.machinetype
-    message_type = "machinetype_status" if by_machinetype else "factory_status"
-    return chart_series_many(message_type, metrics, group_by, scope, r)
+    filtered by VO) from machinetype_status, the only messages that carry a VO. Factory
+    usage by site is read with the capacity lines drawn over it (`FLEET`)."""
+    if group_by in ("vo", "machinetype") or scope.vo or scope.machinetype:
+        return machinetype_metrics(metrics, group_by, scope, r)
+    if group_by == "site" and set(metrics) <= set(FLEET):
+        return factory_metrics(FLEET, group_by, scope, r)
+    return factory_metrics(metrics, group_by, scope, r)
 
 
 def factory_metric(metric: str, group_by: str, scope: Scope, r: TimeRange) -> Series:
@@ -115,13 +117,15 @@ def machinetype_metrics(
 CAPACITY = ("max_processors", "max_hs06")
 # The usage metrics the fleet, site and space charts draw side by side.
 RUNNING = ("running_processors", "running_hs06")
+# Factory usage and capacity by site, which the overview charts together: one read.
+FLEET = (*RUNNING, *CAPACITY)
 
 
 def capacity_line(metric: str, scope: Scope, r: TimeRange) -> list[float | None]:
-    """Σ max_processors (or max_hs06) of the factories in scope; capacity has no VO. Both
-    capacity metrics are read together, for the two charts that draw them."""
+    """Σ max_processors (or max_hs06) of the factories in scope; capacity has no VO. Read
+    with the factories' usage by site (`FLEET`), for the charts that draw both."""
     plain = Scope(site=scope.site, space=scope.space, factory=scope.factory)
-    return total(factory_metrics(CAPACITY, "site", plain, r)[metric])
+    return total(factory_metrics(FLEET, "site", plain, r)[metric])
 
 
 # ---- latest state --------------------------------------------------------------------------
