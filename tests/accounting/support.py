@@ -21,9 +21,14 @@ UPLOAD_URL = "/api/v1/apel/messages"
 STATUS_URL = "/api/v1/apel/status"
 
 
+# One end time for the whole run: a record built twice must be the same record, even when
+# a second boundary falls between the two builds (the natural key includes EndTime).
+AN_HOUR_AGO = int(time.time()) - 3600
+
+
 def job(index: int, end: int | None = None, **changes: str | None) -> dict[str, str]:
-    """A Vac job record that ended an hour ago (or at `end`), unique by `index`."""
-    end = end if end is not None else int(time.time()) - 3600
+    """A Vac job record that ended about an hour ago (or at `end`), unique by `index`."""
+    end = end if end is not None else AN_HOUR_AGO
     changes.setdefault("LocalJobId", f"job-{index:07d}")
     return job_fields(EndTime=str(end), StartTime=str(end - 86355), **changes)
 
