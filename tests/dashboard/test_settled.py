@@ -27,8 +27,13 @@ def history(now):
     rollups.build(now)
 
 
-def test_the_split_series_is_the_same_as_the_one_shot_selector(history, now):
-    r = TimeRange(now - 5 * 3600 - 17, now + 60, INTERVAL)
+@pytest.mark.parametrize(("interval", "stale"), [(900, 600), (900, 1800), (300, 600), (300, 1800)])
+def test_the_split_series_is_the_same_as_the_one_shot_selector(
+    history, now, settings, interval, stale
+):
+    # A carry window wider than the buckets makes both parts of the range per-sender reads.
+    settings.VACMON_STALE_SECONDS = stale
+    r = TimeRange(now - 5 * 3600 - 17, now + 60, interval)
     expected = series(
         "factory_status",
         "running_processors",
