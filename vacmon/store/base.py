@@ -74,6 +74,17 @@ class Scope:
     vo: str | None = None
     machine: str | None = None
 
+    def terms(self, message_type: str) -> list[tuple[str, str]]:
+        """(field, value) for each filter that is set and that `message_type` carries: a
+        factory_status has no machinetype, vo or machine, and only machine_status names a
+        machine, so a VO page's scope still selects the factories of its sites."""
+        names = ["site", "space", "factory"]
+        if message_type != "factory_status":
+            names += ["machinetype", "vo"]
+        if message_type == "machine_status":
+            names.append("machine")
+        return [(name, value) for name in names if (value := getattr(self, name)) is not None]
+
 
 @dataclass(frozen=True)
 class WriteResult:

@@ -134,18 +134,10 @@ def sender_samples(
 
 
 def where_clauses(message_type: str, scope: Scope) -> tuple[list[str], list[Any]]:
-    """The scope as SQL conditions: factory messages carry no machinetype or VO."""
-    clauses: list[str] = []
-    params: list[Any] = []
-    names = ["site", "space", "factory"]
-    if message_type != "factory_status":
-        names += ["machinetype", "vo"]
-    for name in names:
-        value = getattr(scope, name)
-        if value is not None:
-            clauses.append(f"{name} = %s")
-            params.append(value)
-    return clauses, params
+    """The scope (`Scope.terms`) as SQL conditions. Chart reads never name a machine
+    (`check_series`), which the rollup tables could not filter on."""
+    terms = scope.terms(message_type)
+    return [f"{name} = %s" for name, _ in terms], [value for _, value in terms]
 
 
 def _any_of(metrics: tuple[str, ...]) -> str:

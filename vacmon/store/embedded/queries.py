@@ -14,19 +14,8 @@ from vacmon.store.embedded.tables import LATEST_FIGURES, model_for, read_rows
 from vacmon.store.shutdowns import Shutdown
 
 
-def scope_q(message_type: str, scope: Scope, prefix: str = "") -> Q:
-    q = Q()
-    for name in ("site", "space", "factory"):
-        value = getattr(scope, name)
-        if value is not None:
-            q &= Q(**{prefix + name: value})
-    if scope.machinetype is not None and message_type != "factory_status":
-        q &= Q(**{prefix + "machinetype": scope.machinetype})
-    if scope.vo is not None and message_type != "factory_status":
-        q &= Q(**{prefix + "vo": scope.vo})
-    if scope.machine is not None and message_type == "machine_status":
-        q &= Q(**{prefix + "machine": scope.machine})
-    return q
+def scope_q(message_type: str, scope: Scope) -> Q:
+    return Q(*scope.terms(message_type))
 
 
 def latest(
@@ -80,16 +69,9 @@ def _pointers(message_type: str, since: int, scope: Scope) -> Any:
     """The latest-state rows of `message_type` in scope heard from since `since` (a
     machinetype's VO is that of the newest message, which the row points at)."""
     pointers = LatestStatus.objects.filter(message_type=message_type, time_received__gte=since)
-    for name in ("site", "space", "factory"):
-        value = getattr(scope, name)
-        if value is not None:
-            pointers = pointers.filter(**{name: value})
-    if message_type == "machinetype_status":
-        if scope.machinetype is not None:
-            pointers = pointers.filter(item=scope.machinetype)
-        if scope.vo is not None:
-            pointers = pointers.filter(vo=scope.vo)
-    return pointers
+    # The table keeps the machinetype as its `item`.
+    terms = {"item" if name == "machinetype" else name: v for name, v in scope.terms(message_type)}
+    return pointers.filter(**terms)
 
 
 def _latest_from_table(
@@ -194,11 +176,7 @@ def history(
 
 
 def factories(*, since: int, scope: Scope) -> list[FactoryRef]:
-    qs = LatestStatus.objects.filter(message_type="factory_status", time_received__gte=since)
-    for name in ("site", "space", "factory"):
-        value = getattr(scope, name)
-        if value is not None:
-            qs = qs.filter(**{name: value})
+    qs = _pointers("factory_status", since, scope)
     return [
         FactoryRef(site=s, space=sp, factory=f, last_seen=t)
         for s, sp, f, t in qs.order_by("site", "space", "factory").values_list(

@@ -105,16 +105,8 @@ def time_range(since: int, until: int | None = None) -> dict[str, Any]:
 
 
 def scope_filters(message_type: str, scope: Scope) -> list[dict[str, Any]]:
-    """Term filters for a scope, ignoring what a message type does not carry (as the
-    embedded store does: a factory_status has no machinetype, vo or machine)."""
-    names = ["site", "space", "factory"]
-    if message_type != "factory_status":
-        names += ["machinetype", "vo"]
-    if message_type == "machine_status":
-        names.append("machine")
-    return [
-        {"term": {name: getattr(scope, name)}} for name in names if getattr(scope, name) is not None
-    ]
+    """Term filters for a scope (`Scope.terms`)."""
+    return [{"term": {name: value}} for name, value in scope.terms(message_type)]
 
 
 def _query(filters: list[dict[str, Any]]) -> dict[str, Any]:
