@@ -10,7 +10,7 @@ from django.db.models import Q
 from factories.messages import Message
 from vacmon.models import LatestStatus, MachineShutdown
 from vacmon.store.base import ENTITY, FactoryRef, MachinetypeRef, Scope
-from vacmon.store.embedded.tables import LATEST_FIGURES, model_for, read_rows
+from vacmon.store.embedded.tables import LATEST_FIGURES, model_for, read_rows, stored_message
 from vacmon.store.shutdowns import Shutdown
 
 
@@ -45,21 +45,19 @@ def _latest_figures(
     for row in rows.values_list(*cols, "skewed", "trusted", *fields):
         site, space, factory, item, vo, sent, received, skewed, trusted = row[:9]
         figures = {f: v for f, v in zip(fields, row[9:], strict=True) if v is not None}
-        envelope = {"site": site, "space": space, "factory": factory, "time_sent": sent}
         out.append(
-            Message(
-                message_type=message_type,
-                site=site,
-                space=space,
-                factory=factory,
-                time_sent=sent,
-                time_received=received,
+            stored_message(
+                message_type,
+                site,
+                space,
+                factory,
+                sent,
+                received,
+                figures,
+                skewed=skewed,
+                trusted=trusted,
                 machinetype=item if machinetypes else None,
                 vo=vo if machinetypes else None,
-                skewed=bool(skewed),
-                trusted=bool(trusted),
-                fields={"message_type": message_type, **envelope, **figures},
-                extra={},
             )
         )
     return sorted(out, key=lambda m: _sort_key(tuple(getattr(m, c) for c in ENTITY[message_type])))

@@ -98,34 +98,59 @@ def _reader(
     machinetype, machine, vo = at.get("machinetype"), at.get("machine"), at.get("vo")
 
     def make(row: tuple[Any, ...]) -> Message:
-        fields: dict[str, Any] = {"message_type": message_type}
-        for i, name in body:
-            value = row[i]
-            if value is not None:
-                fields[name] = value
-        fields["site"], fields["space"], fields["factory"], fields["time_sent"] = (
+        return stored_message(
+            message_type,
             row[site],
             row[space],
             row[factory],
             row[sent],
-        )
-        return Message(
-            message_type=message_type,
-            site=row[site],
-            space=row[space],
-            factory=row[factory],
-            time_sent=row[sent],
-            time_received=row[received],
+            row[received],
+            {name: row[i] for i, name in body if row[i] is not None},
+            skewed=row[skewed],
+            trusted=row[trusted],
             machinetype=None if machinetype is None else row[machinetype],
             machine=None if machine is None else row[machine],
             vo=None if vo is None else row[vo],
-            skewed=bool(row[skewed]),  # SQLite returns 0/1
-            trusted=bool(row[trusted]),
-            fields=fields,
             extra={} if extra is None else _json(row[extra]),
         )
 
     return names, make
+
+
+def stored_message(
+    message_type: str,
+    site: str,
+    space: str,
+    factory: str,
+    sent: int,
+    received: int,
+    figures: dict[str, Any],
+    *,
+    skewed: Any,
+    trusted: Any,
+    machinetype: str | None = None,
+    machine: str | None = None,
+    vo: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Message:
+    """A Message from stored columns: the envelope is repeated in `fields`, as a message
+    arriving carries it, and the flags are booleans (SQLite returns 0/1)."""
+    envelope = {"site": site, "space": space, "factory": factory, "time_sent": sent}
+    return Message(
+        message_type=message_type,
+        site=site,
+        space=space,
+        factory=factory,
+        time_sent=sent,
+        time_received=received,
+        machinetype=machinetype,
+        machine=machine,
+        vo=vo,
+        skewed=bool(skewed),
+        trusted=bool(trusted),
+        fields={"message_type": message_type, **figures, **envelope},
+        extra=extra or {},
+    )
 
 
 def _json(value: Any) -> dict[str, Any]:
