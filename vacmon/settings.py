@@ -177,7 +177,7 @@ VACMON_DASHBOARD_CACHE_SECONDS = env_int("VACMON_DASHBOARD_CACHE_SECONDS", 60, m
 # A cache every process shares (web workers and the Celery warmer), on disk by default.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "BACKEND": "vacmon.filecache.UncompressedFileCache",
         "LOCATION": env_str("VACMON_CACHE_DIR", str(VAR_DIR / "cache")),
         "OPTIONS": {"MAX_ENTRIES": env_int("VACMON_CACHE_MAX_ENTRIES", 20_000, minimum=100)},
     }
