@@ -20,7 +20,6 @@ from django.core.cache import cache
 
 from factories.messages import Message
 from vacmon.api.timerange import TimeRange
-from vacmon.dashboard.params import MIN_INTERVAL
 from vacmon.store import EntityBuckets, Scope, Series, get_store
 from vacmon.store.series import combine
 
@@ -69,6 +68,7 @@ def chart_series_many(
             interval=r.interval,
             scope=scope,
             lookback=stale,
+            per_group=True,
         )
         return {
             m: combine(
@@ -88,6 +88,7 @@ def chart_series_many(
             interval=r.interval,
             scope=scope,
             lookback=stale,
+            per_group=True,
         )
 
     old = remember(
@@ -103,7 +104,8 @@ def chart_series_many(
         until=r.until,
         interval=r.interval,
         scope=scope,
-        lookback=newest_lookback(r.interval, stale),
+        lookback=stale,
+        per_group=True,
     )
     return {
         m: combine(
@@ -115,17 +117,6 @@ def chart_series_many(
         )
         for m in metrics
     }
-
-
-def newest_lookback(interval: int, stale: int) -> int:
-    """The carry window the newest part of a range is read with.
-
-    A store may sum buckets per group when they are at least as wide as the carry window,
-    and per sender otherwise, so both parts must be read with the same window or a sender
-    is counted once in each. Buckets of the narrowest width are always read per sender,
-    and their newest part needs no carry-in (the settled part holds it), so they skip the
-    window's extra rows: that is the hour range, refreshed most often."""
-    return 0 if interval <= MIN_INTERVAL else stale
 
 
 def merge_buckets(old: list[EntityBuckets], new: list[EntityBuckets]) -> list[EntityBuckets]:

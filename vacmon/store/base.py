@@ -191,9 +191,14 @@ class Store(Protocol):
         interval: int,
         scope: Scope = Scope(),
         lookback: int = 0,
+        per_group: bool = False,
     ) -> dict[str, list[EntityBuckets]]:
         """`entity_buckets` for several metrics of one message type, read together where
-        the backend can (a page charting a factory's health asks for ten)."""
+        the backend can (a page charting a factory's health asks for ten).
+
+        With `per_group`, a backend may instead return one EntityBuckets per group, summed
+        over its senders with each carried forward `lookback` seconds (carry False): what
+        `combine` with `stale_seconds=lookback` makes of the per-sender buckets."""
 
     def shutdowns(
         self, *, since: int, until: int, scope: Scope = Scope(), limit: int = 1000

@@ -382,8 +382,11 @@ class ElasticsearchStore:
         interval: int,
         scope: Scope = Scope(),
         lookback: int = 0,
+        per_group: bool = False,
     ) -> dict[str, list[EntityBuckets]]:
         # One aggregation per metric: each pages through composite buckets on its own.
+        # Per-sender buckets always (`per_group` is a permission, not a demand): the sums
+        # and carry-forward are left to `combine`.
         return {
             metric: self.entity_buckets(
                 message_type,

@@ -66,6 +66,7 @@ class EmbeddedStore:
             interval=interval,
             scope=scope,
             lookback=lookback,
+            per_group=False,
         )[metric]
 
     def entity_buckets_many(
@@ -79,6 +80,7 @@ class EmbeddedStore:
         interval: int,
         scope: Scope = Scope(),
         lookback: int = 0,
+        per_group: bool = False,
     ) -> dict[str, list[EntityBuckets]]:
         return buckets.entity_buckets_many(
             message_type,
@@ -89,6 +91,7 @@ class EmbeddedStore:
             interval=interval,
             scope=scope,
             lookback=lookback,
+            per_group=per_group,
         )
 
     def shutdowns(

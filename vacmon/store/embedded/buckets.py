@@ -8,6 +8,7 @@ from typing import Any
 from django.db import connection
 
 from vacmon.store.base import ENTITY, EntityBuckets, Scope, check_series
+from vacmon.store.embedded.carried import carried_group_buckets
 from vacmon.store.embedded.grouped import group_buckets, sender_samples
 from vacmon.store.embedded.summing import coarsest_dividing, sender_mean
 from vacmon.store.series import sender_buckets
@@ -27,6 +28,7 @@ def entity_buckets_many(
     interval: int,
     scope: Scope,
     lookback: int,
+    per_group: bool,
 ) -> dict[str, list[EntityBuckets]]:
     """`Store.entity_buckets_many`: several metrics of one message type in one query."""
     for metric in metrics:
@@ -41,6 +43,17 @@ def entity_buckets_many(
             until=until,
             interval=interval,
             scope=scope,
+        )
+    if per_group:
+        return carried_group_buckets(
+            message_type,
+            metrics,
+            group_by=group_by,
+            since=since,
+            until=until,
+            interval=interval,
+            scope=scope,
+            carry=lookback,
         )
     start = since - lookback
     first = start - start % resolution if resolution is not None else start

@@ -53,6 +53,10 @@ def group_buckets(
             first = summed
     if first <= until:
         _add_sender_sums(sums, message_type, metrics, group_by, first, until, interval, scope)
+    return as_groups(sums)
+
+
+def as_groups(sums: Sums) -> dict[str, list[EntityBuckets]]:
     return {
         metric: [
             EntityBuckets(group=name, entity=(name,), averages=by_bucket, carry=False)

@@ -1,0 +1,145 @@
+"""Per-group chart sums for buckets narrower than the carry window, in one pass over time.
+
+`combine` carries each sender's last bucket average forward, so the embedded store used to
+hand every sender's buckets to Python as objects (800 machinetype senders x 14 buckets
+for the last hour) and `combine` walked them one sender at a time. Summing in SQL instead
+needs per-sender grouping on four text columns, which SQLite does slowly. Here the samples
+come ordered by bucket, an integer the database sorts cheaply, and each sender's newest
+average is kept as it arrives, so a chart bucket's total is a sum over the senders live in
+it. The result is what `combine` makes of the per-sender buckets (tests/store/test_carried).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from itertools import groupby
+from operator import itemgetter
+from typing import Any
+
+from django.db import connection
+
+from vacmon.store.base import ENTITY, EntityBuckets, Scope
+from vacmon.store.embedded.grouped import Sums, as_groups, sender_samples
+from vacmon.store.embedded.summing import coarsest_dividing
+
+
+def carried_group_buckets(
+    message_type: str,
+    metrics: tuple[str, ...],
+    *,
+    group_by: str,
+    since: int,
+    until: int,
+    interval: int,
+    scope: Scope,
+    carry: int,
+) -> dict[str, list[EntityBuckets]]:
+    """Per-group sums of sender bucket averages, each sender carried forward into later
+    buckets while its newest average is at most `carry` seconds old (as `combine` counts
+    it: a bucket average is timed at the bucket's end)."""
+    resolution = coarsest_dividing(interval)
+    start = since - carry
+    read_from = start - start % resolution if resolution is not None else start
+    samples, params = sender_samples(
+        message_type, metrics, group_by, read_from, until, interval, scope
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM ({samples}) parts ORDER BY b", params)
+        rows = cursor.fetchall()
+    first = since - since % interval
+    reach = -(-carry // interval)  # buckets after its own that an average still counts in
+    sweep = _Sweep(len(metrics), len(ENTITY[message_type]), reach, interval, first)
+    for bucket, together in groupby(rows, key=itemgetter(sweep.width + 1)):
+        sweep.emit_until(bucket - 1)
+        sweep.take(bucket, together)
+    sweep.emit_until(until)
+    sums: Sums = {metric: sweep.totals[i] for i, metric in enumerate(metrics)}
+    return as_groups(sums)
+
+
+class _Sweep:
+    """Walks the buckets in time order. For each metric, `live[i][group][sender]` is the
+    sender's newest bucket average while it still counts, `newest[i][sender]` the bucket
+    and group of that average, and `set_at[bucket]` the averages a bucket set, oldest
+    bucket first, so those that have stopped counting are found from the front."""
+
+    def __init__(
+        self, metric_count: int, width: int, reach: int, interval: int, first: int
+    ) -> None:
+        self.width = width
+        self.metric_count = metric_count
+        self.interval = interval
+        self.lifetime = (reach + 1) * interval
+        self.live: list[defaultdict[str, dict[tuple[Any, ...], float]]] = [
+            defaultdict(dict) for _ in range(metric_count)
+        ]
+        self.newest: list[dict[tuple[Any, ...], tuple[int, str]]] = [
+            {} for _ in range(metric_count)
+        ]
+        self.set_at: dict[int, list[tuple[int, tuple[Any, ...]]]] = {}
+        self.totals: list[dict[str, dict[int, float]]] = [{} for _ in range(metric_count)]
+        self.next = first  # the first chart bucket not yet recorded
+
+    def take(self, bucket: int, rows: Iterable[tuple[Any, ...]]) -> None:
+        """The sample rows (entity..., grp, b, s0..sk, n) of one bucket."""
+        live, newest = self.live, self.newest
+        changed = self.set_at[bucket] = []
+        for sender, (group, values) in _means(rows, self.width, self.metric_count).items():
+            for i, value in enumerate(values):
+                if value is None:
+                    continue
+                before = newest[i].get(sender)
+                if before is not None:
+                    live[i][before[1]].pop(sender, None)
+                live[i][group][sender] = value
+                newest[i][sender] = (bucket, group)
+                changed.append((i, sender))
+
+    def emit_until(self, last: int) -> None:
+        """Record the totals of the chart buckets not yet recorded, up to `last`."""
+        while self.next <= last:
+            self._expire(self.next - self.lifetime)
+            for i, groups in enumerate(self.live):
+                for group, senders in groups.items():
+                    if senders:
+                        self.totals[i].setdefault(group, {})[self.next] = sum(senders.values())
+            self.next += self.interval
+
+    def _expire(self, oldest_gone: int) -> None:
+        """Drop the averages set at or before bucket `oldest_gone` that are still newest."""
+        while self.set_at:
+            bucket = next(iter(self.set_at))
+            if bucket > oldest_gone:
+                return
+            for i, sender in self.set_at.pop(bucket):
+                newest = self.newest[i].get(sender)
+                if newest is not None and newest[0] == bucket:
+                    self.live[i][newest[1]].pop(sender, None)
+                    del self.newest[i][sender]
+
+
+def _means(
+    rows: Iterable[tuple[Any, ...]], width: int, metric_count: int
+) -> dict[tuple[Any, ...], tuple[str, list[float | None]]]:
+    """Each sender's average per metric over one bucket's rows, counting only the samples
+    that carried the metric (None where none did), and its group (the last row's)."""
+    sums: dict[tuple[Any, ...], tuple[list[str], list[float], list[int]]] = {}
+    for row in rows:
+        sender = row[:width]
+        n = row[-1]
+        acc = sums.get(sender)
+        if acc is None:
+            acc = sums[sender] = (["unknown"], [0.0] * metric_count, [0] * metric_count)
+        if row[width] is not None:
+            acc[0][0] = row[width]
+        total, count = acc[1], acc[2]
+        for i in range(metric_count):
+            value = row[width + 2 + i]
+            if value is not None:
+                total[i] += value
+                count[i] += n
+    return {
+        sender: (group[0], [t / c if c else None for t, c in zip(total, count, strict=True)])
+        for sender, (group, total, count) in sums.items()
+    }
