@@ -6,11 +6,23 @@ template shows plain text instead of a link.
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import quote, urlencode
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 from vacmon.dashboard.params import PageParams
+
+
+@functools.lru_cache(maxsize=4096)
+def _path(prefix: str, urlconf: str | None, name: str, args: tuple[str, ...]) -> str:
+    """A page's path, or "" when no route holds the names. Remembered: a table of a hundred
+    machines links the same few factories and machinetypes on every row, and on every
+    refresh. `prefix` (the script prefix `reverse` reads) is part of the key."""
+    try:
+        return reverse(f"dashboard:{name}", urlconf=urlconf, args=args)
+    except NoReverseMatch:
+        return ""
 
 
 class Links:
@@ -20,10 +32,8 @@ class Links:
     def _url(self, name: str, *args: str, **extra: str | None) -> str:
         if any(not a or "/" in a for a in args):
             return ""
-        try:
-            return self.params.with_query(reverse(f"dashboard:{name}", args=args), **extra)
-        except NoReverseMatch:
-            return ""
+        path = _path(get_script_prefix(), get_urlconf(), name, args)
+        return self.params.with_query(path, **extra) if path else ""
 
     def overview(self) -> str:
         return self._url("overview")
