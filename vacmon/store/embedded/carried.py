@@ -61,8 +61,9 @@ def carried_group_buckets(
 class _Sweep:
     """Walks the buckets in time order. For each metric, `live[i][group][sender]` is the
     sender's newest bucket average while it still counts, `newest[i][sender]` the bucket
-    and group of that average, and `set_at[bucket]` the averages a bucket set, oldest
-    bucket first, so those that have stopped counting are found from the front."""
+    of that average and the group's dict holding it, and `set_at[bucket]` the averages a
+    bucket set, oldest bucket first, so those that have stopped counting are found from
+    the front."""
 
     def __init__(
         self, metric_count: int, width: int, reach: int, interval: int, first: int
@@ -74,7 +75,7 @@ class _Sweep:
         self.live: list[defaultdict[str, dict[tuple[Any, ...], float]]] = [
             defaultdict(dict) for _ in range(metric_count)
         ]
-        self.newest: list[dict[tuple[Any, ...], tuple[int, str]]] = [
+        self.newest: list[dict[tuple[Any, ...], tuple[int, dict[tuple[Any, ...], float]]]] = [
             {} for _ in range(metric_count)
         ]
         self.set_at: dict[int, list[tuple[int, tuple[Any, ...]]]] = {}
@@ -82,18 +83,35 @@ class _Sweep:
         self.next = first  # the first chart bucket not yet recorded
 
     def take(self, bucket: int, rows: Iterable[tuple[Any, ...]]) -> None:
-        """The sample rows (entity..., grp, b, s0..sk, n) of one bucket."""
-        live, newest = self.live, self.newest
+        """The sample rows (entity..., grp, b, s0..sk, n) of one bucket. A sender has one
+        row per bucket unless it is read from raw messages or changed VO; those few are
+        folded into one first."""
+        width = self.width
+        one: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        more: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
+        for row in rows:
+            sender = row[:width]
+            if sender in one:
+                more.setdefault(sender, [one[sender]]).append(row)
+            else:
+                one[sender] = row
+        for sender, together in more.items():
+            one[sender] = _fold(together, width, self.metric_count)
         changed = self.set_at[bucket] = []
-        for sender, (group, values) in _means(rows, self.width, self.metric_count).items():
-            for i, value in enumerate(values):
-                if value is None:
+        for i in range(self.metric_count):
+            live, newest, column = self.live[i], self.newest[i], width + 2 + i
+            for sender, row in one.items():
+                total = row[column]
+                if total is None:
                     continue
-                before = newest[i].get(sender)
+                # A folded row (a list) carries a count per metric.
+                count = row[-1] if type(row) is tuple else row[-1][i]
+                before = newest.get(sender)
                 if before is not None:
-                    live[i][before[1]].pop(sender, None)
-                live[i][group][sender] = value
-                newest[i][sender] = (bucket, group)
+                    del before[1][sender]
+                holder = live[row[width] or "unknown"]
+                holder[sender] = total / count
+                newest[sender] = (bucket, holder)
                 changed.append((i, sender))
 
     def emit_until(self, last: int) -> None:
@@ -115,31 +133,21 @@ class _Sweep:
             for i, sender in self.set_at.pop(bucket):
                 newest = self.newest[i].get(sender)
                 if newest is not None and newest[0] == bucket:
-                    self.live[i][newest[1]].pop(sender, None)
+                    del newest[1][sender]
                     del self.newest[i][sender]
 
 
-def _means(
-    rows: Iterable[tuple[Any, ...]], width: int, metric_count: int
-) -> dict[tuple[Any, ...], tuple[str, list[float | None]]]:
-    """Each sender's average per metric over one bucket's rows, counting only the samples
-    that carried the metric (None where none did), and its group (the last row's)."""
-    sums: dict[tuple[Any, ...], tuple[list[str], list[float], list[int]]] = {}
+def _fold(rows: list[tuple[Any, ...]], width: int, metric_count: int) -> list[Any]:
+    """Several rows of one sender and bucket as one: the group of the last row that has
+    one, the sums, and per metric the count of the samples that carried it (a list where
+    a row has one count for all)."""
+    group = next((r[width] for r in reversed(rows) if r[width] is not None), None)
+    sums: list[float | None] = [None] * metric_count
+    counts = [0] * metric_count
     for row in rows:
-        sender = row[:width]
-        n = row[-1]
-        acc = sums.get(sender)
-        if acc is None:
-            acc = sums[sender] = (["unknown"], [0.0] * metric_count, [0] * metric_count)
-        if row[width] is not None:
-            acc[0][0] = row[width]
-        total, count = acc[1], acc[2]
         for i in range(metric_count):
             value = row[width + 2 + i]
             if value is not None:
-                total[i] += value
-                count[i] += n
-    return {
-        sender: (group[0], [t / c if c else None for t, c in zip(total, count, strict=True)])
-        for sender, (group, total, count) in sums.items()
-    }
+                sums[i] = (sums[i] or 0.0) + value
+                counts[i] += row[-1]
+    return [*rows[-1][:width], group, rows[-1][width + 1], *sums, counts]
