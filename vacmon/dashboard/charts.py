@@ -75,6 +75,11 @@ class Frame:
     def y(self, v: float) -> float:
         return PLOT_TOP + PLOT_HEIGHT - v / self.ymax * PLOT_HEIGHT
 
+    def ys(self, values: Sequence[float]) -> list[str]:
+        """`y` of each value as drawn (one decimal), for a run of points."""
+        bottom, scale = PLOT_TOP + PLOT_HEIGHT, PLOT_HEIGHT / self.ymax
+        return [f"{bottom - v * scale:.1f}" for v in values]
+
 
 def fold_groups(groups: Mapping[str, Values], keep: int) -> dict[str, list[float | None]]:
     """The `keep - 1` largest groups by total and one "other (n)" group summing the rest, so a
@@ -149,11 +154,13 @@ def render(chart: Chart) -> Svg:
         *axes.y_axis(frame.ymax, frame.y, LEFT, WIDTH - RIGHT, chart.unit),
         *axes.x_axis(chart.times, chart.interval, frame.x, PLOT_TOP + PLOT_HEIGHT),
     ]
+    # Every series of a chart is drawn through the same bucket centres: placed once.
+    xs = [f"{frame.x(_centre(chart, i)):.1f}" for i in range(len(chart.times))]
     for name, cells in stacked.items():
-        parts.extend(_area(name, cells, chart, frame, colours[name]))
+        parts.extend(_area(name, cells, chart, frame, xs, colours[name]))
     for k, (name, values) in enumerate(chart.lines.items()):
         colour = LINE_COLOURS[k % len(LINE_COLOURS)]
-        parts.extend(_line(name, values, chart, frame, colour, dashed=bool(groups)))
+        parts.extend(_line(name, values, frame, xs, colour, dashed=bool(groups)))
     parts.extend(_legend(chart, list(groups), colours, PLOT_TOP + PLOT_HEIGHT + AXIS_SPACE))
     if not names:
         parts.append(
@@ -198,6 +205,7 @@ def _area(
     cells: Sequence[tuple[float, float] | None],
     chart: Chart,
     frame: Frame,
+    xs: Sequence[str],
     colour: str,
 ) -> list[str]:
     out = []
@@ -207,14 +215,14 @@ def _area(
             lo, hi = cells[a] or (0.0, 0.0)
             x0, x1 = frame.x(chart.times[a]), frame.x(chart.times[a] + chart.interval)
             pts = [(x0, frame.y(hi)), (x1, frame.y(hi)), (x1, frame.y(lo)), (x0, frame.y(lo))]
+            points = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
         else:
-            top = [(frame.x(_centre(chart, i)), frame.y(cells[i][1])) for i in range(a, b + 1)]  # type: ignore[index]
-            bottom = [
-                (frame.x(_centre(chart, i)), frame.y(cells[i][0]))  # type: ignore[index]
-                for i in range(b, a - 1, -1)
-            ]
-            pts = top + bottom
-        points = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
+            run = [c for c in cells[a : b + 1] if c is not None]
+            tops = frame.ys([hi for _, hi in run])
+            bottoms = frame.ys([lo for lo, _ in run])
+            top = [f"{x},{y}" for x, y in zip(xs[a : b + 1], tops, strict=True)]
+            bottom = [f"{x},{y}" for x, y in zip(xs[a : b + 1], bottoms, strict=True)]
+            points = " ".join(top + bottom[::-1])
         out.append(
             f'<polygon class="area" points="{points}" fill="{colour}" fill-opacity="0.8" '
             f'stroke="{colour}"><title>{esc(name)}</title></polygon>'
@@ -223,18 +231,17 @@ def _area(
 
 
 def _line(
-    name: str, values: Values, chart: Chart, frame: Frame, colour: str, *, dashed: bool
+    name: str, values: Values, frame: Frame, xs: Sequence[str], colour: str, *, dashed: bool
 ) -> list[str]:
     """A line; dashed when it is a reference (capacity) over stacked areas."""
     dash = ' stroke-dasharray="6 3"' if dashed else ""
     out = []
     for a, b in runs(values):
-        pts = [(frame.x(_centre(chart, i)), frame.y(values[i] or 0.0)) for i in range(a, b + 1)]
+        ys = frame.ys([v or 0.0 for v in values[a : b + 1]])
         if a == b:
-            x, y = pts[0]
-            out.append(f'<circle class="point" cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{colour}"/>')
+            out.append(f'<circle class="point" cx="{xs[a]}" cy="{ys[0]}" r="2.5" fill="{colour}"/>')
             continue
-        points = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
+        points = " ".join(f"{x},{y}" for x, y in zip(xs[a : b + 1], ys, strict=True))
         out.append(
             f'<polyline class="line" points="{points}" fill="none" stroke="{colour}" '
             f'stroke-width="2"{dash}><title>{esc(name)}</title></polyline>'
