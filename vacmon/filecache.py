@@ -17,7 +17,7 @@ from django.core.cache.backends.filebased import FileBasedCache
 _MISSING = object()
 
 
-class UncompressedFileCache(FileBasedCache):
+class UncompressedFileCache(FileBasedCache):  # type: ignore[misc]
     def get(self, key: str, default: Any = None, version: int | None = None) -> Any:
         try:
             with open(self._key_to_file(key, version), "rb") as f:

@@ -20,7 +20,7 @@ def _path(prefix: str, urlconf: str | None, name: str, args: tuple[str, ...]) ->
     machines links the same few factories and machinetypes on every row, and on every
     refresh. `prefix` (the script prefix `reverse` reads) is part of the key."""
     try:
-        return reverse(f"dashboard:{name}", urlconf=urlconf, args=args)
+        return str(reverse(f"dashboard:{name}", urlconf=urlconf, args=args))
     except NoReverseMatch:
         return ""
 

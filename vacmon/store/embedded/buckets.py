@@ -35,25 +35,10 @@ def entity_buckets_many(
         check_series(message_type, metric, group_by)
     resolution = coarsest_dividing(interval)
     if resolution is not None and interval >= max(lookback, GROUPED_FROM):
-        return group_buckets(
-            message_type,
-            metrics,
-            group_by=group_by,
-            since=since,
-            until=until,
-            interval=interval,
-            scope=scope,
-        )
+        return group_buckets(message_type, metrics, group_by, since, until, interval, scope)
     if per_group:
         return carried_group_buckets(
-            message_type,
-            metrics,
-            group_by=group_by,
-            since=since,
-            until=until,
-            interval=interval,
-            scope=scope,
-            carry=lookback,
+            message_type, metrics, group_by, since, until, interval, scope, carry=lookback
         )
     start = since - lookback
     first = start - start % resolution if resolution is not None else start

@@ -12,7 +12,7 @@ it. The result is what `combine` makes of the per-sender buckets (tests/store/te
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -27,12 +27,12 @@ from vacmon.store.embedded.summing import coarsest_dividing
 def carried_group_buckets(
     message_type: str,
     metrics: tuple[str, ...],
-    *,
     group_by: str,
     since: int,
     until: int,
     interval: int,
     scope: Scope,
+    *,
     carry: int,
 ) -> dict[str, list[EntityBuckets]]:
     """Per-group sums of sender bucket averages, each sender carried forward into later
@@ -87,8 +87,8 @@ class _Sweep:
         row per bucket unless it is read from raw messages or changed VO; those few are
         folded into one first."""
         width = self.width
-        one: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-        more: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
+        one: dict[tuple[Any, ...], Sequence[Any]] = {}
+        more: dict[tuple[Any, ...], list[Sequence[Any]]] = {}
         for row in rows:
             sender = row[:width]
             if sender in one:
@@ -100,16 +100,16 @@ class _Sweep:
         changed = self.set_at[bucket] = []
         for i in range(self.metric_count):
             live, newest, column = self.live[i], self.newest[i], width + 2 + i
-            for sender, row in one.items():
-                total = row[column]
+            for sender, sample in one.items():
+                total = sample[column]
                 if total is None:
                     continue
                 # A folded row (a list) carries a count per metric.
-                count = row[-1] if type(row) is tuple else row[-1][i]
+                count = sample[-1] if type(sample) is tuple else sample[-1][i]
                 before = newest.get(sender)
                 if before is not None:
                     del before[1][sender]
-                holder = live[row[width] or "unknown"]
+                holder = live[sample[width] or "unknown"]
                 holder[sender] = total / count
                 newest[sender] = (bucket, holder)
                 changed.append((i, sender))
@@ -137,7 +137,7 @@ class _Sweep:
                     del self.newest[i][sender]
 
 
-def _fold(rows: list[tuple[Any, ...]], width: int, metric_count: int) -> list[Any]:
+def _fold(rows: list[Sequence[Any]], width: int, metric_count: int) -> list[Any]:
     """Several rows of one sender and bucket as one: the group of the last row that has
     one, the sums, and per metric the count of the samples that carried it (a list where
     a row has one count for all)."""

@@ -28,7 +28,6 @@ Sums = dict[str, dict[str, dict[int, float]]]
 def group_buckets(
     message_type: str,
     metrics: tuple[str, ...],
-    *,
     group_by: str,
     since: int,
     until: int,
