@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from tests.builders import factory_status, machine_status, machinetype_status
 from vacmon.store import Scope
+from vacmon.store.health import from_messages
 from vacmon.store.series import combine
 
 T0 = 1_700_000_000 - 1_700_000_000 % 3600
@@ -276,3 +279,30 @@ def test_purge_removes_raw_messages_older_than_the_cutoff(store):
     store.write([factory_status(received=T0), factory_status(received=T0 + 100)])
     assert store.purge(before=T0 + 50) == 1
     assert len(store.history("factory_status", since=0, until=T0 + 200)) == 1
+
+
+def test_factory_health_is_what_the_newest_messages_of_the_range_report(store):
+    rng = random.Random(4)
+    msgs = []
+    for i in range(80):
+        t = T0 + 97 * i
+        msgs.append(
+            factory_status(
+                received=t,
+                sent=t - rng.randrange(3),
+                factory_heartbeat_time=rng.choice([0, None, t - rng.randrange(900), t + 5]),
+                mjf_heartbeat_time=rng.choice([0, t - 3600]),
+                daemon_version=rng.choice(["Vac 03.01", "Vac 03.02", "", None]),
+                os_issue=rng.choice(["AlmaLinux 9", None]),
+            )
+        )
+    msgs.append(factory_status(received=T0 + 500, factory="other.example", daemon_version="X"))
+    store.write(msgs)
+    scope = Scope(site="EXAMPLE-SITE", space="vac01.example.ac.uk", factory="f1.example.ac.uk")
+    for limit in (1000, 30):
+        query = dict(since=T0 + 200, until=T0 + 7000, scope=scope, limit=limit)
+        newest = store.history("factory_status", **query)
+        found = store.factory_health(interval=600, **query)
+        assert found == from_messages(newest, 600)
+        assert found.messages == min(limit, len(newest)) and found.ages and found.versions
+    assert "X" not in {v for v, _, _ in found.versions["daemon_version"]}

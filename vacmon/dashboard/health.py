@@ -1,16 +1,12 @@
-"""A factory's health over time from its raw messages: heartbeat ages per bucket. Pure.
-
-The heartbeat times are not chartable store metrics (they are timestamps, not levels), so
-they are turned into ages here: age = time_sent - heartbeat, the staleness the factory itself
-saw when it sent the message. 0 means "unknown" on the wire (spec 1.1) and is skipped.
-"""
+"""What the factory page shows of a factory's health history: heartbeat ages in minutes per
+chart bucket and the versions seen, from the store's `FactoryHealth`. Pure."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from factories.messages import Message
+from vacmon.store.health import FactoryHealth, by_last_seen
 
 HEARTBEATS = {
     "Factory": "factory_heartbeat_time",
@@ -19,52 +15,34 @@ HEARTBEATS = {
     "Metadata": "metadata_heartbeat_time",
 }
 VERSIONS = {"Daemon": "daemon_version", "OS": "os_issue"}
-# What is read of the factory messages behind these charts.
-FIELDS = (*HEARTBEATS.values(), *VERSIONS.values())
-
-
-def heartbeat_ages(
-    messages: Iterable[Message], times: Sequence[int], interval: int
-) -> dict[str, list[float | None]]:
-    """Worst (largest) age in minutes per bucket and heartbeat; None where no message."""
-    index = {t: i for i, t in enumerate(times)}
-    out: dict[str, list[float | None]] = {name: [None] * len(times) for name in HEARTBEATS}
-    for m in messages:
-        i = index.get(m.time_received - m.time_received % interval)
-        if i is None:
-            continue
-        for name, field in HEARTBEATS.items():
-            beat = m.get(field)
-            if not beat:
-                continue
-            age = max(m.time_sent - beat, 0) / 60
-            current = out[name][i]
-            out[name][i] = age if current is None else max(current, age)
-    return {name: row for name, row in out.items() if any(v is not None for v in row)}
-
-
-def versions_seen(messages: Iterable[Message], field: str) -> list[tuple[str, int, int]]:
-    """(value, first seen, last seen) of a text field such as daemon_version, newest last."""
-    return _spans([(m.get(field), m.time_received, m.time_received) for m in messages])
 
 
 @dataclass(frozen=True)
 class Summary:
-    """What the factory page shows of its health history: small enough to cache, unlike
-    the thousands of messages it is computed from."""
+    """Small enough to cache, unlike the thousands of messages it is computed from."""
 
-    ages: dict[str, list[float | None]]
-    versions: dict[str, list[tuple[str, int, int]]]
+    ages: dict[str, list[float | None]]  # label -> worst age in minutes per bucket
+    versions: dict[str, list[tuple[str, int, int]]]  # label -> (value, first, last seen)
     truncated: bool
 
 
-def summarise(
-    messages: Sequence[Message], times: Sequence[int], interval: int, limit: int
-) -> Summary:
+def summarise(found: FactoryHealth, times: Sequence[int], limit: int) -> Summary:
+    """`found` on the chart's buckets; None where no message reported a heartbeat.
+    Truncated when `found` came from the `limit` newest messages of the range."""
+    index = {t: i for i, t in enumerate(times)}
+    ages: dict[str, list[float | None]] = {}
+    for label, field in HEARTBEATS.items():
+        row: list[float | None] = [None] * len(times)
+        for bucket, age in found.ages.get(field, {}).items():
+            i = index.get(bucket)
+            if i is not None:
+                row[i] = age / 60
+        if any(v is not None for v in row):
+            ages[label] = row
     return Summary(
-        ages=heartbeat_ages(messages, times, interval),
-        versions={label: versions_seen(messages, f) for label, f in VERSIONS.items()},
-        truncated=len(messages) >= limit,
+        ages=ages,
+        versions={label: found.versions.get(field, []) for label, field in VERSIONS.items()},
+        truncated=found.messages >= limit,
     )
 
 
@@ -87,11 +65,9 @@ def _worst(*cells: float | None) -> float | None:
     return max(present) if present else None
 
 
-def _spans(seen: list[tuple[str | None, int, int]]) -> list[tuple[str, int, int]]:
+def _spans(seen: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
     spans: dict[str, tuple[int, int]] = {}
     for value, first, last in seen:
-        if not value:
-            continue
         a, b = spans.get(value, (first, last))
         spans[value] = (min(a, first), max(b, last))
-    return sorted(((v, a, b) for v, (a, b) in spans.items()), key=lambda x: x[2])
+    return by_last_seen(spans)

@@ -233,15 +233,10 @@ def factory_health(scope: Scope, r: TimeRange, limit: int) -> health.Summary:
     times = bucket_starts(r.since, r.until, r.interval)
 
     def summary(since: int, until: int) -> health.Summary:
-        found = get_store().history(
-            "factory_status",
-            since=since,
-            until=until,
-            scope=scope,
-            limit=limit,
-            fields=health.FIELDS,
+        found = get_store().factory_health(
+            since=since, until=until, interval=r.interval, scope=scope, limit=limit
         )
-        return health.summarise(found, times, r.interval, limit)
+        return health.summarise(found, times, limit)
 
     return split_compute(("health", scope, limit, times[0]), r, summary, health.merge)
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from factories.messages import Message
+from vacmon.store.health import FactoryHealth
 from vacmon.store.shutdowns import Shutdown
 
 # What a series may be grouped by; each is a column of the stored messages.
@@ -205,6 +206,12 @@ class Store(Protocol):
     ) -> list[Shutdown]:
         """Machine outcomes named by machinetype_status with a shutdown time in
         [since, until], each once, newest first."""
+
+    def factory_health(
+        self, *, since: int, until: int, interval: int, scope: Scope, limit: int
+    ) -> FactoryHealth:
+        """Heartbeat ages per bucket and versions seen, from the newest `limit`
+        factory_status messages received in [since, until] (`vacmon.store.health`)."""
 
     def factories(self, *, since: int, scope: Scope = Scope()) -> list[FactoryRef]:
         """Every factory heard from since `since`, with the time of its last message."""

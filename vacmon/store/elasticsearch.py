@@ -17,12 +17,13 @@ from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
 from elasticsearch.helpers import streaming_bulk
 
 from factories.messages import MESSAGE_TYPES, Message
-from vacmon.store import shutdowns
+from vacmon.store import health, shutdowns
 from vacmon.store.base import ENTITY, EntityBuckets, FactoryRef, MachinetypeRef, Scope, WriteResult
 from vacmon.store.es import builders, parsers, templates
 from vacmon.store.es.bulk import BulkOutcome, Unavailable, describe, status_of, still_waiting
 from vacmon.store.es.client import EsSettings, make_client, read_settings
 from vacmon.store.es.spool import Spool
+from vacmon.store.health import FactoryHealth
 from vacmon.store.shutdowns import Shutdown
 
 __all__ = ["BulkOutcome", "ElasticsearchStore", "Unavailable"]
@@ -416,6 +417,21 @@ class ElasticsearchStore:
             fields=(*shutdowns.FIELDS, "machinetype"),
         )
         return [s for s in shutdowns.distinct(found) if since <= s.time <= until][:limit]
+
+    def factory_health(
+        self, *, since: int, until: int, interval: int, scope: Scope, limit: int
+    ) -> FactoryHealth:
+        # From the newest `limit` messages themselves: ages are differences of two fields
+        # of one document, which an aggregation could only reach through a script.
+        newest = self.history(
+            "factory_status",
+            since=since,
+            until=until,
+            scope=scope,
+            limit=limit,
+            fields=health.FIELDS,
+        )
+        return health.from_messages(newest, interval)
 
     def factories(self, *, since: int, scope: Scope = Scope()) -> list[FactoryRef]:
         return self._all_pages(

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from factories.messages import Message
 from vacmon.models import LatestStatus, MachineShutdown
 from vacmon.store.base import EntityBuckets, FactoryRef, MachinetypeRef, Scope, WriteResult
-from vacmon.store.embedded import buckets, queries, writer
+from vacmon.store.embedded import buckets, health, queries, writer
 from vacmon.store.embedded.tables import MODELS
+from vacmon.store.health import FactoryHealth
 from vacmon.store.shutdowns import Shutdown
 
 
@@ -98,6 +99,13 @@ class EmbeddedStore:
         self, *, since: int, until: int, scope: Scope = Scope(), limit: int = 1000
     ) -> list[Shutdown]:
         return queries.shutdowns(since=since, until=until, scope=scope, limit=limit)
+
+    def factory_health(
+        self, *, since: int, until: int, interval: int, scope: Scope, limit: int
+    ) -> FactoryHealth:
+        return health.factory_health(
+            since=since, until=until, interval=interval, scope=scope, limit=limit
+        )
 
     def factories(self, *, since: int, scope: Scope = Scope()) -> list[FactoryRef]:
         return queries.factories(since=since, scope=scope)
