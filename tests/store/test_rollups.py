@@ -23,7 +23,12 @@ def test_rollups_keep_sums_and_counts_per_sender_and_bucket():
         ]
     )
     marks = rollups.build(T0 + 3600 + 120)
-    assert marks == {300: T0 + 3600, 3600: T0 + 3600, 86400: T0 - T0 % 86400}
+    assert marks == {
+        300: T0 + 3600,
+        3600: T0 + 3600,
+        21600: (T0 + 3600) // 21600 * 21600,
+        86400: T0 - T0 % 86400,
+    }
     first = Rollup.objects.get(resolution=300, bucket=T0, message_type="factory_status")
     assert (first.samples, first.running_processors) == (2, 6.0)
     hour = Rollup.objects.get(resolution=3600, bucket=T0, message_type="factory_status")
@@ -86,7 +91,8 @@ def test_wide_buckets_are_summed_per_group_in_the_database_without_carrying():
     assert series.values == {"EXAMPLE-SITE": [13.0, 8.0, None]}
 
 
-def test_day_rollups_then_hours_then_raw_give_what_the_raw_messages_give():
+@pytest.mark.parametrize("interval", [86400, 21600, 259200])
+def test_day_then_six_hour_then_hour_rollups_then_raw_give_what_the_raw_messages_give(interval):
     store = EmbeddedStore()
     day = T0 - T0 % 86400
     store.write(
@@ -97,10 +103,12 @@ def test_day_rollups_then_hours_then_raw_give_what_the_raw_messages_give():
     )
     rollups.build(day + 2 * 86400 + 3 * 3600 + 120)
     assert RollupWatermark.objects.get(resolution=86400).built_until == day + 2 * 86400
+    assert RollupWatermark.objects.get(resolution=21600).built_until == day + 2 * 86400
     SpaceRollupWatermark.objects.all().delete()
-    query = dict(group_by="site", since=day, until=day + 4 * 86400 - 1, interval=86400)
+    query = dict(group_by="site", since=day, until=day + 4 * 86400 - 1, interval=interval)
     layered = store.entity_buckets("factory_status", "running_processors", **query)
     RollupWatermark.objects.all().delete()
     raw = store.entity_buckets("factory_status", "running_processors", **query)
     assert [e.averages for e in layered] == [e.averages for e in raw]
-    assert len(raw[0].averages) == 4
+    sent = {(day + 1800 * k + 7) // interval for k in range(150)}
+    assert len(raw[0].averages) == len(sent)

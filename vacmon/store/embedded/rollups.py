@@ -1,5 +1,6 @@
-"""Build the 5-minute, 1-hour and 1-day rollups with INSERT ... SELECT, one bucket range at a
-time, each level from the one below, then the space rollups over them (space_rollups.py).
+"""Build the 5-minute, 1-hour, 6-hour and 1-day rollups with INSERT ... SELECT, one bucket
+range at a time, each level from a finer one, then the space rollups over them
+(space_rollups.py).
 
 Buckets are built only once they are complete plus a grace period, because the listener
 flushes in batches and a message received at 12:04:59.9 may be committed a moment later.
@@ -15,12 +16,12 @@ from django.db import connection
 from vacmon.models import Rollup, RollupWatermark
 from vacmon.store.base import SERIES_METRICS
 from vacmon.store.embedded import space_rollups
-from vacmon.store.embedded.summing import DAY, FINE, HOUR, build_range
+from vacmon.store.embedded.summing import DAY, FINE, HOUR, QUARTER, build_range
 from vacmon.store.embedded.tables import model_for
 
 # Each level and the one it is built from; a chart reads the coarsest that divides its
 # interval, then finer ones for the newest buckets (grouped.sender_samples).
-LEVELS = ((HOUR, FINE), (DAY, HOUR))
+LEVELS = ((HOUR, FINE), (QUARTER, HOUR), (DAY, HOUR))
 GRACE_SECONDS = 60
 
 

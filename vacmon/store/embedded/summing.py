@@ -1,7 +1,8 @@
 """What both rollup tables share: the per-sender resolutions, the rule for a sender's
 average over a bucket, and the incremental build of a bucket range.
 
-Per-sender rollups (rollups.py) keep sums and sample counts at 5 minutes, 1 hour and 1 day;
+Per-sender rollups (rollups.py) keep sums and sample counts at 5 minutes, 1 hour, 6 hours
+and 1 day (6 hours is the month range's chart bucket, and divides the year range's);
 space rollups (space_rollups.py) are built from them.
 """
 
@@ -13,9 +14,9 @@ from django.db import connection, models, transaction
 
 from vacmon.store.base import SERIES_METRICS
 
-FINE, HOUR, DAY = 300, 3600, 86400
+FINE, HOUR, QUARTER, DAY = 300, 3600, 21600, 86400
 # Per-sender rollup resolutions, coarsest first.
-SENDER_RESOLUTIONS = (DAY, HOUR, FINE)
+SENDER_RESOLUTIONS = (DAY, QUARTER, HOUR, FINE)
 
 
 def coarsest_dividing(interval: int) -> int | None:
