@@ -7,6 +7,7 @@ from tests.store_es.fake_server import Reply
 from tests.store_es.messages import RECEIVED, sample
 from vacmon.store.base import EntityBuckets, FactoryRef, Scope
 from vacmon.store.es import builders
+from vacmon.store.health import from_messages
 
 SEARCH = r"/vacmon-(\w+)/_search"
 
@@ -134,3 +135,25 @@ def test_purge_deletes_by_query_across_the_three_streams(fake_es, es_store):
     (request,) = server.seen("POST", path)
     assert request.json() == {"query": {"range": {"@timestamp": {"lt": 100_000}}}}
     assert request.query["conflicts"] == ["proceed"]
+
+
+def test_factory_health_is_computed_from_the_newest_messages_it_reads(fake_es, es_store):
+    server = fake_es()
+    newest = [
+        sample(time_sent=RECEIVED - 10 * k, factory_heartbeat_time=RECEIVED - 10 * k - 120)
+        for k in range(3)
+    ]
+    hits = [
+        {"_id": builders.doc_id(m), "_source": source(m), "sort": [m.time_sent]} for m in newest
+    ]
+    server.on("POST", SEARCH, Reply(body={"hits": {"hits": hits}}))
+    scope = Scope(site="S", factory="f")
+    found = es_store(server).factory_health(
+        since=RECEIVED - 3600, until=RECEIVED, interval=600, scope=scope, limit=3
+    )
+
+    assert found == from_messages(newest, 600)
+    assert found.messages == 3 and found.ages["factory_heartbeat_time"]
+    (request,) = server.seen("POST", SEARCH)
+    assert request.path == "/vacmon-factory_status/_search"
+    assert {"term": {"factory": "f"}} in request.json()["query"]["bool"]["filter"]
