@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import random
+
 from tests.builders import machine_status, machinetype_status
 from vacmon.dashboard.lifecycles import (
     code_family,
@@ -7,7 +9,7 @@ from vacmon.dashboard.lifecycles import (
     family_counts,
     fill_outcomes,
 )
-from vacmon.store.shutdowns import distinct
+from vacmon.store.shutdowns import Shutdown, distinct
 
 NOW = 1_700_000_000
 
@@ -85,3 +87,22 @@ def test_durations_fall_into_bands_with_an_open_last_one():
     labels, counts = duration_histogram([30, 700, 7200, 200000, None])
     assert labels[0] == "0m-10m" and labels[-1] == "48h+"
     assert counts == [1, 1, 1, 0, 0, 0, 1]
+
+
+def test_the_outcome_taken_is_the_closest_in_time_within_the_machines_life():
+    rng = random.Random(7)
+    for _ in range(200):
+        times = rng.sample(range(NOW - 20000, NOW + 8000, 7), rng.randrange(0, 12))
+        known = [Shutdown("f1.example.ac.uk", "f1-02", t, f"{t} outcome") for t in times]
+        m = machine_status(
+            received=NOW + rng.randrange(-3000, 3000),
+            machine="f1-02",
+            created_time=NOW - rng.randrange(0, 15000),
+            shutdown_message=None,
+            shutdown_time=None,
+        )
+        start, end = m.get("created_time"), m.time_received + 3600
+        fitting = sorted((o for o in known if start <= o.time <= end), key=lambda o: -o.time)
+        expected = min(fitting, key=lambda o: abs(o.time - m.time_received), default=None)
+        (lc,) = fill_outcomes([m], rng.sample(known, len(known)))
+        assert lc.shutdown_message == (expected.message if expected else None)

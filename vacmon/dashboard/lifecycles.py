@@ -8,6 +8,7 @@ the reliable outcome is the machinetype_status that later names that machine as 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -98,13 +99,15 @@ def fill_outcomes(machines: Sequence[Message], known: Sequence[Shutdown]) -> lis
     outcome for the same factory and machine name close to its end. Slot names repeat on
     Vac factories, hence the time window rather than the name alone."""
     by_name: dict[tuple[str, str], list[Shutdown]] = {}
-    for o in known:
+    for o in sorted(known, key=lambda o: o.time):
         by_name.setdefault((o.factory, o.machine), []).append(o)
+    times = {name: [o.time for o in found] for name, found in by_name.items()}
     out = []
     for m in machines:
         text, when = m.get("shutdown_message"), m.get("shutdown_time")
         if not text:
-            match = _closest(by_name.get((m.factory, m.machine or ""), []), m)
+            name = (m.factory, m.machine or "")
+            match = _closest(by_name.get(name, []), times.get(name, []), m)
             if match is not None:
                 text, when = match.message, match.time
         out.append(Lifecycle(m, text, when))
@@ -120,11 +123,22 @@ def earliest_start(machines: Iterable[Message], default: int) -> int:
     )
 
 
-def _closest(candidates: Sequence[Shutdown], m: Message) -> Shutdown | None:
+def _closest(candidates: Sequence[Shutdown], times: Sequence[int], m: Message) -> Shutdown | None:
+    """The outcome between the machine's start and an hour after its message that is
+    closest in time to the message (the later one on a tie). `candidates` are in time
+    order, `times` their times: a slot name has a month of outcomes on a busy factory."""
     start = m.get("created_time") or m.get("started_time") or 0
-    end = m.time_received + OUTCOME_SLACK
-    fitting = [o for o in candidates if start <= o.time <= end]
-    return min(fitting, key=lambda o: abs(o.time - m.time_received), default=None)
+    lo = bisect_left(times, start)
+    hi = bisect_right(times, m.time_received + OUTCOME_SLACK)
+    if lo >= hi:
+        return None
+    # Within [lo, hi) the closest time is next to where the message's own time would go.
+    at = min(max(bisect_left(times, m.time_received), lo), hi - 1)
+    before = max(at - 1, lo)
+    received = m.time_received
+    if abs(times[before] - received) < abs(times[at] - received):
+        return candidates[before]
+    return candidates[at]
 
 
 def family_counts(lifecycles: Iterable[Lifecycle]) -> dict[str, int]:
