@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from vacmon.store.health import FactoryHealth, by_last_seen
+from vacmon.store.health import FactoryHealth, by_last_seen, widen
 
 HEARTBEATS = {
     "Factory": "factory_heartbeat_time",
@@ -68,6 +68,5 @@ def _worst(*cells: float | None) -> float | None:
 def _spans(seen: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
     spans: dict[str, tuple[int, int]] = {}
     for value, first, last in seen:
-        a, b = spans.get(value, (first, last))
-        spans[value] = (min(a, first), max(b, last))
+        widen(spans, value, first, last)
     return by_last_seen(spans)

@@ -35,29 +35,49 @@ class FactoryHealth:
     messages: int  # how many messages it was computed from
 
 
+class Tally:
+    """Builds a FactoryHealth from whatever a backend reads: single messages or rows that
+    already sum several (a bucket's worst age, a version's first and last sighting)."""
+
+    def __init__(self) -> None:
+        self.ages: dict[str, dict[int, int]] = {f: {} for f in HEARTBEAT_FIELDS}
+        self.seen: dict[str, dict[str, tuple[int, int]]] = {f: {} for f in VERSION_FIELDS}
+        self.messages = 0
+
+    def age(self, field: str, bucket: int, age: int) -> None:
+        row = self.ages[field]
+        row[bucket] = max(row.get(bucket, age), age)
+
+    def version(self, field: str, value: str | None, first: int, last: int) -> None:
+        if value:
+            widen(self.seen[field], value, first, last)
+
+    def result(self) -> FactoryHealth:
+        return FactoryHealth(
+            ages={f: row for f, row in self.ages.items() if row},
+            versions={f: by_last_seen(by_value) for f, by_value in self.seen.items()},
+            messages=self.messages,
+        )
+
+
 def from_messages(messages: Iterable[Message], interval: int) -> FactoryHealth:
-    ages: dict[str, dict[int, int]] = {f: {} for f in HEARTBEAT_FIELDS}
-    seen: dict[str, dict[str, tuple[int, int]]] = {f: {} for f in VERSION_FIELDS}
-    count = 0
+    tally = Tally()
     for m in messages:
-        count += 1
+        tally.messages += 1
         bucket = m.time_received - m.time_received % interval
         for field in HEARTBEAT_FIELDS:
             beat = m.get(field)
             if beat:
-                age = max(m.time_sent - beat, 0)
-                row = ages[field]
-                row[bucket] = max(row.get(bucket, age), age)
+                tally.age(field, bucket, max(m.time_sent - beat, 0))
         for field in VERSION_FIELDS:
-            value = m.get(field)
-            if value:
-                first, last = seen[field].get(value, (m.time_received, m.time_received))
-                seen[field][value] = (min(first, m.time_received), max(last, m.time_received))
-    return FactoryHealth(
-        ages={f: row for f, row in ages.items() if row},
-        versions={f: by_last_seen(by_value) for f, by_value in seen.items()},
-        messages=count,
-    )
+            tally.version(field, m.get(field), m.time_received, m.time_received)
+    return tally.result()
+
+
+def widen(spans: dict[str, tuple[int, int]], value: str, first: int, last: int) -> None:
+    """Record that `value` was seen from `first` to `last`, widening what was known."""
+    a, b = spans.get(value, (first, last))
+    spans[value] = (min(a, first), max(b, last))
 
 
 def by_last_seen(spans: dict[str, tuple[int, int]]) -> list[tuple[str, int, int]]:

@@ -8,7 +8,7 @@ from django.db import connection
 from vacmon.models import FactoryStatus
 from vacmon.store.base import Scope
 from vacmon.store.embedded.grouped import where_clauses
-from vacmon.store.health import HEARTBEAT_FIELDS, FactoryHealth, by_last_seen
+from vacmon.store.health import HEARTBEAT_FIELDS, VERSION_FIELDS, FactoryHealth, Tally
 
 
 def factory_health(
@@ -22,35 +22,27 @@ def factory_health(
         "ELSE 0 END) END)"
         for f in HEARTBEAT_FIELDS
     )
+    versions = ", ".join(VERSION_FIELDS)
     query = (
-        f"SELECT b, {ages}, daemon_version, os_issue, MIN(time_received), "
-        f"MAX(time_received), COUNT(*) FROM ("
-        f"SELECT time_received - (time_received %% {interval}) AS b, time_received, "
-        f"time_sent, {beats}, daemon_version, os_issue "
+        f"SELECT b, {ages}, {versions}, MIN(time_received), MAX(time_received), COUNT(*) "
+        f"FROM (SELECT time_received - (time_received %% {interval}) AS b, time_received, "
+        f"time_sent, {beats}, {versions} "
         f"FROM {FactoryStatus._meta.db_table} WHERE {where} "
         f"ORDER BY time_received DESC, id DESC LIMIT %s) newest "
-        "GROUP BY b, daemon_version, os_issue"
+        f"GROUP BY b, {versions}"
     )
     with connection.cursor() as cursor:
         cursor.execute(query, [since, until, *params, limit])
         rows = cursor.fetchall()
     width = len(HEARTBEAT_FIELDS)
-    found: dict[str, dict[int, int]] = {f: {} for f in HEARTBEAT_FIELDS}
-    spans: dict[str, dict[str, tuple[int, int]]] = {"daemon_version": {}, "os_issue": {}}
-    count = 0
+    tally = Tally()
     for bucket, *rest in rows:
-        worst, (daemon, os_issue, first, last, n) = rest[:width], rest[width:]
-        count += n
+        worst, versions = rest[:width], rest[width : width + len(VERSION_FIELDS)]
+        first, last, count = rest[width + len(VERSION_FIELDS) :]
+        tally.messages += count
         for field, age in zip(HEARTBEAT_FIELDS, worst, strict=True):
             if age is not None:
-                cell = found[field]
-                cell[int(bucket)] = max(cell.get(int(bucket), age), age)
-        for field, value in (("daemon_version", daemon), ("os_issue", os_issue)):
-            if value:
-                a, b = spans[field].get(value, (first, last))
-                spans[field][value] = (min(a, first), max(b, last))
-    return FactoryHealth(
-        ages={f: row for f, row in found.items() if row},
-        versions={f: by_last_seen(by_value) for f, by_value in spans.items()},
-        messages=count,
-    )
+                tally.age(field, int(bucket), age)
+        for field, value in zip(VERSION_FIELDS, versions, strict=True):
+            tally.version(field, value, first, last)
+    return tally.result()
