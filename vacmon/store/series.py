@@ -26,6 +26,12 @@ def sender_buckets(
     return EntityBuckets(group=group, entity=entity, averages=inside, last_before=last)
 
 
+def carry_reach(stale_seconds: int, interval: int) -> int:
+    """How many buckets after its own a bucket average still counts in: those starting at
+    most `stale_seconds` after the bucket's end, its sample time."""
+    return (stale_seconds + interval - 1) // interval
+
+
 def bucket_starts(since: int, until: int, interval: int) -> list[int]:
     first = since - since % interval
     return list(range(first, until + 1, interval)) or [first]
@@ -64,8 +70,7 @@ def _add_entity(
     describe. Walks the sender's samples, not every bucket: a fleet has thousands."""
     n = len(times)
     points = sorted((index[b], v) for b, v in entity.averages.items() if b in index)
-    # Empty buckets a sample may fill: those starting at most stale_seconds after its end.
-    reach = (stale_seconds + interval - 1) // interval if entity.carry else 0
+    reach = carry_reach(stale_seconds, interval) if entity.carry else 0
     if entity.carry and entity.last_before is not None:
         when, value = entity.last_before
         end = points[0][0] if points else n

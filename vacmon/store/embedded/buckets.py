@@ -10,7 +10,7 @@ from django.db import connection
 from vacmon.store.base import ENTITY, EntityBuckets, Scope, check_series
 from vacmon.store.embedded.carried import carried_group_buckets
 from vacmon.store.embedded.grouped import group_buckets, sender_samples
-from vacmon.store.embedded.summing import coarsest_dividing, sender_mean
+from vacmon.store.embedded.summing import coarsest_dividing, sample_start, sender_mean
 from vacmon.store.series import sender_buckets
 
 # Buckets at least this wide (and at least the carry-forward window) are summed per group
@@ -40,8 +40,7 @@ def entity_buckets_many(
         return carried_group_buckets(
             message_type, metrics, group_by, since, until, interval, scope, carry=lookback
         )
-    start = since - lookback
-    first = start - start % resolution if resolution is not None else start
+    first = sample_start(since, lookback, interval)
     samples, params = sender_samples(message_type, metrics, group_by, first, until, interval, scope)
     entity = ", ".join(ENTITY[message_type])
     # One average per sender and bucket; a sender that changed VO within the bucket is

@@ -21,7 +21,8 @@ from django.db import connection
 
 from vacmon.store.base import ENTITY, EntityBuckets, Scope
 from vacmon.store.embedded.grouped import Sums, as_groups, sender_samples
-from vacmon.store.embedded.summing import coarsest_dividing
+from vacmon.store.embedded.summing import sample_start
+from vacmon.store.series import carry_reach
 
 
 def carried_group_buckets(
@@ -38,9 +39,7 @@ def carried_group_buckets(
     """Per-group sums of sender bucket averages, each sender carried forward into later
     buckets while its newest average is at most `carry` seconds old (as `combine` counts
     it: a bucket average is timed at the bucket's end)."""
-    resolution = coarsest_dividing(interval)
-    start = since - carry
-    read_from = start - start % resolution if resolution is not None else start
+    read_from = sample_start(since, carry, interval)
     samples, params = sender_samples(
         message_type, metrics, group_by, read_from, until, interval, scope
     )
@@ -48,7 +47,7 @@ def carried_group_buckets(
         cursor.execute(f"SELECT * FROM ({samples}) parts ORDER BY b", params)
         rows = cursor.fetchall()
     first = since - since % interval
-    reach = -(-carry // interval)  # buckets after its own that an average still counts in
+    reach = carry_reach(carry, interval)
     sweep = _Sweep(len(metrics), len(ENTITY[message_type]), reach, interval, first)
     for bucket, together in groupby(rows, key=itemgetter(sweep.width + 1)):
         sweep.emit_until(bucket - 1)

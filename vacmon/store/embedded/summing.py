@@ -24,6 +24,14 @@ def coarsest_dividing(interval: int) -> int | None:
     return next((r for r in SENDER_RESOLUTIONS if interval % r == 0), None)
 
 
+def sample_start(since: int, lookback: int, interval: int) -> int:
+    """Where a chart's sample read starts: `lookback` seconds before `since`, moved back to
+    the start of a rollup bucket when the interval is read from rollups."""
+    start = since - lookback
+    resolution = coarsest_dividing(interval)
+    return start - start % resolution if resolution is not None else start
+
+
 def sender_mean(value: str, count: str) -> str:
     """SQL for a sender's average over a bucket from summed `value` and `count` columns;
     it counts only the samples that carried the metric."""
