@@ -52,71 +52,43 @@ def remember(parts: tuple[object, ...], interval: int, compute: Callable[[], T])
 def chart_series_many(
     message_type: str, metrics: tuple[str, ...], group_by: str, scope: Scope, r: TimeRange
 ) -> dict[str, Series]:
-    """A series per metric, read together: per-sender bucket averages from the settled
-    (cached) and newest parts are merged, then carried forward and gapped by the same
-    `combine` as `vacmon.selectors.series.series`."""
+    """A series per metric, read together: the bucket reads of the settled (cached) and
+    newest parts (per sender, or per group where the store carries senders itself) are
+    merged, then carried forward and gapped by the same `combine` as
+    `vacmon.selectors.series.series`."""
     stale = settings.VACMON_STALE_SECONDS
     store = get_store()
-    split = split_point(r)
-    if split is None:
-        whole = store.entity_buckets_many(
-            message_type,
-            metrics,
-            group_by=group_by,
-            since=r.since,
-            until=r.until,
-            interval=r.interval,
-            scope=scope,
-            lookback=stale,
-            per_group=True,
-        )
-        return {
-            m: combine(
-                whole[m], since=r.since, until=r.until, interval=r.interval, stale_seconds=stale
-            )
-            for m in metrics
-        }
-    first = r.since - r.since % r.interval
 
-    def settled() -> dict[str, list[EntityBuckets]]:
+    def read(since: int, until: int) -> dict[str, list[EntityBuckets]]:
         return store.entity_buckets_many(
             message_type,
             metrics,
             group_by=group_by,
-            since=first,
-            until=split - 1,
+            since=since,
+            until=until,
             interval=r.interval,
             scope=scope,
             lookback=stale,
             per_group=True,
         )
 
+    def chart(entities: list[EntityBuckets]) -> Series:
+        return combine(
+            entities, since=r.since, until=r.until, interval=r.interval, stale_seconds=stale
+        )
+
+    split = split_point(r)
+    if split is None:
+        whole = read(r.since, r.until)
+        return {m: chart(whole[m]) for m in metrics}
+    first = r.since - r.since % r.interval
     old = remember(
         ("buckets", message_type, metrics, group_by, scope, first, split, r.interval),
         r.interval,
-        settled,
+        lambda: read(first, split - 1),
     )
-    new = store.entity_buckets_many(
-        message_type,
-        metrics,
-        group_by=group_by,
-        since=split,
-        until=r.until,
-        interval=r.interval,
-        scope=scope,
-        lookback=stale,
-        per_group=True,
-    )
-    return {
-        m: combine(
-            merge_buckets(old[m], new[m]),
-            since=r.since,
-            until=r.until,
-            interval=r.interval,
-            stale_seconds=stale,
-        )
-        for m in metrics
-    }
+    new = read(split, r.until)
+    return {m: chart(merge_buckets(old[m], new[m])) for m in metrics}
 
 
 def merge_buckets(old: list[EntityBuckets], new: list[EntityBuckets]) -> list[EntityBuckets]:
