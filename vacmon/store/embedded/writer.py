@@ -66,7 +66,8 @@ def _upsert_latest(cursor: object, batch: list[Message]) -> None:
         if seen is None or (m.time_received, m.time_sent) >= (seen.time_received, seen.time_sent):
             newest[key] = m
     table = LatestStatus._meta.db_table
-    kept = ("vo", "time_received", "time_sent", "skewed", "trusted", *LATEST_FIGURES)
+    envelope = ("vo", "time_received", "time_sent", "skewed", "trusted")
+    kept = (*envelope, *LATEST_FIGURES)
     sql = (
         f"INSERT INTO {table} (message_type, site, space, factory, item, {', '.join(kept)}) "
         f"VALUES ({', '.join(['%s'] * (5 + len(kept)))}) "
@@ -75,15 +76,7 @@ def _upsert_latest(cursor: object, batch: list[Message]) -> None:
         + f" WHERE excluded.time_sent >= {table}.time_sent"
     )
     rows = [
-        (
-            *key,
-            m.vo,
-            m.time_received,
-            m.time_sent,
-            m.skewed,
-            m.trusted,
-            *(m.fields.get(f) for f in LATEST_FIGURES),
-        )
+        (*key, *(getattr(m, c) for c in envelope), *(m.fields.get(f) for f in LATEST_FIGURES))
         for key, m in newest.items()
     ]
     cursor.executemany(sql, rows)  # type: ignore[attr-defined]
