@@ -16,7 +16,7 @@ from django.db import connection
 from vacmon.models import Rollup, RollupWatermark
 from vacmon.store.base import SERIES_METRICS
 from vacmon.store.embedded import space_rollups
-from vacmon.store.embedded.summing import DAY, FINE, HOUR, QUARTER, build_range
+from vacmon.store.embedded.summing import DAY, FINE, HOUR, QUARTER, build_range, first_bucket
 from vacmon.store.embedded.tables import model_for
 
 # Each level and the one it is built from; a chart reads the coarsest that divides its
@@ -54,8 +54,7 @@ def _build(resolution: int, start: int | None, until: int, statement: Callable[[
 def _oldest(resolution: int) -> int:
     base = dict(LEVELS).get(resolution)
     if base is not None:
-        first = Rollup.objects.filter(resolution=base).order_by("bucket").first()
-        return first.bucket if first else 0
+        return first_bucket(base)
     times = [
         model_for(t)
         .objects.order_by("time_received")

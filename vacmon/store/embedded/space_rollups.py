@@ -21,7 +21,7 @@ from django.db import connection
 
 from vacmon.models import Rollup, RollupWatermark, SpaceRollup, SpaceRollupWatermark
 from vacmon.store.base import SERIES_METRICS, Scope
-from vacmon.store.embedded.summing import FINE, HOUR, build_range, sender_mean
+from vacmon.store.embedded.summing import FINE, HOUR, build_range, first_bucket, sender_mean
 
 # The intervals `vacmon.api.timerange.pick_interval` gives for ranges of 10 hours to 400
 # days: every nice interval of 10 minutes or more, and the 2- and 3-day buckets of the
@@ -83,15 +83,10 @@ def build(*, start: int | None = None) -> dict[int, int]:
             resolution,
             start=start,
             until=sender_marks.get(base, 0) // resolution * resolution,
-            oldest=partial(_oldest, base),
+            oldest=partial(first_bucket, base),
             statement=partial(_sql, resolution=resolution, base=base),
         )
     return marks
-
-
-def _oldest(base: int) -> int:
-    first = Rollup.objects.filter(resolution=base).order_by("bucket").first()
-    return first.bucket if first else 0
 
 
 def _sql(message_type: str, resolution: int, base: int) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from django.db import connection, models, transaction
 
+from vacmon.models import Rollup
 from vacmon.store.base import SERIES_METRICS
 
 FINE, HOUR, QUARTER, DAY = 300, 3600, 21600, 86400
@@ -36,6 +37,13 @@ def sender_mean(value: str, count: str) -> str:
     """SQL for a sender's average over a bucket from summed `value` and `count` columns;
     it counts only the samples that carried the metric."""
     return f"SUM({value}) * 1.0 / SUM(CASE WHEN {value} IS NOT NULL THEN {count} END)"
+
+
+def first_bucket(resolution: int) -> int:
+    """The oldest per-sender rollup bucket at `resolution` (0 when there is none): where a
+    level built from it starts the first time."""
+    first = Rollup.objects.filter(resolution=resolution).order_by("bucket").first()
+    return first.bucket if first else 0
 
 
 def build_range(
