@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench clean services
 
 # Settings may live in .env (see .env.example); the environment wins over nothing else.
 ifneq (,$(wildcard .env))
@@ -35,6 +35,10 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Install and start PostgreSQL, Redis and RabbitMQ (STOMP) for the test suite, as CI does.
+services:
+	bash scripts/services.sh
 
 clean:
 	rm -rf $(VENV) var
