@@ -55,7 +55,6 @@ def test_it_accepts_a_vac_job_record_with_typed_values_and_natural_key() -> None
     assert list(record.fields)[:3] == ["Site", "SubmitHost", "LocalJobId"]
     assert record.natural_key == (
         "UKI-NORTHGRID-MAN-HEP",
-        "vac01.tier2.hep.manchester.ac.uk/vac-vm123.tier2.hep.manchester.ac.uk",
         "c9e8d7f6-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
         1795686355,
     )

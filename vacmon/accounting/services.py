@@ -1,8 +1,9 @@
 """Accept uploaded APEL job records, and build the summary and sync records to forward.
 
 `accept_message` parses with the core's loader rules, keeps every good record (a bad one
-never costs its neighbours) and stores them in one multi-row insert that skips records
-already held under the same natural key (site, submit host, local job id, end time).
+never costs its neighbours) and stores them in one multi-row upsert on APEL's own job key
+(site, local job id, end time): as with the loader's REPLACE, the later record of a key
+wins, and a changed record goes out again so that APEL ends up holding the same version.
 `summarise_pending` rebuilds the summary and sync records of every site-month whose job
 records changed, replacing versions that were not yet cut into a batch.
 """
@@ -108,7 +109,7 @@ def accept_message(
         report.rejected += len(result.records)
         return report
     records = _authorised(result.records, result.errors, text, identity, report)
-    unique = _first_of_each_key(records)
+    unique = _last_of_each_key(records)
     report.duplicates = len(records) - len(unique)
     inserted = _store(unique, _JOB_KIND_NAMES[result.kind], now, identity)
     report.accepted = inserted
@@ -154,15 +155,10 @@ def record_start_lines(text: str) -> list[int]:
     return starts
 
 
-def _first_of_each_key(records: list[Record]) -> list[Record]:
-    seen: set[object] = set()
-    unique = []
-    for record in records:
-        key = record.natural_key
-        if key not in seen:
-            seen.add(key)
-            unique.append(record)
-    return unique
+def _last_of_each_key(records: list[Record]) -> list[Record]:
+    """The loader REPLACEs record by record, so within one message the last one wins."""
+    last = {record.natural_key: record for record in records}
+    return list(last.values()) if len(last) < len(records) else records
 
 
 def _row(record: Record, kind: str, received: object, source: str, forward: bool) -> tuple:
@@ -215,8 +211,8 @@ def _store(records: list[Record], kind: str, now: datetime, identity: IngestIden
                 )
             else:
                 cursor.executemany(_insert_sql(), chunk)
-            # sqlite3 sums rowcount over executemany; a skipped duplicate counts 0, so
-            # this is exactly the number of new records.
+            # Both count inserted and replaced rows; a resend identical to what is held
+            # fails the upsert's WHERE and counts 0 (sqlite3 sums over executemany).
             inserted += max(cursor.rowcount, 0)
         _mark_changed(months, now)
     return inserted
@@ -229,14 +225,28 @@ _POSTGRES_ARRAYS = (
 )
 
 
+_KEY_COLUMNS = ("site", "local_job_id", "end_time")
+
+
 def _insert_sql(source: str | None = None) -> str:
     quote = connection.ops.quote_name
     table = quote(ApelRecord._meta.db_table)
     columns = ", ".join(quote(name) for name in _COLUMNS)
     values = source or f"VALUES ({', '.join(['%s'] * len(_COLUMNS))})"
+    key = ", ".join(quote(name) for name in _KEY_COLUMNS)
+    updates = ", ".join(
+        f"{quote(name)} = excluded.{quote(name)}" for name in _COLUMNS if name not in _KEY_COLUMNS
+    )
+    text, header = quote("text"), quote("header")
     # Both SQLite (>= 3.24) and PostgreSQL understand this; the unique constraint on the
-    # job key decides what is a duplicate, even between two concurrent uploads.
-    return f"INSERT INTO {table} ({columns}) {values} ON CONFLICT DO NOTHING"
+    # job key decides what is the same job, even between two concurrent uploads. A
+    # changed record leaves its batch (sent or not) and waits for the next one: a batch
+    # in flight carries the old text, so only a later batch can make APEL's copy current.
+    return (
+        f"INSERT INTO {table} AS held ({columns}) {values} ON CONFLICT ({key}) DO UPDATE"
+        f" SET {updates}, {quote('batch_id')} = NULL"
+        f" WHERE held.{text} <> excluded.{text} OR held.{header} <> excluded.{header}"
+    )
 
 
 def _mark_changed(months: set[tuple[str, int, int]], now: datetime) -> None:

@@ -83,8 +83,9 @@ class ApelRecord(models.Model):
     header = models.CharField(max_length=64)
     text = models.TextField(help_text="`Key: value` lines as forwarded, without `%%`")
     site = models.CharField(max_length=255)
-    # The job key (site, submit_host, local_job_id, end_time). Summary and sync rows leave
-    # local_job_id NULL, and NULLs never collide in a unique constraint.
+    # The job key (site, local_job_id, end_time), as APEL's JobRecords primary key: the
+    # submit host is not part of it. Summary and sync rows leave local_job_id NULL, and
+    # NULLs never collide in a unique constraint.
     submit_host = models.CharField(max_length=255, null=True, blank=True)
     local_job_id = models.CharField(max_length=255, null=True, blank=True)
     end_time = models.BigIntegerField(null=True, blank=True)
@@ -105,7 +106,7 @@ class ApelRecord(models.Model):
         verbose_name = "APEL record"
         constraints = [
             models.UniqueConstraint(
-                fields=["site", "submit_host", "local_job_id", "end_time"], name="apel_job_key"
+                fields=["site", "local_job_id", "end_time"], name="apel_job_key"
             )
         ]
         indexes = [
