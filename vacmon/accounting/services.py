@@ -20,10 +20,11 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from apel.builder import assemble, serialise_record
-from apel.fields import JOB, JOB_V04, RecordKind
+from apel.fields import JOB, SUMMARY, SYNC, RecordKind
 from apel.parse import RECORD_SEPARATOR, parse_message
-from apel.records import Record, RecordError
+from apel.records import ParseResult, Record, RecordError
 from apel.summaries import HS06_PER_UNIT, summarise_jobs, sync_records
+from vacmon.accounting import relay
 from vacmon.models import ApelMonth, ApelRecord, ApelSiteSettings
 from vacmon.models.accounting import (
     JOB_KINDS,
@@ -101,10 +102,13 @@ def accept_message(
     if result.message_error is not None:
         report.message_error = result.message_error
         return report
+    if result.kind in relay.RELAYED:
+        _relay(result, text, identity, now, report)
+        return report
     if result.kind not in _JOB_KIND_NAMES:
         report.message_error = (
-            f"Only individual job messages ({JOB.header}, {JOB_V04.header}) are accepted here,"
-            f" not {result.header}"
+            "Only job, summary and sync messages are accepted here"
+            f" ({JOB.header}, {SUMMARY.header}, {SYNC.header}, ...), not {result.header}"
         )
         report.rejected += len(result.records)
         return report
@@ -116,6 +120,25 @@ def accept_message(
     report.duplicates += len(unique) - inserted
     report.errors.sort(key=lambda error: error.index)
     return report
+
+
+def _relay(
+    result: ParseResult,
+    text: str,
+    identity: IngestIdentity | None,
+    now: datetime,
+    report: UploadReport,
+) -> None:
+    """Summary and sync uploads: authorised and stored as they came (accounting.relay)."""
+    allowed = _authorised(result.records, result.errors, text, identity, report)
+    refused = {error.index for error in result.errors}
+    places = [p for p in enumerate(record_start_lines(text)) if p[0] not in refused]
+    where = {id(record): place for record, place in zip(result.records, places, strict=True)}
+    policies = site_policies(str(r.fields["Site"]) for r in allowed)
+    source = "" if identity is None else f"{identity.kind}:{identity.subject}"[:255]
+    with transaction.atomic():
+        relay.store_relayed(allowed, [where[id(r)] for r in allowed], policies, now, source, report)
+    report.errors.sort(key=lambda error: error.index)
 
 
 def _authorised(
