@@ -94,6 +94,8 @@ def forward_once(
         return PassResult(enabled=True, refused=str(error))
     if wrap_transport is not None:
         transport = wrap_transport(transport)
+    # The row mark_sent counts into, there before any batch goes (and before any race).
+    ApelForwarderState.objects.get_or_create(name="default")
     forwarder = Forwarder(DjangoOutbox(), transport, signer.seal, backoff or Backoff(), clock)
     report = forwarder.run_once(max_batches)
     _record(now, report.failures[-1][1] if report.failures else "")

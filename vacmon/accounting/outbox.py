@@ -66,10 +66,13 @@ class DjangoOutbox:
                 sent_at=now, claimed_until=None
             )
             if changed == 1:
-                ApelForwarderState.objects.get_or_create(name="default")
-                ApelForwarderState.objects.filter(name="default").update(
+                counted = ApelForwarderState.objects.filter(name="default").update(
                     sent_records_total=F("sent_records_total") + records, last_success_at=now
                 )
+                if not counted:  # the very first batch ever sent
+                    ApelForwarderState.objects.create(
+                        name="default", sent_records_total=records, last_success_at=now
+                    )
 
     def mark_failed(self, batch_id: str, reason: str, retry_at: datetime) -> None:
         ApelBatch.objects.filter(id=batch_id).update(
