@@ -115,6 +115,17 @@ def test_a_sync_upload_for_a_month_vacmon_holds_jobs_of_is_refused() -> None:
     assert not ApelRecord.objects.filter(kind=KIND_RELAYED_SYNC).exists()
 
 
+def test_a_summary_upload_for_a_month_vacmon_forwards_jobs_of_is_refused() -> None:
+    october = int(datetime(2026, 10, 15, tzinfo=UTC).timestamp())
+    upload(Client(), message(job(0, october, Site=SITE)))
+    status, body = upload(Client(), SUMMARY)
+    assert status == 400
+    assert body["errors"][0]["message"] == (
+        "VacMon forwards the job records of site TEST-SITE for 2026-10; an uploaded summary"
+        " would count those jobs a second time"
+    )
+
+
 def test_relayed_summaries_are_left_alone_by_the_summariser() -> None:
     upload(Client(), SUMMARY)
     september = int(datetime(2026, 9, 15, tzinfo=UTC).timestamp())

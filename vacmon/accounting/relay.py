@@ -4,9 +4,10 @@ Sites that already run an APEL client produce `APEL-summary-job-message` and
 `APEL-sync-message` uploads. VacMon relays them as they are, with one rule that keeps
 APEL's figures honest: they never mix with what VacMon builds itself. A site in
 central-summary mode has its summaries and sync records built from the job records
-VacMon holds, so an uploaded one is refused; and VacMon sends a sync record for every
-site-month where it holds job records, so an uploaded sync record for such a month,
-which APEL would let replace VacMon's (same site, submit host and month), is refused too.
+VacMon holds, so an uploaded one is refused. For a site-month whose job records VacMon
+holds and forwards, an uploaded summary would count those jobs twice at APEL, and an
+uploaded sync record would replace VacMon's (same site, submit host and month): both are
+refused too.
 """
 
 from __future__ import annotations
@@ -44,12 +45,18 @@ def refusal(record: Record, policy: SitePolicy, months_with_jobs: set[SiteMonth]
             " ones into them"
         )
     month = (site, record.integer("Year"), record.integer("Month"))
-    if record.kind is RecordKind.SYNC and month in months_with_jobs:
+    if month not in months_with_jobs:
+        return None
+    when = f"{month[1]:04d}-{month[2]:02d}"
+    if record.kind is RecordKind.SYNC:
         return (
-            f"VacMon sends the sync records of site {site} for {month[1]:04d}-{month[2]:02d}"
-            " from the job records it holds; an uploaded one would replace them"
+            f"VacMon sends the sync records of site {site} for {when} from the job records it"
+            " holds; an uploaded one would replace them"
         )
-    return None
+    return (
+        f"VacMon forwards the job records of site {site} for {when}; an uploaded summary"
+        " would count those jobs a second time"
+    )
 
 
 def months_with_jobs(sites: set[str]) -> set[SiteMonth]:
