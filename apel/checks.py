@@ -41,9 +41,12 @@ _SUMMARY_INT_PARAMETERS = (
     ("Processors", "processors"),
     ("NumberOfJobs", "numberOfJobs"),
 )
-# ReplaceSummary's REPLACE names these NOT NULL columns; MariaDB reports a record that
-# lacks both benchmark fields under ServiceLevel.
-_SUMMARY_NOT_NULL = ("ServiceLevel", "ServiceLevelType", "NodeCount", "Processors")
+_SYNC_INT_PARAMETERS = (("NumberOfJobs", "njobs"), ("Month", "month"), ("Year", "year"))
+# The NOT NULL columns a missing field leaves NULL, in the REPLACE's column order. The
+# loader fills a missing text field with the string "None", so ServiceLevelType is never
+# NULL: a summary lacking both benchmark fields is refused for ServiceLevel alone.
+_SUMMARY_NOT_NULL = ("ServiceLevel", "NodeCount", "Processors")
+_NORMALISED_NOT_NULL = ("NodeCount", "Processors")
 
 
 def _out_of_range(name: str, row: int) -> InvalidValue:
@@ -173,9 +176,7 @@ def check_summary_v04(fields: Fields, now: int) -> None:
         raise InvalidValue("Mixture of benchmark types detected")
     _check_month(fields, now, "EarliestEndTime", "LatestEndTime")
     _check_not_negative(fields, ("WallDuration", "CpuDuration"))
-    # v0.4 takes ServiceLevelType from the ServiceLevel dict, so both go or come together.
-    not_null = tuple(name for name in _SUMMARY_NOT_NULL if name != "ServiceLevelType")
-    _check_summary_columns(fields, not_null)
+    _check_summary_columns(fields, _SUMMARY_NOT_NULL)
 
 
 def check_normalised_summary(fields: Fields, now: int) -> None:
@@ -184,6 +185,7 @@ def check_normalised_summary(fields: Fields, now: int) -> None:
         fields,
         ("WallDuration", "CpuDuration", "NormalisedWallDuration", "NormalisedCpuDuration"),
     )
+    _check_summary_columns(fields, _NORMALISED_NOT_NULL)
 
 
 def check_normalised_summary_v04(fields: Fields, now: int) -> None:
@@ -195,10 +197,16 @@ def check_normalised_summary_v04(fields: Fields, now: int) -> None:
         raise InvalidValue(
             "Benchmark types of NormalisedWallDuration and NormalisedCpuDuration differ"
         )
+    _check_summary_columns(fields, _NORMALISED_NOT_NULL)
+
+
+def check_sync(fields: Fields, now: int) -> None:
+    """The loader checks nothing more; ReplaceSyncRecord's INT parameters do."""
+    _check_parameters(fields, _SYNC_INT_PARAMETERS)
 
 
 def check_nothing(fields: Fields, now: int) -> None:
-    """Sync and cloud records have no checks beyond types and mandatory fields."""
+    """Cloud records have no checks beyond types and mandatory fields."""
 
 
 CHECKS: Mapping[RecordKind, Check] = {
@@ -208,7 +216,7 @@ CHECKS: Mapping[RecordKind, Check] = {
     RecordKind.SUMMARY_V04: check_summary_v04,
     RecordKind.NORMALISED_SUMMARY: check_normalised_summary,
     RecordKind.NORMALISED_SUMMARY_V04: check_normalised_summary_v04,
-    RecordKind.SYNC: check_nothing,
+    RecordKind.SYNC: check_sync,
     RecordKind.CLOUD: check_nothing,
     RecordKind.CLOUD_SUMMARY: check_nothing,
 }

@@ -334,9 +334,27 @@ def test_it_refuses_a_summary_without_service_level_as_the_database_does() -> No
 
 
 def test_a_summary_missing_both_benchmark_fields_gets_the_loaders_service_level_text() -> None:
+    # What the loader reports through MariaDB 10.11 for such a summary: it fills the
+    # missing ServiceLevelType with the text "None", so only ServiceLevel is NULL.
     loader_says = "(1048, \"Column 'ServiceLevel' cannot be null\")"
     fields = {k: v for k, v in SUMMARY.items() if k not in ("ServiceLevel", "ServiceLevelType")}
     assert only_error(message(fields, header=SUMMARY_HEADER)) == loader_says
+
+
+def test_a_summary_without_service_level_type_is_loaded_as_the_loader_does() -> None:
+    fields = {k: v for k, v in SUMMARY.items() if k != "ServiceLevelType"}
+    assert parse_message(message(fields, header=SUMMARY_HEADER), NOW).ok
+
+
+def test_a_negative_summary_job_count_is_refused_in_the_unsigned_columns_words() -> None:
+    error = summary_error(NumberOfJobs="-1")
+    assert error == "(1264, \"Out of range value for column 'NumberOfJobs' at row 1\")"
+
+
+def test_a_sync_job_count_over_2_31_is_refused_in_the_procedure_parameters_words() -> None:
+    sync = {"Site": "S", "SubmitHost": "h", "NumberOfJobs": "2147483648", "Month": "10"}
+    text = message({**sync, "Year": "2026"}, header="APEL-sync-message: v0.1")
+    assert only_error(text) == "(1264, \"Out of range value for column 'njobs' at row 0\")"
 
 
 def test_a_summary_without_node_count_is_refused_as_the_not_null_column_does() -> None:
