@@ -12,6 +12,7 @@ refused too.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -24,6 +25,8 @@ from vacmon.models.accounting import KIND_RELAYED_SUMMARY, KIND_RELAYED_SYNC
 
 if TYPE_CHECKING:
     from vacmon.accounting.services import SitePolicy, UploadReport
+
+log = logging.getLogger(__name__)
 
 RELAYED: Mapping[RecordKind, str] = {
     RecordKind.SUMMARY: KIND_RELAYED_SUMMARY,
@@ -79,6 +82,7 @@ def store_relayed(
         policy = policies[str(record.fields["Site"])]
         reason = refusal(record, policy, held)
         if reason is not None:
+            log.warning("APEL upload: %s record %d refused: %s", record.header, index, reason)
             report.errors.append(RecordError(index, line, reason))
             report.rejected += 1
             continue
