@@ -18,14 +18,43 @@ Check = Callable[[Fields, int], None]
 VALID_SERVICE_LEVEL_TYPES = frozenset({"si2k", "hepspec", "hepscore23"})
 # The loader tolerates EndTime up to two days ahead "to prevent timezone problems".
 FUTURE_TOLERANCE = 2 * 86400
-INT_MAX = 2**31 - 1
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 # ServiceLevel is DECIMAL(10,3): seven digits before the point.
 DECIMAL_10_3_LIMIT = 10.0**7
-_JOB_UNSIGNED_INTS = ("WallDuration", "CpuDuration", "MemoryReal", "MemoryVirtual")
+
+# The loader calls stored procedures (schemas/server.sql). MariaDB first converts each
+# argument into its parameter, in the procedure's order; a value a parameter cannot hold
+# is refused under the parameter's own name "at row 0". A value the parameter holds but
+# the table's UNSIGNED column cannot (a negative one) is refused under the column's name
+# "at row 1", the one row of the REPLACE. Each list is (record field, parameter name).
+_JOB_INT_PARAMETERS = (
+    ("WallDuration", "wallDuration"),
+    ("CpuDuration", "cpuDuration"),
+    ("Processors", "processors"),
+    ("NodeCount", "nodeCount"),
+    ("MemoryReal", "memoryReal"),
+    ("MemoryVirtual", "memoryVirtual"),
+)
+_JOB_UNSIGNED_COLUMNS = tuple(name for name, _ in _JOB_INT_PARAMETERS)
+_SUMMARY_INT_PARAMETERS = (
+    ("NodeCount", "nodeCount"),
+    ("Processors", "processors"),
+    ("NumberOfJobs", "numberOfJobs"),
+)
+_SYNC_INT_PARAMETERS = (("NumberOfJobs", "njobs"), ("Month", "month"), ("Year", "year"))
+# The NOT NULL columns a missing field leaves NULL, in the REPLACE's column order. The
+# loader fills a missing text field with the string "None", so ServiceLevelType is never
+# NULL: a summary lacking both benchmark fields is refused for ServiceLevel alone.
+_SUMMARY_NOT_NULL = ("ServiceLevel", "NodeCount", "Processors")
+_NORMALISED_NOT_NULL = ("NodeCount", "Processors")
 
 
-def _out_of_range(name: str) -> InvalidValue:
-    return InvalidValue(f"(1264, \"Out of range value for column '{name}' at row 1\")")
+def _out_of_range(name: str, row: int) -> InvalidValue:
+    return InvalidValue(f"(1264, \"Out of range value for column '{name}' at row {row}\")")
+
+
+def _cannot_be_null(name: str) -> InvalidValue:
+    return InvalidValue(f"(1048, \"Column '{name}' cannot be null\")")
 
 
 def _check_times(fields: Fields, now: int) -> None:
@@ -37,17 +66,33 @@ def _check_times(fields: Fields, now: int) -> None:
         raise InvalidValue(f"Epoch time {format_epoch(end)} is in the future.")
 
 
-def _check_job_limits(fields: Fields) -> None:
-    """Columns a strict-mode MariaDB refuses (spec 1.11); the loader itself lets them pass."""
-    for name in _JOB_UNSIGNED_INTS:
+def _check_parameters(fields: Fields, parameters: tuple[tuple[str, str], ...]) -> None:
+    for name, parameter in parameters:
         value = fields.get(name)
-        if isinstance(value, int) and not 0 <= value <= INT_MAX:
-            raise _out_of_range(name)
+        if isinstance(value, int) and not INT_MIN <= value <= INT_MAX:
+            raise _out_of_range(parameter, 0)
+
+
+def _check_service_level(fields: Fields) -> None:
     level = fields.get("ServiceLevel")
     if isinstance(level, Benchmarks):
         level = level.chosen[1]
     if isinstance(level, float) and not (is_finite(level) and abs(level) < DECIMAL_10_3_LIMIT):
-        raise _out_of_range("ServiceLevel")
+        raise _out_of_range("serviceLevel", 0)
+
+
+def _check_unsigned(fields: Fields, columns: tuple[str, ...]) -> None:
+    for name in columns:
+        value = fields.get(name)
+        if isinstance(value, int) and value < 0:
+            raise _out_of_range(name, 1)
+
+
+def _check_job_limits(fields: Fields) -> None:
+    """What a strict-mode MariaDB refuses (spec 1.11); the loader itself lets them pass."""
+    _check_parameters(fields, _JOB_INT_PARAMETERS)
+    _check_service_level(fields)
+    _check_unsigned(fields, _JOB_UNSIGNED_COLUMNS)
 
 
 def check_job(fields: Fields, now: int) -> None:
@@ -110,19 +155,20 @@ def _check_not_negative(fields: Fields, names: tuple[str, ...]) -> None:
             raise InvalidValue(f"Negative {label}")
 
 
-def _check_summary_columns(fields: Fields) -> None:
-    for name in ("ServiceLevelType", "ServiceLevel"):
+def _check_summary_columns(fields: Fields, not_null: tuple[str, ...]) -> None:
+    """ReplaceSummary's arguments, then its REPLACE's NOT NULL and UNSIGNED columns."""
+    _check_parameters(fields, _SUMMARY_INT_PARAMETERS)
+    _check_service_level(fields)
+    for name in not_null:
         if name not in fields:
-            raise InvalidValue(f"(1048, \"Column '{name}' cannot be null\")")
-    jobs = fields["NumberOfJobs"]
-    if isinstance(jobs, int) and not 0 <= jobs <= INT_MAX:
-        raise _out_of_range("NumberOfJobs")
+            raise _cannot_be_null(name)
+    _check_unsigned(fields, ("NumberOfJobs",))
 
 
 def check_summary(fields: Fields, now: int) -> None:
     _check_month(fields, now, "EarliestEndTime", "LatestEndTime")
     _check_not_negative(fields, ("WallDuration", "CpuDuration"))
-    _check_summary_columns(fields)
+    _check_summary_columns(fields, _SUMMARY_NOT_NULL)
 
 
 def check_summary_v04(fields: Fields, now: int) -> None:
@@ -130,8 +176,7 @@ def check_summary_v04(fields: Fields, now: int) -> None:
         raise InvalidValue("Mixture of benchmark types detected")
     _check_month(fields, now, "EarliestEndTime", "LatestEndTime")
     _check_not_negative(fields, ("WallDuration", "CpuDuration"))
-    if "ServiceLevel" not in fields:
-        raise InvalidValue("(1048, \"Column 'ServiceLevel' cannot be null\")")
+    _check_summary_columns(fields, _SUMMARY_NOT_NULL)
 
 
 def check_normalised_summary(fields: Fields, now: int) -> None:
@@ -140,6 +185,7 @@ def check_normalised_summary(fields: Fields, now: int) -> None:
         fields,
         ("WallDuration", "CpuDuration", "NormalisedWallDuration", "NormalisedCpuDuration"),
     )
+    _check_summary_columns(fields, _NORMALISED_NOT_NULL)
 
 
 def check_normalised_summary_v04(fields: Fields, now: int) -> None:
@@ -151,10 +197,16 @@ def check_normalised_summary_v04(fields: Fields, now: int) -> None:
         raise InvalidValue(
             "Benchmark types of NormalisedWallDuration and NormalisedCpuDuration differ"
         )
+    _check_summary_columns(fields, _NORMALISED_NOT_NULL)
+
+
+def check_sync(fields: Fields, now: int) -> None:
+    """The loader checks nothing more; ReplaceSyncRecord's INT parameters do."""
+    _check_parameters(fields, _SYNC_INT_PARAMETERS)
 
 
 def check_nothing(fields: Fields, now: int) -> None:
-    """Sync and cloud records have no checks beyond types and mandatory fields."""
+    """Cloud records have no checks beyond types and mandatory fields."""
 
 
 CHECKS: Mapping[RecordKind, Check] = {
@@ -164,7 +216,7 @@ CHECKS: Mapping[RecordKind, Check] = {
     RecordKind.SUMMARY_V04: check_summary_v04,
     RecordKind.NORMALISED_SUMMARY: check_normalised_summary,
     RecordKind.NORMALISED_SUMMARY_V04: check_normalised_summary_v04,
-    RecordKind.SYNC: check_nothing,
+    RecordKind.SYNC: check_sync,
     RecordKind.CLOUD: check_nothing,
     RecordKind.CLOUD_SUMMARY: check_nothing,
 }

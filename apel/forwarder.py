@@ -81,8 +81,9 @@ class Forwarder:
             report.failures.append((batch.batch_id, str(error)))
             return False
         # Only now, after the receipt: a crash before this line means a resend with the
-        # same empa-id once the claim expires, never a lost batch.
-        self._outbox.mark_sent(batch.batch_id)
+        # same empa-id once the claim expires, never a lost batch. The outbox counts the
+        # acknowledged records here too, so a pass killed later keeps them counted.
+        self._outbox.mark_sent(batch.batch_id, len(batch.records))
         report.sent_batches += 1
         report.sent_records += len(batch.records)
         return True

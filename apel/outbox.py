@@ -9,7 +9,9 @@ Contract (what a Django implementation must keep):
   at most 1,000 records and MAX_BODY_BYTES, oldest first). Claiming is a conditional
   UPDATE (`... WHERE claimed_until IS NULL OR claimed_until <= now`): one changed row
   means the batch is yours.
-- `mark_sent(batch_id)` only after the broker's receipt; `mark_failed` releases the claim
+- `mark_sent(batch_id, records)` only after the broker's receipt, with the number of
+  records the broker acknowledged; it counts them once, in the same step that marks the
+  batch sent, so a pass that dies later loses no count. `mark_failed` releases the claim
   and schedules the retry. A crash between the two leaves the claim to expire, and the
   batch is then sent again with the same id (at-least-once; the server replaces on the
   records' natural keys).
@@ -54,7 +56,7 @@ class Batch:
 class Outbox(Protocol):
     def claim_next_batch(self, now: datetime) -> Batch | None: ...
 
-    def mark_sent(self, batch_id: str) -> None: ...
+    def mark_sent(self, batch_id: str, records: int) -> None: ...
 
     def mark_failed(self, batch_id: str, reason: str, retry_at: datetime) -> None: ...
 
@@ -77,6 +79,8 @@ CREATE TABLE IF NOT EXISTS apel_batch (
     last_error TEXT,
     sent_at REAL
 );
+CREATE TABLE IF NOT EXISTS apel_counter (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO apel_counter (name, value) VALUES ('sent_records', 0);
 """
 
 
@@ -160,12 +164,25 @@ class SqliteOutbox:
         ).fetchall()
         return Batch(batch_id, str(header), tuple(body for (body,) in bodies), int(attempts))
 
-    def mark_sent(self, batch_id: str) -> None:
+    def mark_sent(self, batch_id: str, records: int) -> None:
         with self._transaction():
-            self._db.execute(
-                "UPDATE apel_batch SET sent_at = ?, claimed_until = NULL WHERE id = ?",
+            changed = self._db.execute(
+                "UPDATE apel_batch SET sent_at = ?, claimed_until = NULL"
+                " WHERE id = ? AND sent_at IS NULL",
                 (time.time(), batch_id),
-            )
+            ).rowcount
+            if changed == 1:
+                self._db.execute(
+                    "UPDATE apel_counter SET value = value + ? WHERE name = 'sent_records'",
+                    (records,),
+                )
+
+    def sent_records(self) -> int:
+        """Records in batches the broker acknowledged, each batch counted once."""
+        (count,) = self._db.execute(
+            "SELECT value FROM apel_counter WHERE name = 'sent_records'"
+        ).fetchone()
+        return int(count)
 
     def mark_failed(self, batch_id: str, reason: str, retry_at: datetime) -> None:
         with self._transaction():

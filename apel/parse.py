@@ -13,6 +13,7 @@ from typing import cast
 from apel.checks import CHECKS
 from apel.fields import SCHEMAS, FieldType, HeaderError, Schema, schema_for_header
 from apel.records import ParseResult, Record, RecordError
+from apel.uniform import uniform_job_records
 from apel.values import (
     NULLS,
     InvalidValue,
@@ -150,7 +151,17 @@ def parse_message(text: str, now: datetime) -> ParseResult:
         return ParseResult(header=header.strip(), kind=None, message_error=str(error))
     result = ParseResult(header=header.strip(), kind=schema.kind)
     now_epoch = int(now.timestamp())
-    line = 1 + header_offset
+    # A factory's uniform message is read whole; the path only ever answers "all good".
+    uniform = uniform_job_records(rest, schema, now_epoch)
+    if uniform is not None:
+        result.records = uniform
+        return result
+    parse_each(result, rest, schema, now_epoch, 1 + header_offset)
+    return result
+
+
+def parse_each(result: ParseResult, rest: str, schema: Schema, now: int, line: int) -> None:
+    """Parse record by record into `result`, with the loader's verdict for each one."""
     index = 0
     for chunk in rest.split(RECORD_SEPARATOR):
         # Leading blank lines do not count as the record's first line.
@@ -159,10 +170,9 @@ def parse_message(text: str, now: datetime) -> ParseResult:
         if not chunk or chunk.isspace():
             continue
         try:
-            result.records.append(parse_record(chunk, schema, now_epoch))
+            result.records.append(parse_record(chunk, schema, now))
         except RecordRefused as error:
             result.errors.append(RecordError(index, start, str(error), error.hint))
         except InvalidValue as error:
             result.errors.append(RecordError(index, start, str(error)))
         index += 1
-    return result

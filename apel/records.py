@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from apel.fields import SCHEMAS, RecordKind
 from apel.values import Benchmarks, Value, parse_fqan
 
-JobKey = tuple[str, str, str, int]
+JobKey = tuple[str, str, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,15 +39,12 @@ class Record:
 
     @property
     def natural_key(self) -> JobKey | None:
-        """(Site, SubmitHost, LocalJobId, EndTime) for job records: resends replace."""
+        """(Site, LocalJobId, EndTime) for job records: the primary key of APEL's
+        JobRecords table, where a later record with the same key REPLACEs the earlier one.
+        The submit host is not part of it."""
         if self.kind not in (RecordKind.JOB, RecordKind.JOB_V04):
             return None
-        return (
-            str(self.fields["Site"]),
-            self.text("SubmitHost") or "",
-            str(self.fields["LocalJobId"]),
-            self.integer("EndTime"),
-        )
+        return (str(self.fields["Site"]), str(self.fields["LocalJobId"]), self.integer("EndTime"))
 
     @property
     def vo_triplet(self) -> tuple[str | None, str | None, str | None]:

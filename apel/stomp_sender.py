@@ -45,6 +45,23 @@ def tls_settings(settings: StompSettings, certificates: Certificates | None) -> 
     )
 
 
+def broker_error_text(headers: dict[str, str], body: object) -> str:
+    """An ERROR frame as one line: its `message` header and its body, which is where
+    RabbitMQ and ActiveMQ put the detail (e.g. the refused destination)."""
+    message = str(headers.get("message", "")).strip()
+    detail = " ".join(str(body or "").split())
+    if message and detail and detail != message:
+        return f"{message}: {detail}"
+    return message or detail or "ERROR frame without a message"
+
+
+def describe(error: BaseException) -> str:
+    """`Class: text`, so an exception without text (stomp.py's connection errors) still
+    says what happened."""
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
 class ReceiptListener(stomp.ConnectionListener):  # type: ignore[misc]
     """Collects CONNECTED, RECEIPT, ERROR and disconnects so a sender can wait for the
     receipt of each SEND (also used by the probe publisher)."""
@@ -66,7 +83,7 @@ class ReceiptListener(stomp.ConnectionListener):  # type: ignore[misc]
 
     def on_error(self, frame: Any) -> None:
         with self.changed:
-            self.error = str(frame.headers.get("message", frame.body))
+            self.error = broker_error_text(frame.headers, frame.body)
             self.changed.notify_all()
 
     def on_disconnected(self) -> None:
@@ -109,12 +126,16 @@ class StompSender:
             connection.send(
                 self._settings.destination,
                 body,
-                headers={"empa-id": message_id, "receipt": message_id},
+                # persistent: RabbitMQ and ActiveMQ keep a STOMP message across a
+                # broker restart only when asked; their receipt alone promises nothing.
+                headers={"empa-id": message_id, "receipt": message_id, "persistent": "true"},
             )
             listener.wait_for_receipt(message_id, self._receipt_timeout)
         except (StompException, OSError, TransportError) as error:
             self.close()
-            raise TransportError(str(error) or type(error).__name__) from error
+            if isinstance(error, TransportError):
+                raise
+            raise TransportError(describe(error)) from error
 
     def close(self) -> None:
         connection, self._connection = self._connection, None
@@ -134,7 +155,8 @@ class StompSender:
                 self._connection = self._open(broker)
                 return self._connection, self._listener
             except (StompException, OSError, TransportError) as error:
-                failures.append(f"{broker.host}:{broker.port}: {error or type(error).__name__}")
+                reason = str(error) if isinstance(error, TransportError) else describe(error)
+                failures.append(f"{broker.host}:{broker.port}: {reason}")
         raise TransportError("No broker reachable: " + "; ".join(failures))
 
     def _open(self, broker: BrokerAddress) -> stomp.Connection11:
@@ -157,7 +179,9 @@ class StompSender:
             username=self._settings.username, passcode=self._settings.password, wait=False
         )
         if not self._listener.connected.wait(CONNECT_TIMEOUT):
-            error = self._listener.error or "no CONNECTED frame"
+            error = self._listener.error
             connection.disconnect()
-            raise TransportError(error)
+            raise TransportError(
+                "no CONNECTED frame" if error is None else f"Broker error: {error}"
+            )
         return connection

@@ -12,6 +12,7 @@ pass cuts, signs and sends the batches and records each broker receipt.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -104,6 +105,8 @@ def main() -> None:
     parser.add_argument("--upload-size", type=int, default=1000)
     parser.add_argument("--django", action="store_true", help="through VacMon's endpoint and DB")
     args = parser.parse_args()
+    # Other work on the machine moves these figures a lot: say how busy it was.
+    print("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     if args.django:
         run_django(args.records, args.upload_size)
         return
@@ -136,8 +139,6 @@ def main() -> None:
 
 
 def run_django(total: int, per_upload: int) -> None:
-    import os
-
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vacmon.settings")
         os.environ["VACMON_VAR_DIR"] = tmp  # the SQLite file, unless DATABASE_URL is set

@@ -75,3 +75,40 @@ def test_the_command_says_when_forwarding_is_off(settings, capsys) -> None:
     out = capsys.readouterr().out
     assert "summaries: 0 site-month(s) rebuilt" in out
     assert "forwarding is off" in out
+
+
+class AcknowledgesThenDies:
+    """A broker that acknowledges every send; the pass dies after the n-th receipt was
+    booked (mark_sent ran), before the pass itself ends and writes its summary."""
+
+    def __init__(self, dies_on: int) -> None:
+        self.dies_on = dies_on
+        self.sends = 0
+
+    def wrap(self, inner: object) -> AcknowledgesThenDies:
+        return self
+
+    def send(self, message_id: str, body: str) -> None:
+        self.sends += 1
+        if self.sends == self.dies_on:
+            raise SystemExit("killed during the pass")
+
+    def close(self) -> None:
+        pass
+
+
+def test_sent_records_are_counted_per_acknowledged_batch_even_when_the_pass_dies(
+    settings, tmp_path: Path, pki: Pki
+) -> None:
+    settings.VACMON_APEL_CONFIG = str(write_config(tmp_path, pki, "never"))
+    upload(Client(), jobs_message(2500))
+    with pytest.raises(SystemExit):
+        forwarding.forward_once(wrap_transport=AcknowledgesThenDies(dies_on=3).wrap)
+    # Two batches were acknowledged and booked before the pass died in the third.
+    assert status(datetime.now(UTC))["sent_records_total"] == 2000
+    result = forwarding.forward_once(
+        clock=lambda: datetime.now(UTC) + timedelta(minutes=6),
+        wrap_transport=AcknowledgesThenDies(dies_on=0).wrap,
+    )
+    assert result.report is not None and result.report.sent_records == 500
+    assert status(datetime.now(UTC))["sent_records_total"] == 2500

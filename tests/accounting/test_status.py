@@ -33,7 +33,7 @@ def scenario() -> str:
     box = DjangoOutbox(max_records=2)
     sent = box.claim_next_batch(NOW - timedelta(minutes=90))
     assert sent is not None
-    box.mark_sent(sent.batch_id)
+    box.mark_sent(sent.batch_id, len(sent.records))
     failed = box.claim_next_batch(NOW - timedelta(minutes=30))
     assert failed is not None
     box.mark_failed(failed.batch_id, "No broker reachable: 127.0.0.1:1: refused", NOW)

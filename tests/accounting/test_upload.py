@@ -57,11 +57,11 @@ def test_a_record_sent_twice_is_stored_once_and_counted_as_a_duplicate() -> None
     assert ApelRecord.objects.count() == 9
 
 
-def test_the_natural_key_includes_the_end_time_and_the_submit_host() -> None:
+def test_the_job_key_includes_the_end_time_but_not_the_submit_host() -> None:
     end = int(time.time()) - 7200
     text = message(job(0, end), job(0, end - 60), job(0, end, SubmitHost="other.example.org"))
     _, body = upload(Client(), text)
-    assert (body["accepted"], body["duplicates"]) == (3, 0)
+    assert (body["accepted"], body["duplicates"]) == (2, 1)
 
 
 def test_a_message_whose_header_the_loader_does_not_know_is_refused_whole() -> None:
@@ -74,10 +74,12 @@ def test_a_message_whose_header_the_loader_does_not_know_is_refused_whole() -> N
     assert ApelRecord.objects.count() == 0
 
 
-def test_only_job_records_are_uploaded_here_not_summaries() -> None:
-    text = "APEL-sync-message: v0.1\nSite: X\nNumberOfJobs: 1\nMonth: 1\nYear: 2026\n%%\n"
+def test_cloud_messages_are_not_uploaded_here() -> None:
+    text = "APEL-cloud-message: v0.4\nVMUUID: vm-1\nSiteName: X\n%%\n"
     status, body = upload(Client(), text)
-    assert status == 400 and "Only individual job messages" in body["message_error"]
+    assert status == 400
+    assert body["message_error"].startswith("Only job, summary and sync messages")
+    assert ApelRecord.objects.count() == 0
 
 
 def test_a_site_token_sends_only_for_its_own_site_record_by_record() -> None:

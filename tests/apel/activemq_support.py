@@ -1,5 +1,7 @@
-"""Start a private, non-persistent ActiveMQ (Debian's `activemq` package) with only STOMP
-on an ephemeral 127.0.0.1 port, for one test session."""
+"""Start a private ActiveMQ (Debian's `activemq` package) with only STOMP on an ephemeral
+127.0.0.1 port. Non-persistent by default; `persistent=True` keeps messages in KahaDB
+under the directory, so stopping and starting again on the same directory and port is a
+real broker restart."""
 
 from __future__ import annotations
 
@@ -32,7 +34,8 @@ _CONFIG = """<beans xmlns="http://www.springframework.org/schema/beans"
   http://activemq.apache.org/schema/core
   http://activemq.apache.org/schema/core/activemq-core.xsd">
   <broker xmlns="http://activemq.apache.org/schema/core" brokerName="vacmon-test"
-          useJmx="false" persistent="false" dataDirectory="{data}">
+          useJmx="false" persistent="{persistent}" dataDirectory="{data}">
+    {adapter}
     <transportConnectors>
       <transportConnector name="stomp" uri="stomp://127.0.0.1:{port}"/>
     </transportConnectors>
@@ -59,12 +62,21 @@ def _listening(port: int) -> bool:
         return False
 
 
-def start(directory: Path) -> tuple[subprocess.Popen[bytes], int]:
+_KAHADB = '<persistenceAdapter><kahaDB directory="{data}/kahadb"/></persistenceAdapter>'
+
+
+def start(
+    directory: Path, persistent: bool = False, port: int | None = None
+) -> tuple[subprocess.Popen[bytes], int]:
     if not ACTIVEMQ.exists() or shutil.which("java") is None:
         raise ActiveMqUnavailable("ActiveMQ or Java is not installed (apt-get install activemq)")
-    port = _free_port()
+    port = port or _free_port()
     config = directory / "activemq.xml"
-    config.write_text(_CONFIG.format(data=directory / "data", port=port))
+    data = directory / "data"
+    adapter = _KAHADB.format(data=data) if persistent else ""
+    config.write_text(
+        _CONFIG.format(data=data, port=port, persistent=str(persistent).lower(), adapter=adapter)
+    )
     # Run the JVM directly as ourselves: Debian's wrapper script switches to the
     # `activemq` user and insists on a single instance per machine.
     (directory / "tmp").mkdir(exist_ok=True)
@@ -85,7 +97,7 @@ def start(directory: Path) -> tuple[subprocess.Popen[bytes], int]:
         "start",
         f"xbean:file:{config}",
     ]
-    log = (directory / "console.log").open("wb")
+    log = (directory / "console.log").open("ab")
     process = subprocess.Popen(
         command,
         cwd=directory,
@@ -106,6 +118,7 @@ def start(directory: Path) -> tuple[subprocess.Popen[bytes], int]:
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM: ActiveMQ's shutdown hook stops the broker cleanly, as its init script does."""
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)
         try:

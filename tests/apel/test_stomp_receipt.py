@@ -78,3 +78,18 @@ def test_a_send_without_receipt_stays_in_the_outbox(
     assert "destination:/queue/global.accounting.cpu.central" in headers
     assert f"empa-id:{report.failures[0][0]}" in headers
     assert f"receipt:{report.failures[0][0]}" in headers
+
+
+def test_every_message_is_sent_persistent(silent_broker: SilentBroker, tmp_path: Path) -> None:
+    # Without the header RabbitMQ and ActiveMQ keep the message in memory only, and a
+    # broker restart after the receipt loses it.
+    box = SqliteOutbox(tmp_path / "outbox.sqlite3")
+    box.add(parse_message(many_jobs(3), NOW).records)
+    settings = StompSettings(
+        brokers=(BrokerAddress("127.0.0.1", silent_broker.port),),
+        destination="/queue/global.accounting.cpu.central",
+        use_ssl=False,
+    )
+    Forwarder(box, StompSender(settings, receipt_timeout=1), lambda b: b).run_once()
+    send = next(f for f in silent_broker.frames if f.startswith(b"SEND"))
+    assert "persistent:true" in send.split(b"\n\n", 1)[0].decode().split("\n")[1:]

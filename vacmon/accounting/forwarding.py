@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import F
 
 from apel.ams_sender import AmsSender
 from apel.config import ApelConfig, ConfigError, load_config
@@ -91,20 +90,22 @@ def forward_once(
         _, signer, transport = prepare(path, now)
     except ForwardingRefused as error:
         log.error("APEL forwarding refused: %s", error)
-        _record(now, None, str(error), now)
+        _record(now, str(error))
         return PassResult(enabled=True, refused=str(error))
     if wrap_transport is not None:
         transport = wrap_transport(transport)
+    # The row mark_sent counts into, there before any batch goes (and before any race).
+    ApelForwarderState.objects.get_or_create(name="default")
     forwarder = Forwarder(DjangoOutbox(), transport, signer.seal, backoff or Backoff(), clock)
     report = forwarder.run_once(max_batches)
-    _record(now, report, report.failures[-1][1] if report.failures else "", clock())
+    _record(now, report.failures[-1][1] if report.failures else "")
     return PassResult(enabled=True, report=report)
 
 
-def _record(now: datetime, report: ForwardReport | None, error: str, finished: datetime) -> None:
-    state, _ = ApelForwarderState.objects.get_or_create(name="default")
-    changes: dict[str, object] = {"last_run_at": now, "last_error": error[:2000]}
-    if report is not None and report.sent_batches:
-        changes["last_success_at"] = finished
-        changes["sent_records_total"] = F("sent_records_total") + report.sent_records
-    ApelForwarderState.objects.filter(pk=state.pk).update(**changes)
+def _record(now: datetime, error: str) -> None:
+    # Sent records and the last success are counted by DjangoOutbox.mark_sent, batch by
+    # batch as the receipts come, not here at the end of a pass that may never get here.
+    ApelForwarderState.objects.get_or_create(name="default")
+    ApelForwarderState.objects.filter(name="default").update(
+        last_run_at=now, last_error=error[:2000]
+    )

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from apel.builder import MAX_BODY_BYTES, MAX_RECORDS_PER_MESSAGE, fit_count
 from apel.outbox import DEFAULT_LEASE, Batch
-from vacmon.models import ApelBatch, ApelRecord
+from vacmon.models import ApelBatch, ApelForwarderState, ApelRecord
 
 # Claims lost to another worker before this one gives up for this call.
 _CLAIM_TRIES = 5
@@ -46,12 +46,33 @@ class DjangoOutbox:
                 return None
             if self._claim(batch_id, now):
                 # A batch formed just now is already in hand; no need to read it back.
-                return formed or self._load(batch_id)
+                batch = formed or self._load(batch_id)
+                if batch.records:
+                    return batch
+                # Every record of it was replaced by a newer upload and waits for a
+                # later batch (services._insert_sql): nothing is left to send under it.
+                ApelBatch.objects.filter(id=batch_id, sent_at=None).delete()
+                continue
             # Another worker claimed it between our SELECT and UPDATE: look again.
         return None
 
-    def mark_sent(self, batch_id: str) -> None:
-        ApelBatch.objects.filter(id=batch_id).update(sent_at=timezone.now(), claimed_until=None)
+    def mark_sent(self, batch_id: str, records: int) -> None:
+        """Mark the batch sent and count its records in the same transaction, once: a
+        pass that dies after this loses nothing, and a batch resent under its empa-id
+        after a crash before it is counted when its second receipt comes."""
+        now = timezone.now()
+        with transaction.atomic():
+            changed = ApelBatch.objects.filter(id=batch_id, sent_at=None).update(
+                sent_at=now, claimed_until=None
+            )
+            if changed == 1:
+                counted = ApelForwarderState.objects.filter(name="default").update(
+                    sent_records_total=F("sent_records_total") + records, last_success_at=now
+                )
+                if not counted:  # the very first batch ever sent
+                    ApelForwarderState.objects.create(
+                        name="default", sent_records_total=records, last_success_at=now
+                    )
 
     def mark_failed(self, batch_id: str, reason: str, retry_at: datetime) -> None:
         ApelBatch.objects.filter(id=batch_id).update(

@@ -1,8 +1,9 @@
 """Accept uploaded APEL job records, and build the summary and sync records to forward.
 
 `accept_message` parses with the core's loader rules, keeps every good record (a bad one
-never costs its neighbours) and stores them in one multi-row insert that skips records
-already held under the same natural key (site, submit host, local job id, end time).
+never costs its neighbours) and stores them in one multi-row upsert on APEL's own job key
+(site, local job id, end time): as with the loader's REPLACE, the later record of a key
+wins, and a changed record goes out again so that APEL ends up holding the same version.
 `summarise_pending` rebuilds the summary and sync records of every site-month whose job
 records changed, replacing versions that were not yet cut into a batch.
 """
@@ -13,16 +14,18 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any, cast
 
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from apel.builder import assemble, serialise_record
-from apel.fields import JOB, JOB_V04, RecordKind
+from apel.fields import JOB, SUMMARY, SYNC, RecordKind
 from apel.parse import RECORD_SEPARATOR, parse_message
-from apel.records import Record, RecordError
+from apel.records import ParseResult, Record, RecordError
 from apel.summaries import HS06_PER_UNIT, summarise_jobs, sync_records
+from vacmon.accounting import relay
 from vacmon.models import ApelMonth, ApelRecord, ApelSiteSettings
 from vacmon.models.accounting import (
     JOB_KINDS,
@@ -100,21 +103,43 @@ def accept_message(
     if result.message_error is not None:
         report.message_error = result.message_error
         return report
+    if result.kind in relay.RELAYED:
+        _relay(result, text, identity, now, report)
+        return report
     if result.kind not in _JOB_KIND_NAMES:
         report.message_error = (
-            f"Only individual job messages ({JOB.header}, {JOB_V04.header}) are accepted here,"
-            f" not {result.header}"
+            "Only job, summary and sync messages are accepted here"
+            f" ({JOB.header}, {SUMMARY.header}, {SYNC.header}, ...), not {result.header}"
         )
         report.rejected += len(result.records)
         return report
     records = _authorised(result.records, result.errors, text, identity, report)
-    unique = _first_of_each_key(records)
+    unique = _last_of_each_key(records)
     report.duplicates = len(records) - len(unique)
     inserted = _store(unique, _JOB_KIND_NAMES[result.kind], now, identity)
     report.accepted = inserted
     report.duplicates += len(unique) - inserted
     report.errors.sort(key=lambda error: error.index)
     return report
+
+
+def _relay(
+    result: ParseResult,
+    text: str,
+    identity: IngestIdentity | None,
+    now: datetime,
+    report: UploadReport,
+) -> None:
+    """Summary and sync uploads: authorised and stored as they came (accounting.relay)."""
+    allowed = _authorised(result.records, result.errors, text, identity, report)
+    refused = {error.index for error in result.errors}
+    places = [p for p in enumerate(record_start_lines(text)) if p[0] not in refused]
+    where = {id(record): place for record, place in zip(result.records, places, strict=True)}
+    policies = site_policies(str(r.fields["Site"]) for r in allowed)
+    source = "" if identity is None else f"{identity.kind}:{identity.subject}"[:255]
+    with transaction.atomic():
+        relay.store_relayed(allowed, [where[id(r)] for r in allowed], policies, now, source, report)
+    report.errors.sort(key=lambda error: error.index)
 
 
 def _authorised(
@@ -154,36 +179,32 @@ def record_start_lines(text: str) -> list[int]:
     return starts
 
 
-def _first_of_each_key(records: list[Record]) -> list[Record]:
-    seen: set[object] = set()
-    unique = []
-    for record in records:
-        key = record.natural_key
-        if key not in seen:
-            seen.add(key)
-            unique.append(record)
-    return unique
+def _last_of_each_key(records: list[Record]) -> list[Record]:
+    """The loader REPLACEs record by record, so within one message the last one wins."""
+    last = {record.natural_key: record for record in records}
+    return list(last.values()) if len(last) < len(records) else records
 
 
 def _row(record: Record, kind: str, received: object, source: str, forward: bool) -> tuple:
+    # Read straight from the fields dict: this runs once per uploaded record.
     fields = record.fields
-    end = record.integer("EndTime")
-    wall = record.integer("WallDuration")
+    end = cast(int, fields["EndTime"])
+    wall = cast(int, fields["WallDuration"])
     unit, level = record.benchmark or ("", 0.0)
     year, month = time.gmtime(end)[:2]
     return (
         kind,
         record.header,
         serialise_record(record),
-        str(fields["Site"]),
-        record.text("SubmitHost") or "",
-        str(fields["LocalJobId"]),
+        fields["Site"],
+        fields.get("SubmitHost") or "",
+        fields["LocalJobId"],
         end,
         year,
         month,
         1,
         wall,
-        record.integer("CpuDuration"),
+        fields["CpuDuration"],
         wall * level * HS06_PER_UNIT.get(unit, 0.0),
         received,
         source,
@@ -203,30 +224,45 @@ def _store(records: list[Record], kind: str, now: datetime, identity: IngestIden
         for r in records
     ]
     months = {(row[3], row[7], row[8]) for row in rows}
-    inserted = 0
     with transaction.atomic(), connection.cursor() as cursor:
-        for start in range(0, len(rows), _INSERT_CHUNK):
-            chunk = rows[start : start + _INSERT_CHUNK]
-            if connection.vendor == "postgresql":
-                # One statement with a column of values each: far fewer round trips
-                # than executemany's one INSERT per row.
-                cursor.execute(
-                    _insert_sql(_POSTGRES_ARRAYS), [list(c) for c in zip(*chunk, strict=True)]
-                )
-            else:
-                cursor.executemany(_insert_sql(), chunk)
-            # sqlite3 sums rowcount over executemany; a skipped duplicate counts 0, so
-            # this is exactly the number of new records.
-            inserted += max(cursor.rowcount, 0)
+        if connection.vendor == "postgresql":
+            inserted = _upsert_postgresql(cursor, rows)
+        else:
+            inserted = 0
+            for first in range(0, len(rows), _INSERT_CHUNK):
+                cursor.executemany(_insert_sql(), rows[first : first + _INSERT_CHUNK])
+                # Inserted and replaced rows count; a resend identical to what is held
+                # fails the upsert's WHERE and counts 0 (sqlite3 sums over executemany).
+                inserted += max(cursor.rowcount, 0)
         _mark_changed(months, now)
     return inserted
 
 
-_POSTGRES_ARRAYS = (
-    "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[],"
-    " %s::text[], %s::bigint[], %s::smallint[], %s::smallint[], %s::integer[], %s::bigint[],"
-    " %s::bigint[], %s::double precision[], %s::timestamptz[], %s::text[], %s::boolean[])"
-)
+_STAGE = "apel_upload"
+
+
+def _upsert_postgresql(cursor: Any, rows: list[tuple]) -> int:
+    """COPY the rows into a per-session staging table, then one upsert from it: COPY
+    streams rows without the per-value array adaptation a parameterised INSERT costs."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(name) for name in _COLUMNS)
+    table = quote(ApelRecord._meta.db_table)
+    # Temporary, so private to this session; emptied at commit and after use.
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} ON COMMIT DELETE ROWS"
+        f" AS SELECT {columns} FROM {table} WITH NO DATA"
+    )
+    with cursor.cursor.copy(f"COPY {_STAGE} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    cursor.execute(_insert_sql(f"SELECT {columns} FROM {_STAGE}"))
+    inserted = max(cursor.rowcount, 0)
+    # Emptied now too, for callers that hold one transaction over several uploads.
+    cursor.execute(f"DELETE FROM {_STAGE}")
+    return inserted
+
+
+_KEY_COLUMNS = ("site", "local_job_id", "end_time")
 
 
 def _insert_sql(source: str | None = None) -> str:
@@ -234,9 +270,20 @@ def _insert_sql(source: str | None = None) -> str:
     table = quote(ApelRecord._meta.db_table)
     columns = ", ".join(quote(name) for name in _COLUMNS)
     values = source or f"VALUES ({', '.join(['%s'] * len(_COLUMNS))})"
+    key = ", ".join(quote(name) for name in _KEY_COLUMNS)
+    updates = ", ".join(
+        f"{quote(name)} = excluded.{quote(name)}" for name in _COLUMNS if name not in _KEY_COLUMNS
+    )
+    text, header = quote("text"), quote("header")
     # Both SQLite (>= 3.24) and PostgreSQL understand this; the unique constraint on the
-    # job key decides what is a duplicate, even between two concurrent uploads.
-    return f"INSERT INTO {table} ({columns}) {values} ON CONFLICT DO NOTHING"
+    # job key decides what is the same job, even between two concurrent uploads. A
+    # changed record leaves its batch (sent or not) and waits for the next one: a batch
+    # in flight carries the old text, so only a later batch can make APEL's copy current.
+    return (
+        f"INSERT INTO {table} AS held ({columns}) {values} ON CONFLICT ({key}) DO UPDATE"
+        f" SET {updates}, {quote('batch_id')} = NULL"
+        f" WHERE held.{text} <> excluded.{text} OR held.{header} <> excluded.{header}"
+    )
 
 
 def _mark_changed(months: set[tuple[str, int, int]], now: datetime) -> None:

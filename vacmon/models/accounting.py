@@ -2,11 +2,11 @@
 that forwards them to the central APEL server (spec apel-ssm.md 2, 3).
 
 One table, ApelRecord, holds every record VacMon keeps: the uploaded individual job
-records (the accounting store, deduplicated on their natural key) and the summary and
-sync records built from them. Records with `forward` set are the outbox's contents until
-a broker has acknowledged the ApelBatch they were cut into. Keeping the job record and its
-outbox entry in one row means an upload is a single insert, and "accepted" can never
-drift from "queued".
+records (the accounting store, one per APEL job key), the summary and sync records built
+from them, and summary and sync records uploaded by sites that summarise themselves.
+Records with `forward` set are the outbox's contents until a broker has acknowledged the
+ApelBatch they were cut into. Keeping the job record and its outbox entry in one row means
+an upload is a single insert, and "accepted" can never drift from "queued".
 """
 
 from __future__ import annotations
@@ -28,6 +28,11 @@ KIND_JOB_V04 = "job-v0.4"
 KIND_SUMMARY = "summary"
 KIND_SYNC = "sync"
 JOB_KINDS = (KIND_JOB, KIND_JOB_V04)
+# Summary and sync records a site's own APEL client produced, uploaded and forwarded as
+# they came: kept apart from the kinds VacMon builds, which its summariser replaces.
+KIND_RELAYED_SUMMARY = "relayed-summary"
+KIND_RELAYED_SYNC = "relayed-sync"
+RELAYED_KINDS = (KIND_RELAYED_SUMMARY, KIND_RELAYED_SYNC)
 
 
 class ApelSiteSettings(models.Model):
@@ -83,8 +88,9 @@ class ApelRecord(models.Model):
     header = models.CharField(max_length=64)
     text = models.TextField(help_text="`Key: value` lines as forwarded, without `%%`")
     site = models.CharField(max_length=255)
-    # The job key (site, submit_host, local_job_id, end_time). Summary and sync rows leave
-    # local_job_id NULL, and NULLs never collide in a unique constraint.
+    # The job key (site, local_job_id, end_time), as APEL's JobRecords primary key: the
+    # submit host is not part of it. Summary and sync rows leave local_job_id NULL, and
+    # NULLs never collide in a unique constraint.
     submit_host = models.CharField(max_length=255, null=True, blank=True)
     local_job_id = models.CharField(max_length=255, null=True, blank=True)
     end_time = models.BigIntegerField(null=True, blank=True)
@@ -105,7 +111,7 @@ class ApelRecord(models.Model):
         verbose_name = "APEL record"
         constraints = [
             models.UniqueConstraint(
-                fields=["site", "submit_host", "local_job_id", "end_time"], name="apel_job_key"
+                fields=["site", "local_job_id", "end_time"], name="apel_job_key"
             )
         ]
         indexes = [

@@ -1,0 +1,154 @@
+"""A whole-message fast path for uniform job messages: every record lists the same keys in
+the same order, in the canonical `Key: value` layout, as a factory writes them.
+
+Such a message is read with one regular expression and checked column by column with
+C-level operations. The path only ever says "every record is good, and these are their
+values"; anything else (another layout, a key order that changes, a value that fails any
+check) returns None, and the record-by-record parser, which reproduces the loader's
+messages, takes over. So this path can make parsing faster but never changes a verdict.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from itertools import chain
+from operator import ge
+from typing import cast
+
+from apel.checks import DECIMAL_10_3_LIMIT, FUTURE_TOLERANCE, INT_MAX, VALID_SERVICE_LEVEL_TYPES
+from apel.fields import SCHEMAS, FieldType, RecordKind, Schema
+from apel.records import Record
+from apel.values import NULLS, Value
+
+# The job fields whose range a strict-mode MariaDB checks (apel.checks), all INT/UNSIGNED.
+_BOUNDED = frozenset(
+    ("WallDuration", "CpuDuration", "Processors", "NodeCount", "MemoryReal", "MemoryVirtual")
+)
+_EPOCH_LIMIT = 253402300799  # the last second of year 9999, as apel.values allows
+
+
+# An integer written as str(int) writes it: no sign, no leading zero, no "_" or blanks.
+_CANONICAL_INT = "(0|-?[1-9][0-9]*)"
+_ANY_VALUE = "([^\\n]*)"
+# Printable ASCII and the newline; what remains after deleting these is a control character.
+_PLAIN_BYTES = bytes(range(32, 127)) + b"\n"
+
+
+@lru_cache(maxsize=64)
+def _pattern(keys: tuple[str, ...], kind: RecordKind) -> re.Pattern[str]:
+    types, integers = SCHEMAS[kind].types, (FieldType.INT, FieldType.DATETIME)
+    lines = "".join(
+        f"{re.escape(key)}: {_CANONICAL_INT if types[key] in integers else _ANY_VALUE}\\n"
+        for key in keys
+    )
+    return re.compile(lines + "%%\\n")
+
+
+def _keys(first: str, schema: Schema) -> tuple[str, ...] | None:
+    keys = tuple(line.partition(": ")[0] for line in first.split("\n") if line)
+    if len(set(keys)) != len(keys) or not set(keys) <= schema.types.keys():
+        return None
+    if not set(schema.mandatory) <= set(keys):
+        return None
+    # ServiceLevelType and ServiceLevel both present is what check_job needs to pass.
+    if not {"ServiceLevelType", "ServiceLevel"} <= set(keys):
+        return None
+    return keys
+
+
+def _plain(rest: str) -> bool:
+    """No layout the record-by-record reader would treat differently from `Key: value`."""
+    if not rest.isascii() or " \n" in rest or "\n " in rest or ":  " in rest:
+        return False
+    if "\n\n" in rest or rest.startswith(" "):
+        return False
+    lowered = rest.lower()
+    if ": none\n" in lowered or ": null\n" in lowered:
+        return False
+    # No tab, carriage return or other control character, which strip() and splitlines()
+    # would treat as blanks or line breaks.
+    return not rest.encode("ascii").translate(None, _PLAIN_BYTES)
+
+
+def uniform_job_records(rest: str, schema: Schema, now: int) -> list[Record] | None:
+    """Every record of a uniform v0.3 job message body (after the header), or None."""
+    if schema.kind is not RecordKind.JOB or not rest:
+        return None
+    if rest.endswith("%%"):
+        rest += "\n"  # parse_message strips the body, and with it the last newline
+    if not rest.endswith("%%\n") or not _plain(rest):
+        return None
+    texts = rest.split("%%\n")
+    texts.pop()  # the empty tail after the last marker
+    keys = _keys(texts[0], schema)
+    if keys is None:
+        return None
+    rows = _pattern(keys, schema.kind).findall(rest)
+    # Matches never overlap, so as many as there are markers, each record being exactly
+    # its keys, means the pattern covered the whole body: nothing was skipped.
+    if len(rows) != len(texts) or rest.count("%%") != len(texts):
+        return None
+    # Each record's text is its keys, values and ": " plus "\n" per line, nothing else.
+    per_record = sum(len(key) + 3 for key in keys)
+    if sum(map(len, texts)) != per_record * len(texts) + sum(map(len, chain(*rows))):
+        return None
+    columns = _typed_columns(keys, list(zip(*rows, strict=True)), schema, now)
+    if columns is None:
+        return None
+    return [
+        Record(schema.kind, dict(zip(keys, values, strict=True)), text)
+        for values, text in zip(zip(*columns, strict=True), texts, strict=True)
+    ]
+
+
+def _typed_columns(
+    keys: Sequence[str], raw: list[tuple[str, ...]], schema: Schema, now: int
+) -> list[Sequence[Value]] | None:
+    columns: list[Sequence[Value]] = []
+    named: dict[str, Sequence[Value]] = {}
+    try:
+        for key, column in zip(keys, raw, strict=True):
+            ftype = schema.types[key]
+            typed: Sequence[Value] = column
+            if ftype is FieldType.INT or ftype is FieldType.DATETIME:
+                # The pattern matched only canonical integers ("007" or "+7" would parse
+                # but not be written back the same way).
+                ints = list(map(int, column))
+                # Epochs outside years 1970..9999 take the careful path's checks.
+                if ftype is FieldType.DATETIME and (min(ints) < 0 or max(ints) > _EPOCH_LIMIT):
+                    return None
+                typed = ints
+            elif ftype is FieldType.FLOAT:
+                floats = list(map(float, column))
+                if list(map(repr, floats)) != list(column):
+                    return None
+                typed = floats
+            elif ftype is not FieldType.STR or not NULLS.isdisjoint(column):
+                return None
+            named[key] = typed
+            columns.append(typed)
+    except ValueError:
+        return None
+    return columns if _all_pass(named, now) else None
+
+
+def _all_pass(named: dict[str, Sequence[Value]], now: int) -> bool:
+    """check_job's verdict for every record at once: True only if none is refused."""
+    starts = cast(list[int], named["StartTime"])
+    ends = cast(list[int], named["EndTime"])
+    if not all(map(ge, ends, starts)) or max(ends) > now + FUTURE_TOLERANCE:
+        return False
+    units = {str(unit).lower() for unit in named["ServiceLevelType"]}
+    if not units <= VALID_SERVICE_LEVEL_TYPES:
+        return False
+    levels = cast(list[float], named["ServiceLevel"])
+    if not all(map(math.isfinite, levels)) or max(map(abs, levels)) >= DECIMAL_10_3_LIMIT:
+        return False
+    for key in _BOUNDED & named.keys():
+        column = cast(list[int], named[key])
+        if min(column) < 0 or max(column) > INT_MAX:
+            return False
+    return True
