@@ -11,7 +11,9 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from factories.messages.limits import OutOfBounds, check_extra, check_numbers
 from factories.messages.message import Message
+from factories.messages.names import MAX_NAME, NAME_FIELDS, is_safe_name, rule_for
 from factories.messages.schema import (
     ALIASES,
     FIELDS,
@@ -30,7 +32,6 @@ except ImportError:  # pragma: no cover - exercised in a plain venv
 # The largest UDP payload over IPv4; anything bigger cannot have been one datagram.
 MAX_DATAGRAM = 65507
 MAX_STRING = 1024
-MAX_NAME = 255
 _INT_LIMIT = 2**63 - 1
 
 REASONS = (
@@ -44,6 +45,10 @@ REASONS = (
     "wrong_type",
     "bad_value",
     "bad_fqan",
+    "bad_name",
+    "out_of_range",
+    "too_deep",
+    "too_large",
 )
 
 
@@ -150,10 +155,13 @@ def _build(
     if not fields.get("site"):
         # Vac's own fallback: the space name minus its first DNS label (spec 1.2).
         fields["site"] = space.split(".", 1)[1] if "." in space else space
-    for name in ("site", "space", "factory", "machinetype", "machine"):
-        value = fields.get(name)
-        if value is not None and len(value) > MAX_NAME:
-            raise Rejected("bad_value", f"{name} is longer than {MAX_NAME} characters", name)
+    _check_names(fields)
+    try:
+        check_numbers(message_type, fields, received)
+        if extra:
+            check_extra(extra)
+    except OutOfBounds as exc:
+        raise Rejected(exc.reason, exc.detail, exc.field) from None
     vo = _vo_from_fqan(fields) if "fqan" in fields else None
     time_sent = fields["time_sent"]
     return Message(
@@ -171,6 +179,17 @@ def _build(
         fields=fields,
         extra=extra,
     )
+
+
+def _check_names(fields: dict[str, Any]) -> None:
+    for name in NAME_FIELDS:
+        value = fields.get(name)
+        if value is None:
+            continue
+        if len(value) > MAX_NAME:
+            raise Rejected("bad_value", f"{name} is longer than {MAX_NAME} characters", name)
+        if not is_safe_name(value, name):
+            raise Rejected("bad_name", f"{name} may hold only {rule_for(name)}", name)
 
 
 def _vo_from_fqan(fields: dict[str, Any]) -> str | None:
@@ -216,13 +235,13 @@ def _as_int(name: str, value: Any) -> Any:
         raise Rejected("wrong_type", f"{name} must be a number", name)
     if -_INT_LIMIT <= value <= _INT_LIMIT:
         return value
-    raise Rejected("bad_value", f"{name} is out of range", name)
+    raise Rejected("out_of_range", f"{name} is beyond 64 bits", name)
 
 
 def _as_time(name: str, value: Any) -> Any:
     value = _as_int(name, value)
     if value is not None and value < 0:
-        raise Rejected("bad_value", f"{name} is out of range", name)
+        raise Rejected("out_of_range", f"{name} is before 1970", name)
     return value
 
 
