@@ -16,12 +16,16 @@ TIME_STEPS = (
     86400, 2 * 86400, 7 * 86400, 14 * 86400, 28 * 86400, 91 * 86400,
 )  # fmt: skip
 MAX_X_TICKS = 6
+# Axis tops are capped here: a rounded-up step or top near float's own limit would overflow to
+# infinity, which no pixel can be.
+LARGEST = 1e306
 
 
 def nice_step(rough: float) -> float:
     """The smallest 1, 2, 2.5 or 5 times a power of ten that is at least `rough`."""
-    if rough <= 0:
+    if not rough > 0:  # also NaN
         return 1.0
+    rough = min(rough, LARGEST)
     power = 10.0 ** math.floor(math.log10(rough))
     for mult in (1.0, 2.0, 2.5, 5.0, 10.0):
         if mult * power >= rough * (1 - 1e-9):
@@ -31,8 +35,9 @@ def nice_step(rough: float) -> float:
 
 def nice_ceiling(value: float) -> float:
     """A round axis top at or above `value` (1 for an empty or all-zero chart)."""
-    if value <= 0:
+    if not value > 0:  # also NaN
         return 1.0
+    value = min(value, LARGEST)
     step = nice_step(value / 4)
     return math.ceil(value / step - 1e-9) * step
 

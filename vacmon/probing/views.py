@@ -16,6 +16,7 @@ from vacmon.models import ProbeResult, SiteAvailability
 from vacmon.probes.feed import Feed, FeedService, FeedSite, build_feed
 from vacmon.probing import availability, selectors, stats
 from vacmon.probing.targets import product_flavour
+from vacmon.routes import path_to
 from vacmon.store import Scope, get_store
 
 DAY = 86400
@@ -32,7 +33,10 @@ def _page(
 def matrix(request: HttpRequest) -> HttpResponse:
     now = int(time.time())
     sites, metrics, cells = selectors.status_matrix(now - DAY)
-    rows = [(site, [(metric, cells[site].get(metric)) for metric in metrics]) for site in sites]
+    rows = [
+        (site, path_to("probes-ar-site", site), [(m, cells[site].get(m)) for m in metrics])
+        for site in sites
+    ]
     return _page(request, "matrix.html", [], metrics=metrics, rows=rows, refresh_seconds=60)
 
 
@@ -104,7 +108,7 @@ def ar_month(request: HttpRequest) -> HttpResponse:
             for d, r in sorted(per_day.items())
         ]
         month = availability.monthly(figures)[0][1]
-        rows.append((site, [per_day.get(d) for d in days], month))
+        rows.append((site, path_to("probes-ar-site", site), [per_day.get(d) for d in days], month))
     previous = (first - timedelta(days=1)).replace(day=1)
     following = last + timedelta(days=1)
     return _page(
