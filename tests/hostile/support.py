@@ -127,7 +127,7 @@ def hostile_fleet(now: int, names: Names) -> list[Message]:
             root_disk_avail_kb=2**63 - 1,
         ),
         unchecked(
-            factory_status(received=now - 60, factory="second." + names.factory, **where),
+            factory_status(received=now - 60, factory="second." + names.factory[:200], **where),
             running_hs06=HUGE,
             running_processors=2**63 - 1,
             max_processors=2**63 - 1,

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from html import escape
+
+from vacmon.dashboard import fmt
 
 TIME_STEPS = (
     60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200,
@@ -73,7 +74,10 @@ def tick_labels(ticks: Sequence[int]) -> list[tuple[str, str]]:
     out = []
     previous = ""
     for t in ticks:
-        moment = datetime.fromtimestamp(t, UTC)
+        moment = fmt.moment(t)
+        if moment is None:  # beyond any calendar: no label rather than no page
+            out.append(("", ""))
+            continue
         if step >= 86400:
             main, context = moment.strftime("%d %b"), moment.strftime("%Y")
         else:

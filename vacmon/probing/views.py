@@ -12,6 +12,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from vacmon import queryparams
 from vacmon.models import ProbeResult, SiteAvailability
 from vacmon.probes.feed import Feed, FeedService, FeedSite, build_feed
 from vacmon.probing import availability, selectors, stats
@@ -79,11 +80,8 @@ def metric(request: HttpRequest) -> HttpResponse:
 
 
 def _month(request: HttpRequest) -> date:
-    raw = request.GET.get("month", "")
-    try:
-        return datetime.strptime(raw, "%Y-%m").date() if raw else date.today().replace(day=1)
-    except ValueError:
-        raise Http404("month must be YYYY-MM") from None
+    # A bad month is a 400 naming the parameter (vacmon.queryparams.BadParameterMiddleware).
+    return queryparams.month(request.GET, "month", date.today().replace(day=1))
 
 
 def ar_month(request: HttpRequest) -> HttpResponse:
