@@ -1,12 +1,16 @@
 """Feed random and mutated datagrams through the UDP listener's core and count crashes.
 
-    .venv/bin/python -m fuzz.datagrams --count 1000000 [--seed 1]
+    .venv/bin/python -m fuzz.datagrams --count 1000000 [--seed 1] [--store [--pages-every N]]
 
 Every datagram goes through `vacmon.ingest.pipeline.Parser.parse`, the function the writer
 thread calls for each received datagram, with a UDP trust policy holding a signed, a
 networks and an open site. Anything other than an Outcome (an accepted, duplicate or
-rejected message) is a crash: one is enough to stop a listener's writer thread. Exit
-status 1 when there was any.
+rejected message) is a crash: one is enough to stop a listener's writer thread.
+
+With --store, accepted messages are also written to a database in batches (a new SQLite
+file unless DATABASE_URL is set) and every N datagrams every page and API endpoint is read
+for the names just stored, after hostile rows that bypass the parser (fuzz/stages.py).
+Exit status 1 when there was any crash, stall, missing canary or page answering 5xx.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from factories.signing import sign
+from fuzz.stages import StoreAndPages, print_stage_report, use_private_database
 from tests import samples
 
 KEY = bytes.fromhex("5eed" * 8)
@@ -181,7 +186,11 @@ def classify(outcome: Any) -> str:
 
 
 def run(
-    count: int, seed: int = 1, keep: int = 5, progress: Callable[[int], None] | None = None
+    count: int,
+    seed: int = 1,
+    keep: int = 5,
+    progress: Callable[[int], None] | None = None,
+    stages: StoreAndPages | None = None,
 ) -> FuzzReport:
     rng = random.Random(seed)
     parser = make_parser()
@@ -191,7 +200,12 @@ def run(
     for n in range(count):
         data = next_datagram(rng, now)
         try:
-            report.outcomes[classify(parser.parse(data, rng.choice(SOURCES), now))] += 1
+            outcome = parser.parse(data, rng.choice(SOURCES), now)
+            report.outcomes[classify(outcome)] += 1
+            if stages is not None:
+                if outcome.message is not None and not outcome.duplicate:
+                    stages.accepted(outcome.message)
+                stages.tick(n)
         except Exception:
             report.crash_total += 1
             report.outcomes["CRASH:" + traceback.format_exc().strip().splitlines()[-1][:120]] += 1
@@ -199,6 +213,8 @@ def run(
                 report.crashes.append((traceback.format_exc(), data[:300]))
         if progress is not None and n and n % 100_000 == 0:
             progress(n)
+    if stages is not None:
+        stages.round()
     report.seconds = time.monotonic() - started
     return report
 
@@ -220,10 +236,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--show", type=int, default=5, help="crash examples to print")
+    parser.add_argument("--store", action="store_true", help="write to a database, read pages")
+    parser.add_argument("--pages-every", type=int, default=20_000, metavar="N")
     args = parser.parse_args(argv)
-    report = run(args.count, args.seed, args.show, lambda n: print(f"... {n}", flush=True))
+    stages = None
+    if args.store:
+        print(f"database: {use_private_database()}", flush=True)
+        make_parser()  # sets Django up against that database
+        stages = StoreAndPages(args.pages_every)
+    progress = lambda n: print(f"... {n}", flush=True)  # noqa: E731
+    report = run(args.count, args.seed, args.show, progress, stages)
     print_report(report)
-    return 1 if report.crash_total else 0
+    if stages is None:
+        return 1 if report.crash_total else 0
+    print_stage_report(stages.report)
+    return 1 if report.crash_total or stages.failed else 0
 
 
 if __name__ == "__main__":
