@@ -163,9 +163,11 @@ def make_policy() -> Any:
 
 def make_parser() -> Any:
     import django
+    from django.apps import apps
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vacmon.settings")
-    django.setup()
+    if not apps.ready:  # a second setup would configure logging again, undoing levels set since
+        django.setup()
     # Rejections are counted here; the rate-limited rejection log would only add noise.
     logging.getLogger("vacmon.ingest").setLevel(logging.ERROR)
     from vacmon.ingest.counters import Counters

@@ -45,3 +45,15 @@ def test_a_stored_name_no_url_can_hold_breaks_no_page(client, bad):
 def test_a_probe_result_without_a_site_breaks_no_probe_page(client):
     store_probe_rows("", now())
     assert_no_server_errors(client, ["/probes/", "/probes/ar/"])
+
+
+def test_names_no_path_segment_can_hold_get_no_link_but_are_still_shown(client):
+    store(Names("..", "a/b", "f1.example.org"))
+    overview = client.get("/").content.decode()
+    assert 'href="/sites/../' not in overview and ">..<" in overview
+    index = client.get("/crr/").content.decode()
+    assert "/crr/../" not in index and "a/b" in index
+    documents = client.get("/crr/?format=json").json()["documents"]
+    assert all(d["site"] != ".." for d in documents)
+    probes = client.get("/probes/").content.decode()
+    assert "<th>..</th>" in probes and "/probes/ar/../" not in probes
