@@ -11,7 +11,13 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from factories.messages.limits import OutOfBounds, check_extra, check_numbers
+from factories.messages.limits import (
+    FAST_HIGHEST,
+    OutOfBounds,
+    check_extra,
+    check_number,
+    check_times,
+)
 from factories.messages.message import Message
 from factories.messages.names import MAX_NAME, NAME_FIELDS, is_safe_name, rule_for
 from factories.messages.schema import (
@@ -113,6 +119,7 @@ def normalise(
         raise Rejected("unknown_message_type", f"unknown message_type {message_type!r:.80}")
     plan = _PLANS[message_type]
     kinds = FIELDS[message_type]
+    highest = FAST_HIGHEST[message_type]
     aliases = ALIASES[message_type]
     fields: dict[str, Any] = {}
     extra: dict[str, Any] = {}
@@ -125,9 +132,9 @@ def normalise(
             vtype = type(value)
             if vtype is str and kind is str_ and len(value) <= MAX_STRING:
                 fields[key] = value
-            elif vtype is int and kind is not str_ and 0 <= value <= _INT_LIMIT:
+            elif vtype is int and kind is not str_ and 0 <= value <= highest[key]:
                 fields[key] = float(value) if kind is float_ else value
-            elif vtype is float and kind is float_:
+            elif vtype is float and kind is float_ and 0.0 <= value <= highest[key]:
                 fields[key] = value
             else:
                 fields[key] = plan[key](key, value)
@@ -157,7 +164,7 @@ def _build(
         fields["site"] = space.split(".", 1)[1] if "." in space else space
     _check_names(fields)
     try:
-        check_numbers(message_type, fields, received)
+        check_times(message_type, fields, received)
         if extra:
             check_extra(extra)
     except OutOfBounds as exc:
@@ -245,6 +252,21 @@ def _as_time(name: str, value: Any) -> Any:
     return value
 
 
+def _bounded(coerce: Callable[[str, Any], Any], modern: str) -> Callable[[str, Any], Any]:
+    """`coerce`, then the physical bounds of field `modern` (factories.messages.limits)."""
+
+    def coerce_bounded(name: str, value: Any) -> Any:
+        found = coerce(name, value)
+        if found is not None:
+            try:
+                check_number(modern, found, sent_as=name)
+            except OutOfBounds as exc:
+                raise Rejected(exc.reason, exc.detail, exc.field) from None
+        return found
+
+    return coerce_bounded
+
+
 _COERCERS: dict[Kind, Callable[[str, Any], Any]] = {
     Kind.STR: _as_str,
     Kind.INT: _as_int,
@@ -253,6 +275,9 @@ _COERCERS: dict[Kind, Callable[[str, Any], Any]] = {
 }
 # field name -> coercer, per message type: one dict lookup per key on the hot path.
 _PLANS: dict[str, dict[str, Callable[[str, Any], Any]]] = {
-    message_type: {name: _COERCERS[kind] for name, kind in table.items()}
+    message_type: {
+        name: _bounded(_COERCERS[kind], name) if kind in (Kind.INT, Kind.FLOAT) else _COERCERS[kind]
+        for name, kind in table.items()
+    }
     for message_type, table in FIELDS.items()
 }
