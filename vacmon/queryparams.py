@@ -125,23 +125,43 @@ def choice(params: Mapping[str, str], name: str, choices: tuple[str, ...], defau
 
 def bad_parameter_response(exc: BadParameter, wants_json: bool) -> HttpResponse:
     if wants_json:
-        return JsonResponse({"error": exc.reason, "parameter": exc.name}, status=400)
+        # The API's own shape for invalid input (vacmon.api.errors): {"<parameter>": reason}.
+        return JsonResponse({exc.name: exc.reason}, status=400)
     return HttpResponse(
         f"Bad parameter {exc.name}: {exc.reason}\n", status=400, content_type="text/plain"
     )
 
 
+def refuse_nul(request: HttpRequest) -> None:
+    """No stored name or value holds NUL (the parser refuses it), and PostgreSQL cannot even
+    compare a text column with a string holding one: refuse it in the path or the query
+    before any view puts it into a query."""
+    if "\x00" in request.path:
+        raise BadParameter("path", "the NUL character is not allowed")
+    for name, values in request.GET.lists():
+        if "\x00" in name or any("\x00" in v for v in values):
+            raise BadParameter(name.replace("\x00", "\\0"), "the NUL character is not allowed")
+
+
 class BadParameterMiddleware:
-    """A BadParameter raised by any plain Django view is a 400 naming the parameter."""
+    """A BadParameter raised by any plain Django view, or a NUL anywhere in the path or the
+    query, is a 400 naming the parameter."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            refuse_nul(request)
+        except BadParameter as exc:
+            return bad_parameter_response(exc, _wants_json(request))
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
         if not isinstance(exc, BadParameter):
             return None
-        wants_json = request.path.startswith("/api/") or request.GET.get("format") == "json"
-        return bad_parameter_response(exc, wants_json)
+        return bad_parameter_response(exc, _wants_json(request))
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/") or request.GET.get("format") == "json"

@@ -59,6 +59,34 @@ def test_the_probe_pages_answer_a_bad_month_with_400_naming_it(client, url):
     assert b"month" in response.content
 
 
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("/sites/%00/", "path"),
+        ("/sites/a/%00/a/", "path"),
+        ("/vos/%00/", "path"),
+        ("/crr/%00/crr.json", "path"),
+        ("/probes/ar/%00/", "path"),
+        ("/api/v1/sites/%00/", "path"),
+        ("/?vo=%00", "vo"),
+        ("/machines/?factory=a%00b", "factory"),
+        ("/search/?q=%00", "q"),
+        ("/probes/metric/?metric=m&site=%00", "site"),
+        ("/probes/feed.xml?vo=%00", "vo"),
+        ("/api/v1/sites/?site=%00", "site"),
+        ("/api/v1/machines/?vo=%00", "vo"),
+        ("/api/v1/series/?site=%00", "site"),
+        ("/api/v1/probes/results/?site=%00", "site"),
+        ("/api/v1/probes/ar/?site=%00", "site"),
+    ],
+)
+def test_a_nul_in_the_path_or_the_query_is_a_400_naming_where(client, url, name):
+    # PostgreSQL cannot compare a text column with a string holding NUL: this was a 500.
+    response = client.get(url)
+    assert response.status_code == 400, (url, response.status_code)
+    assert name.encode() in response.content
+
+
 @pytest.mark.parametrize("value", ["²", "99999999999999999999999", "9999-12-31T00:00Z", "\uff11"])
 def test_a_dashboard_page_shows_a_bad_time_as_an_error_on_the_default_range(client, value):
     response = client.get("/", {"from": value})
