@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.db import connections
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -124,7 +125,8 @@ class Listener:
     """A real listener and batch writer on an ephemeral loopback port."""
 
     def __init__(self) -> None:
-        self.writer = BatchWriter(Parser(Counters(), "udp"), get_store().write, max_delay=0.01)
+        self.writer = BatchWriter(Parser(Counters(), "udp"), self.write, max_delay=0.01)
+        self.writer_connections: set[Any] = set()
         self.listener = UdpListener(open_socket("127.0.0.1", 0, 1 << 22), self.writer)
         self.thread = threading.Thread(target=self.listener.serve, daemon=True)
         self.client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -137,11 +139,20 @@ class Listener:
         self.thread.start()
         return self
 
+    def write(self, batch: Any) -> Any:
+        # Remembered so the test can close the writer thread's connection: a connection left
+        # open keeps PostgreSQL from dropping the test database.
+        self.writer_connections.add(connections["default"])
+        return get_store().write(batch)
+
     def __exit__(self, *exc: object) -> None:
         self.client.close()
         self.listener.stop()
         self.thread.join(5)
         self.writer.stop(5)
+        for connection in self.writer_connections:
+            connection.inc_thread_sharing()
+            connection.close()
 
 
 @pytest.fixture
