@@ -26,7 +26,7 @@ import sys
 import time
 import traceback
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -168,8 +168,6 @@ def make_parser() -> Any:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vacmon.settings")
     if not apps.ready:  # a second setup would configure logging again, undoing levels set since
         django.setup()
-    # Rejections are counted here; the rate-limited rejection log would only add noise.
-    logging.getLogger("vacmon.ingest").setLevel(logging.ERROR)
     from vacmon.ingest.counters import Counters
     from vacmon.ingest.pipeline import Parser
     from vacmon.trust.gate import IngestGate
@@ -177,6 +175,21 @@ def make_parser() -> Any:
     policy = make_policy()
     policy.loaded_at = float("inf")  # the fuzz policy is fixed: never reload it
     return Parser(Counters(), "udp", gate=IngestGate(policy, None))
+
+
+@contextlib.contextmanager
+def quiet_logs() -> Iterator[None]:
+    """Rejections and 404s are counted here by the thousand; their logs would only add noise.
+    The levels are put back afterwards, for a caller (a test) that reads those logs."""
+    levels = {"vacmon.ingest": logging.ERROR, "django.request": logging.CRITICAL}
+    saved = {name: logging.getLogger(name).level for name in levels}
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+    try:
+        yield
+    finally:
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)
 
 
 def classify(outcome: Any) -> str:
@@ -193,6 +206,17 @@ def run(
     keep: int = 5,
     progress: Callable[[int], None] | None = None,
     stages: StoreAndPages | None = None,
+) -> FuzzReport:
+    with quiet_logs():
+        return _run(count, seed, keep, progress, stages)
+
+
+def _run(
+    count: int,
+    seed: int,
+    keep: int,
+    progress: Callable[[int], None] | None,
+    stages: StoreAndPages | None,
 ) -> FuzzReport:
     rng = random.Random(seed)
     parser = make_parser()

@@ -52,8 +52,6 @@ class StoreAndPages:
     def __init__(self, pages_every: int, *, prepare: bool = True) -> None:
         """`prepare`: migrate the database and set up the test client's environment, as a
         test runner does (a test passes False: its runner already has)."""
-        import logging
-
         from django.core.management import call_command
         from django.test import Client
         from django.test.utils import setup_test_environment
@@ -61,8 +59,6 @@ class StoreAndPages:
         if prepare:
             setup_test_environment()
             call_command("migrate", verbosity=0)
-        # 404s are expected by the thousand and 5xx are counted here, by URL.
-        logging.getLogger("django.request").setLevel(logging.CRITICAL)
         from vacmon.store import get_store
 
         self.store = get_store()
