@@ -75,6 +75,18 @@ class Fleet:
         out.sort(key=lambda message: int(message["time_sent"]))
         return out
 
+    def report_now(self) -> list[dict[str, Any]]:
+        """Every live factory reports its current state at the clock, as a real Vac does when
+        it starts, then keeps its cycle from there. Without it the first reports would wait
+        for each factory's cycle boundary, up to a whole cycle."""
+        out: list[dict[str, Any]] = []
+        for factory in self.factories:
+            if not factory.stale:
+                factory.next_cycle = min(factory.next_cycle, self.clock)
+                factory.run_until(self.clock, out)
+        out.sort(key=lambda message: int(message["time_sent"]))
+        return out
+
     def stream(self, until: int, step: int = 3600) -> Iterator[dict[str, Any]]:
         """Yield messages up to `until`, advancing `step` seconds at a time (memory stays
         bounded even for months of data)."""

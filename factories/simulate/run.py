@@ -64,9 +64,8 @@ def play(
     throttle = Throttle(rate)
     wall0, sim0 = time.monotonic(), fleet.clock
     total, sent = SendResult(), 0
-    while duration is None or time.monotonic() - wall0 < duration:
-        elapsed = time.monotonic() - wall0
-        messages = fleet.advance(sim0 + int(elapsed * speed))
+    messages = fleet.report_now()
+    while True:
         for i in range(0, len(messages), batch):
             chunk = messages[i : i + batch]
             throttle.wait_for(len(chunk))
@@ -75,7 +74,10 @@ def play(
             sent += len(chunk)
         out.write(progress_line(fleet.clock, sent, time.monotonic() - wall0, fleet, total))
         out.flush()
+        if duration is not None and time.monotonic() - wall0 >= duration:
+            break
         time.sleep(TICK)
+        messages = fleet.advance(sim0 + int((time.monotonic() - wall0) * speed))
     out.write("\n")
     return total
 

@@ -91,3 +91,18 @@ def test_dodas_prints_the_space_messages(tmp_path, capsys):
         "factory_status",
         "machinetype_status",
     ]
+
+
+def test_simulate_in_real_time_sends_every_factory_in_its_first_second():
+    sock = listener()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+    target = f"udp://127.0.0.1:{sock.getsockname()[1]}"
+    try:
+        args = ["simulate", "--sites", "2", "--factories", "2", "--machinetypes", "1"]
+        code = main([*args, "--target", target, "--duration", "0.1", "--cycle", "3600"])
+        got = drain(sock)
+    finally:
+        sock.close()
+    statuses = [parse_datagram(d, received=0) for d in got]
+    factories = {m.factory for m in statuses if m.message_type == "factory_status"}
+    assert code == 0 and len(factories) == 4

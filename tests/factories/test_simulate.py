@@ -87,3 +87,14 @@ def test_advancing_backwards_yields_nothing():
 def test_a_fleet_refuses_an_empty_shape():
     with pytest.raises(ValueError):
         fleet(sites=0)
+
+
+def test_every_live_factory_reports_its_state_as_soon_as_the_simulation_starts():
+    sim = fleet(cycle_seconds=600)
+    first = sim.report_now()
+    factories = {m["factory"] for m in first if m["message_type"] == "factory_status"}
+    assert factories == {f.spec.sender.factory for f in sim.factories}
+    assert {int(m["time_sent"]) for m in first} == {T0}
+    # ... and then keeps its cycle: nothing more is due until a cycle has passed.
+    assert sim.advance(T0 + 599) == []
+    assert sim.advance(T0 + 800)

@@ -27,6 +27,12 @@ def heard_spaces(*, since: int) -> set[tuple[str, str]]:
     return {(ref.site, ref.space) for ref in get_store().factories(since=since)}
 
 
+def heard(site: str, space: str | None, *, since: int) -> bool:
+    """Whether a factory of this space (any space of the site, for None) reported since."""
+    scope = Scope(site=site, space=space)
+    return bool(get_store().latest("factory_status", since=since, scope=scope, fields=()))
+
+
 def site_inputs(site: str, *, since: int, space: str | None = None) -> list[SpaceInputs]:
     """One SpaceInputs per space of `site` heard since `since` (only `space` if given),
     with that space's settings (defaults when the operator has set none)."""

@@ -104,6 +104,13 @@ def publish_site(site: str, *, now: int | None = None, tick: int | None = None) 
     return _publish(target, now, lambda fmt: _site_candidate(spaces, now, fmt))
 
 
+def publish_first(site: str, space: str, *, now: int | None = None) -> list[Outcome]:
+    """A new space's documents, and its site's aggregate that now includes it, outside the
+    schedule. Settings are created with defaults first, as `targets_due` does."""
+    CrrSpaceSettings.objects.get_or_create(site=site, space=space)
+    return [publish_space(site, space, now=now), publish_site(site, now=now)]
+
+
 def targets_due(now: int) -> list[tuple[str, str]]:
     """Every space heard in the window, plus every space still served (so that a silent
     one gets withdrawn); settings rows with defaults are created for new spaces so the

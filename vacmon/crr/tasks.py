@@ -23,6 +23,12 @@ def publish_space(site: str, space: str, tick: int) -> None:
     services.publish_space(site, space, tick=tick)
 
 
+@shared_task(time_limit=120, ignore_result=True)
+def publish_first(site: str, space: str) -> None:
+    """A new space's first documents, queued by ingest (vacmon.crr.first), not the schedule."""
+    services.publish_first(site, space)
+
+
 @shared_task(time_limit=300, ignore_result=True)
 def publish_site(site: str, tick: int) -> None:
     services.publish_site(site, tick=tick)

@@ -6,6 +6,7 @@ the URL, and the cheaper request path is what keeps them fast.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -15,8 +16,10 @@ from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
 from publisher import CrrFormat
+from vacmon.crr.first import FIRST_PUBLICATION_SECONDS
+from vacmon.crr.inputs import heard
 from vacmon.crr.selectors import IndexEntry, index_entries, served_document
-from vacmon.crr.services import PERIOD_SECONDS
+from vacmon.crr.services import PERIOD_SECONDS, window_seconds
 from vacmon.models.crr import SITE_AGGREGATE
 from vacmon.routes import path_to
 
@@ -42,7 +45,7 @@ def _serve(request: HttpRequest, site: str, space: str) -> HttpResponse:
         return JsonResponse({"error": f"format must be one of {', '.join(FORMATS)}"}, status=400)
     served = served_document(site, space, fmt)
     if served is None:
-        return JsonResponse({"error": "no CRR document is published here"}, status=404)
+        return _not_published(site, space)
     last_modified = int(served.published_at.timestamp())
     response = get_conditional_response(
         request, etag=served.etag, last_modified=last_modified
@@ -51,6 +54,33 @@ def _serve(request: HttpRequest, site: str, space: str) -> HttpResponse:
     response["Last-Modified"] = http_date(last_modified)
     response["Cache-Control"] = CACHE_CONTROL
     return response
+
+
+def _not_published(site: str, space: str) -> JsonResponse:
+    """404 with what to expect: a space heard in the window is about to get its first
+    document (vacmon.crr.first); one never heard gets one a minute after it reports."""
+    aggregate = space == SITE_AGGREGATE
+    since = int(time.time()) - window_seconds()
+    if heard(site, None if aggregate else space, since=since):
+        body = {
+            "error": "no CRR document is published here yet",
+            "detail": f"it is heard and its first document is due within "
+            f"{FIRST_PUBLICATION_SECONDS} seconds, unless its publication is switched off",
+            "retry_after_seconds": FIRST_PUBLICATION_SECONDS,
+        }
+        response = JsonResponse(body, status=404)
+        response["Retry-After"] = str(FIRST_PUBLICATION_SECONDS)
+        return response
+    what = "site" if aggregate else "space"
+    return JsonResponse(
+        {
+            "error": "no CRR document is published here",
+            "detail": f"no factory of this {what} has reported in the last "
+            f"{window_seconds()} seconds; a {what}'s first document is published within "
+            f"{FIRST_PUBLICATION_SECONDS} seconds of its first factory_status",
+        },
+        status=404,
+    )
 
 
 @require_safe

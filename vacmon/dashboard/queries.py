@@ -8,19 +8,17 @@ within that minute shares one set of store queries.
 from __future__ import annotations
 
 import functools
-import hashlib
-import pickle
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
 from django.conf import settings
-from django.core.cache import cache
 
 from factories.messages import Message
 from vacmon.api.timerange import TimeRange
 from vacmon.dashboard import health
 from vacmon.dashboard.lifecycles import LIFECYCLE_FIELDS
+from vacmon.dashboard.memo import digest, remember
 from vacmon.dashboard.settled import chart_series_many, split_compute, split_history
 from vacmon.selectors.capacity import is_stale
 from vacmon.store import FactoryRef, Scope, Series, get_store
@@ -51,14 +49,8 @@ def cached(fn: Callable[P, T]) -> Callable[P, T]:
         seconds = cache_seconds()
         if seconds <= 0:
             return fn(*args, **kwargs)
-        raw = pickle.dumps((fn.__module__, fn.__qualname__, args, sorted(kwargs.items())))
-        key = "dash:" + hashlib.sha1(raw).hexdigest()
-        hit = cache.get(key)
-        if hit is not None:
-            return hit  # type: ignore[no-any-return]
-        value = fn(*args, **kwargs)
-        cache.set(key, value, seconds)
-        return value
+        key = digest("dash:", (fn.__module__, fn.__qualname__, args, sorted(kwargs.items())))
+        return remember(key, seconds, lambda: fn(*args, **kwargs))
 
     return wrapper
 
@@ -160,16 +152,14 @@ ROSTER_SECONDS = 600
 
 
 def _roster(since: int) -> tuple[list[str], list[tuple[str, str, str]]]:
-    key = f"dash:roster:{since}"
-    hit = cache.get(key)
-    if hit is None:
+    def compute() -> tuple[list[str], list[tuple[str, str, str]]]:
         known = get_store().machinetypes(since=since)
-        hit = (
+        return (
             sorted({m.vo for m in known if m.vo}),
             sorted({(m.site, m.space, m.machinetype) for m in known}),
         )
-        cache.set(key, hit, ROSTER_SECONDS)
-    return hit  # type: ignore[no-any-return]
+
+    return remember(f"dash:roster:{since}", ROSTER_SECONDS, compute)
 
 
 def machinetypes_latest(

@@ -10,16 +10,14 @@ for a whole interval (15 minutes for a day, 6 hours for a month).
 
 from __future__ import annotations
 
-import hashlib
-import pickle
 from collections.abc import Callable
 from typing import TypeVar
 
 from django.conf import settings
-from django.core.cache import cache
 
 from factories.messages import Message
 from vacmon.api.timerange import TimeRange
+from vacmon.dashboard import memo
 from vacmon.store import EntityBuckets, Scope, Series, get_store
 from vacmon.store.series import combine
 
@@ -39,14 +37,8 @@ def split_point(r: TimeRange) -> int | None:
 
 
 def remember(parts: tuple[object, ...], interval: int, compute: Callable[[], T]) -> T:
-    key = "dash:settled:" + hashlib.sha1(pickle.dumps(parts)).hexdigest()
-    hit = cache.get(key)
-    if hit is not None:
-        return hit  # type: ignore[no-any-return]
-    value = compute()
     # Kept until the range has moved on by two buckets, and at most a day.
-    cache.set(key, value, min(2 * interval, 86400))
-    return value
+    return memo.remember(memo.digest("dash:settled:", parts), min(2 * interval, 86400), compute)
 
 
 def chart_series_many(
