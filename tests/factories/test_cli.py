@@ -103,6 +103,6 @@ def test_simulate_in_real_time_sends_every_factory_in_its_first_second():
         got = drain(sock)
     finally:
         sock.close()
-    statuses = [parse_datagram(d, received=0) for d in got]
+    statuses = [parse_datagram(d, received=int(time.time())) for d in got]
     factories = {m.factory for m in statuses if m.message_type == "factory_status"}
     assert code == 0 and len(factories) == 4
