@@ -1,12 +1,16 @@
 """Feed random and mutated datagrams through the UDP listener's core and count crashes.
 
-    .venv/bin/python -m fuzz.datagrams --count 1000000 [--seed 1]
+    .venv/bin/python -m fuzz.datagrams --count 1000000 [--seed 1] [--store [--pages-every N]]
 
 Every datagram goes through `vacmon.ingest.pipeline.Parser.parse`, the function the writer
 thread calls for each received datagram, with a UDP trust policy holding a signed, a
 networks and an open site. Anything other than an Outcome (an accepted, duplicate or
-rejected message) is a crash: one is enough to stop a listener's writer thread. Exit
-status 1 when there was any.
+rejected message) is a crash: one is enough to stop a listener's writer thread.
+
+With --store, accepted messages are also written to a database in batches (a new SQLite
+file unless DATABASE_URL is set) and every N datagrams every page and API endpoint is read
+for the names just stored, after hostile rows that bypass the parser (fuzz/stages.py).
+Exit status 1 when there was any crash, stall, missing canary or page answering 5xx.
 """
 
 from __future__ import annotations
@@ -22,11 +26,12 @@ import sys
 import time
 import traceback
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from factories.signing import sign
+from fuzz.stages import StoreAndPages, print_stage_report, use_private_database
 from tests import samples
 
 KEY = bytes.fromhex("5eed" * 8)
@@ -158,11 +163,11 @@ def make_policy() -> Any:
 
 def make_parser() -> Any:
     import django
+    from django.apps import apps
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vacmon.settings")
-    django.setup()
-    # Rejections are counted here; the rate-limited rejection log would only add noise.
-    logging.getLogger("vacmon.ingest").setLevel(logging.ERROR)
+    if not apps.ready:  # a second setup would configure logging again, undoing levels set since
+        django.setup()
     from vacmon.ingest.counters import Counters
     from vacmon.ingest.pipeline import Parser
     from vacmon.trust.gate import IngestGate
@@ -170,6 +175,21 @@ def make_parser() -> Any:
     policy = make_policy()
     policy.loaded_at = float("inf")  # the fuzz policy is fixed: never reload it
     return Parser(Counters(), "udp", gate=IngestGate(policy, None))
+
+
+@contextlib.contextmanager
+def quiet_logs() -> Iterator[None]:
+    """Rejections and 404s are counted here by the thousand; their logs would only add noise.
+    The levels are put back afterwards, for a caller (a test) that reads those logs."""
+    levels = {"vacmon.ingest": logging.ERROR, "django.request": logging.CRITICAL}
+    saved = {name: logging.getLogger(name).level for name in levels}
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+    try:
+        yield
+    finally:
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)
 
 
 def classify(outcome: Any) -> str:
@@ -181,7 +201,22 @@ def classify(outcome: Any) -> str:
 
 
 def run(
-    count: int, seed: int = 1, keep: int = 5, progress: Callable[[int], None] | None = None
+    count: int,
+    seed: int = 1,
+    keep: int = 5,
+    progress: Callable[[int], None] | None = None,
+    stages: StoreAndPages | None = None,
+) -> FuzzReport:
+    with quiet_logs():
+        return _run(count, seed, keep, progress, stages)
+
+
+def _run(
+    count: int,
+    seed: int,
+    keep: int,
+    progress: Callable[[int], None] | None,
+    stages: StoreAndPages | None,
 ) -> FuzzReport:
     rng = random.Random(seed)
     parser = make_parser()
@@ -191,7 +226,12 @@ def run(
     for n in range(count):
         data = next_datagram(rng, now)
         try:
-            report.outcomes[classify(parser.parse(data, rng.choice(SOURCES), now))] += 1
+            outcome = parser.parse(data, rng.choice(SOURCES), now)
+            report.outcomes[classify(outcome)] += 1
+            if stages is not None:
+                if outcome.message is not None and not outcome.duplicate:
+                    stages.accepted(outcome.message)
+                stages.tick(n)
         except Exception:
             report.crash_total += 1
             report.outcomes["CRASH:" + traceback.format_exc().strip().splitlines()[-1][:120]] += 1
@@ -199,6 +239,8 @@ def run(
                 report.crashes.append((traceback.format_exc(), data[:300]))
         if progress is not None and n and n % 100_000 == 0:
             progress(n)
+    if stages is not None:
+        stages.round()
     report.seconds = time.monotonic() - started
     return report
 
@@ -220,10 +262,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--show", type=int, default=5, help="crash examples to print")
+    parser.add_argument("--store", action="store_true", help="write to a database, read pages")
+    parser.add_argument("--pages-every", type=int, default=20_000, metavar="N")
     args = parser.parse_args(argv)
-    report = run(args.count, args.seed, args.show, lambda n: print(f"... {n}", flush=True))
+    stages = None
+    if args.store:
+        print(f"database: {use_private_database()}", flush=True)
+        make_parser()  # sets Django up against that database
+        stages = StoreAndPages(args.pages_every)
+    progress = lambda n: print(f"... {n}", flush=True)  # noqa: E731
+    report = run(args.count, args.seed, args.show, progress, stages)
     print_report(report)
-    return 1 if report.crash_total else 0
+    if stages is None:
+        return 1 if report.crash_total else 0
+    print_stage_report(stages.report)
+    return 1 if report.crash_total or stages.failed else 0
 
 
 if __name__ == "__main__":

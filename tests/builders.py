@@ -2,11 +2,36 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
-from factories.messages import Message, normalise
+from factories.messages import Message
+from factories.messages import normalise as _normalise
+from factories.messages.names import NAME_FIELDS, is_safe_name
 from tests import samples
+
+
+def normalise(obj: dict[str, Any], *, received: int) -> Message:
+    """The parser's Message for `obj`, except that names the parser now refuses are kept as
+    given: the pages must still render rows stored before the name rule, or by another
+    writer, so tests store such names on purpose."""
+    unsafe = {
+        n: obj[n]
+        for n in NAME_FIELDS
+        if isinstance(obj.get(n), str) and not is_safe_name(obj[n], n)
+    }
+    if not unsafe:
+        return _normalise(obj, received=received)
+    placeholders = {n: f"placeholder-{n}" for n in unsafe}
+    message = _normalise({**obj, **placeholders}, received=received)
+    names = {n: v for n, v in unsafe.items() if n in ("site", "space", "factory")}
+    if "machinetype" in unsafe and message.machinetype is not None:
+        names["machinetype"] = unsafe["machinetype"]
+    if "machine" in unsafe and message.machine is not None:
+        names["machine"] = unsafe["machine"]
+    fields = {**message.fields, **{n: v for n, v in unsafe.items() if n in message.fields}}
+    return dataclasses.replace(message, fields=fields, **names)
 
 
 def factory_status(

@@ -11,7 +11,15 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from factories.messages.limits import (
+    FAST_HIGHEST,
+    OutOfBounds,
+    check_extra,
+    check_number,
+    check_times,
+)
 from factories.messages.message import Message
+from factories.messages.names import MAX_NAME, NAME_FIELDS, is_safe_name, rule_for
 from factories.messages.schema import (
     ALIASES,
     FIELDS,
@@ -30,7 +38,6 @@ except ImportError:  # pragma: no cover - exercised in a plain venv
 # The largest UDP payload over IPv4; anything bigger cannot have been one datagram.
 MAX_DATAGRAM = 65507
 MAX_STRING = 1024
-MAX_NAME = 255
 _INT_LIMIT = 2**63 - 1
 
 REASONS = (
@@ -44,6 +51,10 @@ REASONS = (
     "wrong_type",
     "bad_value",
     "bad_fqan",
+    "bad_name",
+    "out_of_range",
+    "too_deep",
+    "too_large",
 )
 
 
@@ -108,6 +119,7 @@ def normalise(
         raise Rejected("unknown_message_type", f"unknown message_type {message_type!r:.80}")
     plan = _PLANS[message_type]
     kinds = FIELDS[message_type]
+    highest = FAST_HIGHEST[message_type]
     aliases = ALIASES[message_type]
     fields: dict[str, Any] = {}
     extra: dict[str, Any] = {}
@@ -120,9 +132,9 @@ def normalise(
             vtype = type(value)
             if vtype is str and kind is str_ and len(value) <= MAX_STRING:
                 fields[key] = value
-            elif vtype is int and kind is not str_ and 0 <= value <= _INT_LIMIT:
+            elif vtype is int and kind is not str_ and 0 <= value <= highest[key]:
                 fields[key] = float(value) if kind is float_ else value
-            elif vtype is float and kind is float_:
+            elif vtype is float and kind is float_ and 0.0 <= value <= highest[key]:
                 fields[key] = value
             else:
                 fields[key] = plan[key](key, value)
@@ -150,10 +162,13 @@ def _build(
     if not fields.get("site"):
         # Vac's own fallback: the space name minus its first DNS label (spec 1.2).
         fields["site"] = space.split(".", 1)[1] if "." in space else space
-    for name in ("site", "space", "factory", "machinetype", "machine"):
-        value = fields.get(name)
-        if value is not None and len(value) > MAX_NAME:
-            raise Rejected("bad_value", f"{name} is longer than {MAX_NAME} characters", name)
+    _check_names(fields)
+    try:
+        check_times(message_type, fields, received)
+        if extra:
+            check_extra(extra)
+    except OutOfBounds as exc:
+        raise Rejected(exc.reason, exc.detail, exc.field) from None
     vo = _vo_from_fqan(fields) if "fqan" in fields else None
     time_sent = fields["time_sent"]
     return Message(
@@ -171,6 +186,17 @@ def _build(
         fields=fields,
         extra=extra,
     )
+
+
+def _check_names(fields: dict[str, Any]) -> None:
+    for name in NAME_FIELDS:
+        value = fields.get(name)
+        if value is None:
+            continue
+        if len(value) > MAX_NAME:
+            raise Rejected("bad_value", f"{name} is longer than {MAX_NAME} characters", name)
+        if not is_safe_name(value, name):
+            raise Rejected("bad_name", f"{name} may hold only {rule_for(name)}", name)
 
 
 def _vo_from_fqan(fields: dict[str, Any]) -> str | None:
@@ -216,14 +242,29 @@ def _as_int(name: str, value: Any) -> Any:
         raise Rejected("wrong_type", f"{name} must be a number", name)
     if -_INT_LIMIT <= value <= _INT_LIMIT:
         return value
-    raise Rejected("bad_value", f"{name} is out of range", name)
+    raise Rejected("out_of_range", f"{name} is beyond 64 bits", name)
 
 
 def _as_time(name: str, value: Any) -> Any:
     value = _as_int(name, value)
     if value is not None and value < 0:
-        raise Rejected("bad_value", f"{name} is out of range", name)
+        raise Rejected("out_of_range", f"{name} is before 1970", name)
     return value
+
+
+def _bounded(coerce: Callable[[str, Any], Any], modern: str) -> Callable[[str, Any], Any]:
+    """`coerce`, then the physical bounds of field `modern` (factories.messages.limits)."""
+
+    def coerce_bounded(name: str, value: Any) -> Any:
+        found = coerce(name, value)
+        if found is not None:
+            try:
+                check_number(modern, found, sent_as=name)
+            except OutOfBounds as exc:
+                raise Rejected(exc.reason, exc.detail, exc.field) from None
+        return found
+
+    return coerce_bounded
 
 
 _COERCERS: dict[Kind, Callable[[str, Any], Any]] = {
@@ -234,6 +275,9 @@ _COERCERS: dict[Kind, Callable[[str, Any], Any]] = {
 }
 # field name -> coercer, per message type: one dict lookup per key on the hot path.
 _PLANS: dict[str, dict[str, Callable[[str, Any], Any]]] = {
-    message_type: {name: _COERCERS[kind] for name, kind in table.items()}
+    message_type: {
+        name: _bounded(_COERCERS[kind], name) if kind in (Kind.INT, Kind.FLOAT) else _COERCERS[kind]
+        for name, kind in table.items()
+    }
     for message_type, table in FIELDS.items()
 }

@@ -32,6 +32,20 @@ class SendResult:
         self.errors.extend(other.errors)
 
 
+def refusal(message: Wire, now: int) -> Refused | None:
+    """Why VacMon would refuse `message` (the server's own parser, run here), or None.
+    A UDP sender hears nothing back, so this is the only place such a message is noticed."""
+    # Imported here: factories.messages imports nothing from transports, and keeping it so
+    # lets either be used alone.
+    from factories.messages import Rejected, normalise
+
+    try:
+        normalise(message, received=now)
+    except Rejected as exc:
+        return Refused(message, exc.reason, exc.detail)
+    return None
+
+
 class Transport(Protocol):
     def send(self, messages: Sequence[Wire]) -> SendResult: ...
 

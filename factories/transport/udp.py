@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from factories.messages import MAX_DATAGRAM
 from factories.signing import sign
-from factories.transport.base import Refused, SendResult, Wire
+from factories.transport.base import Refused, SendResult, Wire, refusal
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,12 @@ class UdpTransport:
     def send(self, messages: Sequence[Wire]) -> SendResult:
         result = SendResult()
         payloads: list[bytes] = []
+        now = int(time.time())
         for message in messages:
+            refused = refusal(message, now)
+            if refused is not None:
+                result.refused.append(refused)
+                continue
             data = encode(sign(message, self.key, self.key_id) if self.key else message)
             if len(data) > MAX_DATAGRAM:
                 result.refused.append(Refused(message, "oversize", f"{len(data)} bytes"))

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 
 from factories.cli import main, read_messages
 from factories.messages import parse_datagram
@@ -63,7 +64,7 @@ def test_simulate_streams_a_fleet_to_a_udp_target(capsys):
     finally:
         sock.close()
     assert code == 0 and got
-    types = {parse_datagram(d, received=0).message_type for d in got}
+    types = {parse_datagram(d, received=int(time.time())).message_type for d in got}
     assert "factory_status" in types and "machinetype_status" in types
     assert "sent" in capsys.readouterr().err
 
@@ -102,6 +103,6 @@ def test_simulate_in_real_time_sends_every_factory_in_its_first_second():
         got = drain(sock)
     finally:
         sock.close()
-    statuses = [parse_datagram(d, received=0) for d in got]
+    statuses = [parse_datagram(d, received=int(time.time())) for d in got]
     factories = {m.factory for m in statuses if m.message_type == "factory_status"}
     assert code == 0 and len(factories) == 4

@@ -135,8 +135,8 @@ def test_it_rejects_bad_datagrams_with_a_reason(payload, reason):
         ("running_processors", 2.5, "wrong_type"),
         ("running_processors", True, "wrong_type"),
         ("site", 12, "wrong_type"),
-        ("time_sent", -1, "bad_value"),
-        ("max_processors", 2**64, "bad_value"),
+        ("time_sent", -1, "out_of_range"),
+        ("max_processors", 2**64, "out_of_range"),
         ("factory", "f" * 256, "bad_value"),
     ],
 )

@@ -86,10 +86,34 @@ def test_an_unreachable_destination_does_not_stop_the_others():
 
 def test_a_message_too_big_for_one_datagram_is_refused_not_sent():
     transport = UdpTransport([("127.0.0.1", 9)])
-    huge = {**messages()[0], "os_issue": "x" * 70000}
+    # Valid by every field bound, yet more than one datagram can carry.
+    huge = {**messages()[0], **{f"note{i}": "x" * 1024 for i in range(64)}}
     result = transport.send([huge])
     transport.close()
     assert result.refused[0].reason == "oversize" and result.delivered == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"running_hs06": 1.7e308}, "out_of_range"),
+        ({"site": "a/b"}, "bad_name"),
+        ({"x": [[[[[[[[[[]]]]]]]]]]}, "too_deep"),
+    ],
+)
+def test_a_message_the_server_would_refuse_is_refused_with_its_reason_not_sent(change, reason):
+    sock = listener(socket.AF_INET, "127.0.0.1")
+    sock.settimeout(0.2)
+    transport = UdpTransport([f"127.0.0.1:{sock.getsockname()[1]}"])
+    bad = {**messages()[0], **change}
+    try:
+        result = transport.send([bad])
+        with pytest.raises(TimeoutError):
+            sock.recvfrom(65535)
+    finally:
+        transport.close()
+        sock.close()
+    assert [r.reason for r in result.refused] == [reason]
 
 
 @pytest.mark.parametrize(

@@ -176,6 +176,7 @@ def test_an_unexpected_parser_error_is_counted_not_raised(monkeypatch):
 def test_a_machine_status_with_a_stray_running_cpus_is_accepted():
     body = json.loads(samples.VAC_MACHINE_FINISHED)
     body["running_cpus"] = 1
-    outcome = Parser(Counters(), "udp").parse(json.dumps(body).encode(), "192.0.2.1", 1.0)
+    received = float(body["time_sent"])
+    outcome = Parser(Counters(), "udp").parse(json.dumps(body).encode(), "192.0.2.1", received)
     assert outcome.message is not None
     assert outcome.message.extra == {"running_cpus": 1}

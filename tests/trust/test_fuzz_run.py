@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from fuzz.datagrams import run
+from fuzz.stages import StoreAndPages
 
 
 def test_twenty_thousand_fuzzed_datagrams_cause_no_crash():
@@ -23,3 +26,15 @@ def test_twenty_thousand_fuzzed_datagrams_cause_no_crash():
         "rejected:source_not_allowed",
     ):
         assert report.outcomes[outcome] > 0, outcome
+
+
+@pytest.mark.django_db
+def test_fuzzed_datagrams_through_the_store_and_every_page_cause_no_crash_or_5xx():
+    stages = StoreAndPages(pages_every=2_500, prepare=False)
+    report = run(5_000, seed=11, stages=stages)
+    assert report.crash_total == 0
+    found = stages.report
+    assert not found.failed, (found.crashes[:3], found.server_errors, found.stalls)
+    # The run stored messages and read pages for them, and for rows past the parse bounds.
+    assert found.written > 500 and found.pages > 300
+    assert found.statuses["2xx"] > 0 and found.statuses["4xx"] > 0

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from vacmon.accounting import selectors, services
+from vacmon.queryparams import whole_number
 from vacmon.trust.drf import BearerAuthentication
 from vacmon.trust.http import authenticate_ingest
 
@@ -73,12 +74,6 @@ class MessagesApi(APIView):
 class StatusApi(APIView):
     @extend_schema(operation_id="apel_status", responses={200: {"type": "object"}})
     def get(self, request: Request) -> Response:
-        months = _months(request.query_params.get("months"))
+        months = whole_number(request.query_params, "months", 12, 1, 120)
         body: dict[str, Any] = selectors.status(timezone.now(), months)
         return Response(body)
-
-
-def _months(raw: str | None) -> int:
-    if raw is None or not raw.isdigit():
-        return 12
-    return max(1, min(int(raw), 120))

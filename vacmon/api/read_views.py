@@ -15,8 +15,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from factories.messages import Message
-from vacmon.api.timerange import BadRange, TimeRange, parse_range
+from vacmon.api.timerange import TimeRange, parse_range
 from vacmon.ingest.counters import read_all
+from vacmon.queryparams import whole_number
 from vacmon.selectors.capacity import Capacity, latest_factories, summarise
 from vacmon.selectors.series import series
 from vacmon.store import Scope, Series, get_store
@@ -59,10 +60,8 @@ def series_json(s: Series) -> dict[str, Any]:
 
 
 def time_range(request: Request, **kwargs: Any) -> TimeRange:
-    try:
-        return parse_range(request.query_params, **kwargs)
-    except BadRange as exc:
-        raise ValidationError({"range": str(exc)}) from None
+    # A BadParameter becomes a 400 naming the parameter (vacmon.api.errors).
+    return parse_range(request.query_params, **kwargs)
 
 
 def scope_from(request: Request, **fixed: str) -> Scope:
@@ -75,10 +74,7 @@ def scope_from(request: Request, **fixed: str) -> Scope:
 
 
 def limit_from(request: Request, default: int = 500) -> int:
-    raw = request.query_params.get("limit", str(default))
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise ValidationError({"limit": f"a whole number from 1 to {MAX_LIMIT}"})
-    return int(raw)
+    return whole_number(request.query_params, "limit", default, 1, MAX_LIMIT)
 
 
 class SitesView(APIView):

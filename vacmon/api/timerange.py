@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+
+from vacmon.queryparams import BadParameter, epoch_time, whole_number
 
 NICE_INTERVALS = (60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
 MAX_BUCKETS = 2000
 
 
-class BadRange(ValueError):
-    pass
+# A bad range is a bad parameter: its name is the parameter at fault, or "range" for a from
+# and a to that do not fit together.
+BadRange = BadParameter
 
 
 @dataclass(frozen=True)
@@ -19,23 +22,6 @@ class TimeRange:
     since: int
     until: int
     interval: int
-
-
-def parse_time(value: str | None, default: int, now: int) -> int:
-    if value is None or value == "":
-        return default
-    value = value.strip()
-    if value.startswith("-") and value[1:].isdigit():
-        return now - int(value[1:])
-    if value.isdigit():
-        return int(value)
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadRange(f"{value!r} is neither epoch seconds nor an ISO 8601 time") from None
-    if parsed.tzinfo is None:
-        raise BadRange(f"{value!r} needs a timezone, e.g. {value}Z")
-    return int(parsed.timestamp())
 
 
 def pick_interval(span: int, buckets: int = 120) -> int:
@@ -48,26 +34,23 @@ def pick_interval(span: int, buckets: int = 120) -> int:
 
 
 def parse_range(
-    params: dict[str, str],
+    params: Mapping[str, str],
     *,
     default_span: int = 86400,
     now: int | None = None,
     max_span: int = 400 * 86400,
 ) -> TimeRange:
     now = int(time.time()) if now is None else now
-    until = parse_time(params.get("to"), now, now)
-    since = parse_time(params.get("from"), until - default_span, now)
+    until = epoch_time(params, "to", now, now)
+    since = epoch_time(params, "from", until - default_span, now)
     if since >= until:
-        raise BadRange("from must be before to")
+        raise BadParameter("range", "from must be before to")
     if until - since > max_span:
-        raise BadRange(f"the range may span at most {max_span // 86400} days")
-    raw_interval = params.get("interval")
-    if raw_interval:
-        if not raw_interval.isdigit() or int(raw_interval) < 60:
-            raise BadRange("interval must be a whole number of seconds, at least 60")
-        interval = int(raw_interval)
+        raise BadParameter("range", f"the range may span at most {max_span // 86400} days")
+    if params.get("interval"):
+        interval = whole_number(params, "interval", 0, 60, max_span)
         if (until - since) / interval > MAX_BUCKETS:
-            raise BadRange(f"at most {MAX_BUCKETS} buckets per request")
+            raise BadParameter("interval", f"at most {MAX_BUCKETS} buckets per request")
     else:
         interval = pick_interval(until - since)
     return TimeRange(since=since, until=until, interval=interval)

@@ -11,7 +11,6 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
@@ -22,6 +21,7 @@ from vacmon.crr.inputs import heard
 from vacmon.crr.selectors import IndexEntry, index_entries, served_document
 from vacmon.crr.services import PERIOD_SECONDS, window_seconds
 from vacmon.models.crr import SITE_AGGREGATE
+from vacmon.routes import path_to
 
 FORMATS = tuple(f.value for f in CrrFormat)
 DEFAULT_FORMAT = CrrFormat.CRR_1_5.value
@@ -90,7 +90,10 @@ def index(request: HttpRequest) -> HttpResponse:
         request.get_preferred_type(["text/html", "application/json"]) == "application/json"
     )
     if wants_json:
-        return JsonResponse({"documents": [_entry_json(request, e) for e in entries]})
+        # A target whose names no URL can hold cannot be fetched, so CRIC is not told of it;
+        # the HTML list still shows it.
+        documents = [_entry_json(request, e) for e in entries if _path(e)]
+        return JsonResponse({"documents": documents})
     rows = [{"entry": e, "cells": _cells(request, e)} for e in entries]
     return render(request, "crr/index.html", {"rows": rows, "formats": FORMATS})
 
@@ -103,11 +106,16 @@ def _cells(request: HttpRequest, entry: IndexEntry) -> list[dict[str, Any]]:
     ]
 
 
-def _urls(request: HttpRequest, entry: IndexEntry) -> dict[str, str]:
+def _path(entry: IndexEntry) -> str:
     if entry.space == SITE_AGGREGATE:
-        path = reverse("crr-site", args=[entry.site])
-    else:
-        path = reverse("crr-space", args=[entry.site, entry.space])
+        return path_to("crr-site", entry.site)
+    return path_to("crr-space", entry.site, entry.space)
+
+
+def _urls(request: HttpRequest, entry: IndexEntry) -> dict[str, str]:
+    path = _path(entry)
+    if not path:
+        return dict.fromkeys(FORMATS, "")
     base = request.build_absolute_uri(path)
     return {fmt: base if fmt == DEFAULT_FORMAT else f"{base}?format={fmt}" for fmt in FORMATS}
 

@@ -8,20 +8,25 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from html import escape
+
+from vacmon.dashboard import fmt
 
 TIME_STEPS = (
     60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200,
     86400, 2 * 86400, 7 * 86400, 14 * 86400, 28 * 86400, 91 * 86400,
 )  # fmt: skip
 MAX_X_TICKS = 6
+# Axis tops are capped here: a rounded-up step or top near float's own limit would overflow to
+# infinity, which no pixel can be.
+LARGEST = 1e306
 
 
 def nice_step(rough: float) -> float:
     """The smallest 1, 2, 2.5 or 5 times a power of ten that is at least `rough`."""
-    if rough <= 0:
+    if not rough > 0:  # also NaN
         return 1.0
+    rough = min(rough, LARGEST)
     power = 10.0 ** math.floor(math.log10(rough))
     for mult in (1.0, 2.0, 2.5, 5.0, 10.0):
         if mult * power >= rough * (1 - 1e-9):
@@ -31,8 +36,9 @@ def nice_step(rough: float) -> float:
 
 def nice_ceiling(value: float) -> float:
     """A round axis top at or above `value` (1 for an empty or all-zero chart)."""
-    if value <= 0:
+    if not value > 0:  # also NaN
         return 1.0
+    value = min(value, LARGEST)
     step = nice_step(value / 4)
     return math.ceil(value / step - 1e-9) * step
 
@@ -68,7 +74,10 @@ def tick_labels(ticks: Sequence[int]) -> list[tuple[str, str]]:
     out = []
     previous = ""
     for t in ticks:
-        moment = datetime.fromtimestamp(t, UTC)
+        moment = fmt.moment(t)
+        if moment is None:  # beyond any calendar: no label rather than no page
+            out.append(("", ""))
+            continue
         if step >= 86400:
             main, context = moment.strftime("%d %b"), moment.strftime("%Y")
         else:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import zlib
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html import escape
 
 from vacmon.dashboard import axes
@@ -137,7 +137,23 @@ def runs(cells: Sequence[object | None]) -> list[tuple[int, int]]:
     return out
 
 
+# The tallest value a chart draws. Stored rows may hold anything finite (1.7e308 per factory
+# sums to infinity), and an axis must still find a round top and a pixel for every point.
+MAX_DRAWN = 1e300
+
+
+def drawable(values: Values) -> list[float | None]:
+    """`values` clamped to what an axis can scale: NaN is no data, beyond ±MAX_DRAWN is
+    drawn at it."""
+    return [None if v is None or v != v else max(-MAX_DRAWN, min(MAX_DRAWN, v)) for v in values]
+
+
 def render(chart: Chart) -> Svg:
+    chart = replace(
+        chart,
+        stacked={k: drawable(v) for k, v in chart.stacked.items()},
+        lines={k: drawable(v) for k, v in chart.lines.items()},
+    )
     groups = fold_groups(chart.stacked, chart.max_groups)
     names = list(groups) + list(chart.lines)
     colours = _colours(list(groups))
@@ -297,6 +313,7 @@ def _colours(names: Sequence[str]) -> dict[str, str]:
 def bars(title: str, labels: Sequence[str], counts: Sequence[float], unit: str = "") -> Svg:
     """A categorical bar chart (duration histogram, shutdown-code breakdown)."""
     height = PLOT_TOP + PLOT_HEIGHT + AXIS_SPACE
+    counts = [v or 0.0 for v in drawable(counts)]
     frame = Frame(t0=0, t1=max(len(labels), 1), ymax=axes.nice_ceiling(max(counts, default=0)))
     parts = [
         f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '

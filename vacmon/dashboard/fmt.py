@@ -5,15 +5,34 @@ These return text only; the templates escape it like any other string.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 
 DASH = "-"
+# What a time no calendar can print shows as: stored rows may hold any integer (a year-9999
+# heartbeat, 2**63 - 1), and datetime stops at the year 9999.
+FAR = "far future"
+PAST = "far past"
+
+
+def moment(t: float) -> datetime | None:
+    """`t` as a UTC datetime, or None where datetime cannot hold it."""
+    try:
+        return datetime.fromtimestamp(t, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _unprintable(t: float) -> str:
+    return FAR if t > 0 else PAST
 
 
 def age(seconds: float | None) -> str:
     """The original dashboard's age style (spec 4.4): Ns < 120 s, Nm < 2 h, Nh < 48 h, Nd."""
-    if seconds is None:
+    if seconds is None or math.isnan(seconds):
         return DASH
+    if math.isinf(seconds):
+        return _unprintable(-seconds) if seconds < 0 else "forever"
     s = int(seconds)
     if s < 0:
         return f"in {age(-s)}"
@@ -34,12 +53,14 @@ def age_since(t: int | None, now: int) -> str:
 def utc(t: int | None) -> str:
     if not t:
         return DASH
-    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    found = moment(t)
+    return _unprintable(t) if found is None else found.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def utc_input(t: int) -> str:
-    """The value of an <input type="datetime-local"> holding a UTC time."""
-    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M")
+    """The value of an <input type="datetime-local"> holding a UTC time ("" if none can)."""
+    found = moment(t)
+    return "" if found is None else found.strftime("%Y-%m-%dT%H:%M")
 
 
 def duration(seconds: int | None) -> str:
@@ -51,8 +72,10 @@ def duration(seconds: int | None) -> str:
 
 
 def number(value: float | None, digits: int = 0) -> str:
-    if value is None:
+    if value is None or math.isnan(value):
         return DASH
+    if math.isinf(value):
+        return "∞" if value > 0 else "-∞"
     if digits == 0:
         return f"{round(value):,}"
     return f"{value:,.{digits}f}"
@@ -63,7 +86,7 @@ def ratio(running: float | None, maximum: float | None) -> str:
 
 
 def kib_as_gib(kib: float | None) -> str:
-    return DASH if kib is None else f"{kib / 1048576:.1f} GiB"
+    return DASH if kib is None else f"{number(kib / 1048576, 1)} GiB"
 
 
 def daemon_version(text: str | None) -> str:

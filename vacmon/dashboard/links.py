@@ -1,7 +1,7 @@
 """URLs of dashboard pages, carrying the current range and VO.
 
-Names come from messages, so a name a route cannot hold (one with a "/") gives "" and the
-template shows plain text instead of a link.
+Names come from messages, so a name a route cannot hold (one with a "/", empty, "." or "..",
+see vacmon.routes) gives "" and the template shows plain text instead of a link.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from urllib.parse import quote, urlencode
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 from vacmon.dashboard.params import PageParams
+from vacmon.routes import routable
 
 
 @functools.lru_cache(maxsize=4096)
@@ -30,7 +31,7 @@ class Links:
         self.params = params
 
     def _url(self, name: str, *args: str, **extra: str | None) -> str:
-        if any(not a or "/" in a for a in args):
+        if not all(routable(a) for a in args):
             return ""
         path = _path(get_script_prefix(), get_urlconf(), name, args)
         return self.params.with_query(path, **extra) if path else ""
@@ -61,7 +62,7 @@ class Links:
 
     def vo(self, vo: str | None) -> str:
         # The VO page is about one VO, so the VO filter is not carried onto it.
-        if not vo or "/" in vo:
+        if not vo or not routable(vo):
             return ""
         try:
             path: str = reverse("dashboard:vo", args=[vo])
@@ -74,7 +75,7 @@ class Links:
         return self._url("machines", **filters)
 
     def crr(self, site: str, space: str) -> str:
-        if "/" in site or "/" in space:
+        if not (routable(site) and routable(space)):
             return ""
         # Served by the publisher; no range applies to it.
         return f"/crr/{quote(site)}/{quote(space)}/crr.json"

@@ -20,7 +20,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from vacmon.api.timerange import BadRange, parse_range
+from vacmon import queryparams
+from vacmon.api.timerange import parse_range
 from vacmon.models import Downtime, ProbeDefinition, ProbeEndpoint, ProbeResult
 from vacmon.probes.ar import DailyAR, PeriodAR, period_ar
 from vacmon.probing import availability, stats
@@ -31,6 +32,7 @@ from vacmon.probing.serializers import (
     EndpointSerializer,
     ResultSerializer,
 )
+from vacmon.queryparams import choice, whole_number
 
 MAX_RESULTS = 5000
 MAX_AR_DAYS = 400
@@ -75,18 +77,13 @@ class DowntimeView(ConfigMixin, generics.RetrieveUpdateDestroyAPIView):  # type:
 
 
 def _window(request: Request, default_span: int = 86400) -> tuple[int, int]:
-    try:
-        found = parse_range(request.query_params, default_span=default_span)
-    except BadRange as error:
-        raise ValidationError({"range": str(error)}) from None
+    # A BadParameter becomes a 400 naming the parameter (vacmon.api.errors).
+    found = parse_range(request.query_params, default_span=default_span)
     return found.since, found.until
 
 
 def _limit(request: Request) -> int:
-    raw = request.query_params.get("limit", "500")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_RESULTS:
-        raise ValidationError({"limit": f"a whole number from 1 to {MAX_RESULTS}"})
-    return int(raw)
+    return whole_number(request.query_params, "limit", 500, 1, MAX_RESULTS)
 
 
 def _filtered(request: Request) -> QuerySet[ProbeResult]:
@@ -142,13 +139,7 @@ class TimelineView(APIView):
 
 
 def _day(request: Request, name: str, default: date) -> date:
-    raw = request.query_params.get(name)
-    if not raw:
-        return default
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ValidationError({name: "a date, YYYY-MM-DD"}) from None
+    return queryparams.day(request.query_params, name, default)
 
 
 def daily_json(site: str, day: date, ar: DailyAR, stored: bool) -> dict[str, Any]:
@@ -169,9 +160,7 @@ class AvailabilityView(APIView):
         today = date.fromtimestamp(time.time())
         last = _day(request, "to", today - timedelta(days=1))
         first = _day(request, "from", last - timedelta(days=29))
-        period = request.query_params.get("period", "daily")
-        if period not in ("daily", "monthly", "range"):
-            raise ValidationError({"period": "daily, monthly or range"})
+        period = choice(request.query_params, "period", ("daily", "monthly", "range"), "daily")
         if not 0 <= (last - first).days < MAX_AR_DAYS:
             raise ValidationError({"range": f"from <= to, at most {MAX_AR_DAYS} days"})
         recompute = request.query_params.get("recompute") in ("1", "true")
@@ -190,8 +179,6 @@ class RunnerView(APIView):
     """Lateness percentiles and concurrency of the runs started in the last `window` s."""
 
     def get(self, request: Request) -> Response:
-        raw = request.query_params.get("window", "3600")
-        if not raw.isdigit() or not 60 <= int(raw) <= 86400:
-            raise ValidationError({"window": "seconds, from 60 to 86400"})
+        window = whole_number(request.query_params, "window", 3600, 60, 86400)
         now = time.time()
-        return Response(stats.runner_stats(now - int(raw), now).__dict__)
+        return Response(stats.runner_stats(now - window, now).__dict__)

@@ -12,10 +12,12 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from vacmon import queryparams
 from vacmon.models import ProbeResult, SiteAvailability
 from vacmon.probes.feed import Feed, FeedService, FeedSite, build_feed
 from vacmon.probing import availability, selectors, stats
 from vacmon.probing.targets import product_flavour
+from vacmon.routes import path_to
 from vacmon.store import Scope, get_store
 
 DAY = 86400
@@ -32,7 +34,10 @@ def _page(
 def matrix(request: HttpRequest) -> HttpResponse:
     now = int(time.time())
     sites, metrics, cells = selectors.status_matrix(now - DAY)
-    rows = [(site, [(metric, cells[site].get(metric)) for metric in metrics]) for site in sites]
+    rows = [
+        (site, path_to("probes-ar-site", site), [(m, cells[site].get(m)) for m in metrics])
+        for site in sites
+    ]
     return _page(request, "matrix.html", [], metrics=metrics, rows=rows, refresh_seconds=60)
 
 
@@ -75,11 +80,8 @@ def metric(request: HttpRequest) -> HttpResponse:
 
 
 def _month(request: HttpRequest) -> date:
-    raw = request.GET.get("month", "")
-    try:
-        return datetime.strptime(raw, "%Y-%m").date() if raw else date.today().replace(day=1)
-    except ValueError:
-        raise Http404("month must be YYYY-MM") from None
+    # A bad month is a 400 naming the parameter (vacmon.queryparams.BadParameterMiddleware).
+    return queryparams.month(request.GET, "month", date.today().replace(day=1))
 
 
 def ar_month(request: HttpRequest) -> HttpResponse:
@@ -104,7 +106,7 @@ def ar_month(request: HttpRequest) -> HttpResponse:
             for d, r in sorted(per_day.items())
         ]
         month = availability.monthly(figures)[0][1]
-        rows.append((site, [per_day.get(d) for d in days], month))
+        rows.append((site, path_to("probes-ar-site", site), [per_day.get(d) for d in days], month))
     previous = (first - timedelta(days=1)).replace(day=1)
     following = last + timedelta(days=1)
     return _page(

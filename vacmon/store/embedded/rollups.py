@@ -16,7 +16,15 @@ from django.db import connection
 from vacmon.models import Rollup, RollupWatermark
 from vacmon.store.base import SERIES_METRICS
 from vacmon.store.embedded import space_rollups
-from vacmon.store.embedded.summing import DAY, FINE, HOUR, QUARTER, build_range, first_bucket
+from vacmon.store.embedded.summing import (
+    DAY,
+    FINE,
+    HOUR,
+    QUARTER,
+    bounded,
+    build_range,
+    first_bucket,
+)
 from vacmon.store.embedded.tables import model_for
 
 # Each level and the one it is built from; a chart reads the coarsest that divides its
@@ -79,7 +87,7 @@ def _entity_cols(message_type: str) -> tuple[str, str]:
 def _fine_sql(message_type: str) -> str:
     metrics = SERIES_METRICS[message_type]
     select_cols, group_cols = _entity_cols(message_type)
-    sums = ", ".join(f"SUM({m})" for m in metrics)
+    sums = ", ".join(f"SUM({bounded(m)})" for m in metrics)
     return (
         f"INSERT INTO {Rollup._meta.db_table} (resolution, bucket, message_type, site, space, "
         f"factory, machinetype, vo, samples, {', '.join(metrics)}) "
@@ -92,7 +100,7 @@ def _fine_sql(message_type: str) -> str:
 
 def _coarser_sql(message_type: str, resolution: int, base: int) -> str:
     metrics = SERIES_METRICS[message_type]
-    sums = ", ".join(f"SUM({m})" for m in metrics)
+    sums = ", ".join(f"SUM({bounded(m)})" for m in metrics)
     table = Rollup._meta.db_table
     return (
         f"INSERT INTO {table} (resolution, bucket, message_type, site, space, factory, "

@@ -21,7 +21,14 @@ from django.db import connection
 
 from vacmon.models import Rollup, RollupWatermark, SpaceRollup, SpaceRollupWatermark
 from vacmon.store.base import SERIES_METRICS, Scope
-from vacmon.store.embedded.summing import FINE, HOUR, build_range, first_bucket, sender_mean
+from vacmon.store.embedded.summing import (
+    FINE,
+    HOUR,
+    bounded,
+    build_range,
+    first_bucket,
+    sender_mean,
+)
 
 # The intervals `vacmon.api.timerange.pick_interval` gives for ranges of 10 hours to 400
 # days: every nice interval of 10 minutes or more, and the 2- and 3-day buckets of the
@@ -61,7 +68,7 @@ def read(
     conditions = " AND ".join(
         ["resolution = %s", "message_type = %s", "bucket >= %s", "bucket < %s", *clauses]
     )
-    totals = ", ".join(f"SUM({m})" for m in metrics)
+    totals = ", ".join(f"SUM({bounded(m)})" for m in metrics)
     query = (
         f"SELECT {group_by}, bucket, {totals} FROM {SpaceRollup._meta.db_table} "
         f"WHERE {conditions} GROUP BY {group_by}, bucket"
@@ -92,7 +99,7 @@ def build(*, start: int | None = None) -> dict[int, int]:
 def _sql(message_type: str, resolution: int, base: int) -> str:
     metrics = SERIES_METRICS[message_type]
     averages = ", ".join(f"{sender_mean(m, 'samples')} AS {m}" for m in metrics)
-    sums = ", ".join(f"SUM({m})" for m in metrics)
+    sums = ", ".join(f"SUM({bounded(m)})" for m in metrics)
     # A literal modulo is `%%`: the statement takes parameters (see rollups.py).
     return (
         f"INSERT INTO {SpaceRollup._meta.db_table} (resolution, bucket, message_type, {KEY}, "

@@ -33,10 +33,25 @@ def sample_start(since: int, lookback: int, interval: int) -> int:
     return start - start % resolution if resolution is not None else start
 
 
+# The largest magnitude one stored value adds to a sum. Rows stored before the parse bounds
+# (factories.messages.limits) may hold anything: two 1.7e308 overflow a PostgreSQL float sum
+# (an error, not infinity) and two 2**63 - 1 overflow a SQLite integer sum. Every real value
+# is far below this, and a billion rows of it still sum to a finite float.
+MAX_SUMMED = 1e18
+
+
+def bounded(column: str) -> str:
+    """SQL for `column` clamped to ±MAX_SUMMED, NULL kept NULL (GREATEST/LEAST would not)."""
+    return (
+        f"(CASE WHEN {column} > {MAX_SUMMED:.0e} THEN {MAX_SUMMED:.0e} "
+        f"WHEN {column} < -{MAX_SUMMED:.0e} THEN -{MAX_SUMMED:.0e} ELSE {column} END)"
+    )
+
+
 def sender_mean(value: str, count: str) -> str:
     """SQL for a sender's average over a bucket from summed `value` and `count` columns;
     it counts only the samples that carried the metric."""
-    return f"SUM({value}) * 1.0 / SUM(CASE WHEN {value} IS NOT NULL THEN {count} END)"
+    return f"SUM({bounded(value)}) * 1.0 / SUM(CASE WHEN {value} IS NOT NULL THEN {count} END)"
 
 
 def first_bucket(resolution: int) -> int:
