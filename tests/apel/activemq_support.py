@@ -8,10 +8,11 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
+
+from tests.apel.ports import free_port, listening
 
 HOME = Path("/usr/share/activemq")
 ACTIVEMQ = HOME / "bin" / "activemq.jar"
@@ -48,20 +49,6 @@ class ActiveMqUnavailable(RuntimeError):
     pass
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _listening(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
 _KAHADB = '<persistenceAdapter><kahaDB directory="{data}/kahadb"/></persistenceAdapter>'
 
 
@@ -70,7 +57,7 @@ def start(
 ) -> tuple[subprocess.Popen[bytes], int]:
     if not ACTIVEMQ.exists() or shutil.which("java") is None:
         raise ActiveMqUnavailable("ActiveMQ or Java is not installed (apt-get install activemq)")
-    port = port or _free_port()
+    port = port or free_port()
     config = directory / "activemq.xml"
     data = directory / "data"
     adapter = _KAHADB.format(data=data) if persistent else ""
@@ -107,7 +94,7 @@ def start(
     )
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
-        if _listening(port):
+        if listening(port):
             return process, port
         if process.poll() is not None:
             break

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
 
 from tests.apel.helpers import Pki, make_pki
+from tests.apel.ports import listening
 
 
 @pytest.fixture(scope="session")
@@ -14,11 +14,7 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 
 
 def broker_port_open(port: int = 61613) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
+    return listening(port, timeout=1)
 
 
 @pytest.fixture

@@ -8,12 +8,13 @@ directory, so a restart finds the same durable queues and persistent messages.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.apel.ports import free_port, listening
 
 SERVER = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")
 CTL = Path("/usr/lib/rabbitmq/bin/rabbitmqctl")
@@ -22,20 +23,6 @@ STARTUP_SECONDS = 90
 
 class RabbitMqUnavailable(RuntimeError):
     pass
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _listening(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
 
 
 @dataclass
@@ -52,7 +39,7 @@ class PrivateRabbitMq:
         if not SERVER.exists() or not CTL.exists():
             raise RabbitMqUnavailable("rabbitmq-server is not installed (apt-get install)")
         node = f"vacmon-test-{uuid.uuid4().hex[:8]}@localhost"
-        broker = cls(directory, node, _free_port(), _free_port(), _free_port())
+        broker = cls(directory, node, free_port(), free_port(), free_port())
         (directory / "rabbitmq.conf").write_text(
             f"listeners.tcp.1 = 127.0.0.1:{broker.amqp_port}\n"
             f"stomp.listeners.tcp.1 = 127.0.0.1:{broker.stomp_port}\n"
@@ -91,7 +78,7 @@ class PrivateRabbitMq:
         )
         deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:
-            if _listening(self.stomp_port):
+            if listening(self.stomp_port):
                 return
             if self.process.poll() is not None:
                 break

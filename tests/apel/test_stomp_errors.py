@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -11,44 +9,16 @@ import pytest
 from apel.config import BrokerAddress, StompSettings
 from apel.stomp_sender import StompSender, broker_error_text, describe
 from apel.transport import TransportError
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class RefusingBroker:
-    """Answers every CONNECT with an ERROR frame, as a broker refusing credentials does."""
-
-    def __init__(self, message: str, body: str) -> None:
-        self.server = socket.create_server(("127.0.0.1", 0))
-        self.port = int(self.server.getsockname()[1])
-        self.reply = f"ERROR\nmessage:{message}\ncontent-type:text/plain\n\n{body}\x00".encode()
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        self.server.settimeout(10)
-        try:
-            client, _ = self.server.accept()
-        except OSError:
-            return
-        with client:
-            client.settimeout(10)
-            try:
-                if b"\x00" in client.recv(65536):
-                    client.sendall(self.reply)
-                client.recv(65536)  # wait for the client to go
-            except OSError:
-                return
+from tests.apel.fake_broker import FakeBroker, error_frame
+from tests.apel.ports import free_port
 
 
 @pytest.fixture
-def refusing_broker() -> Iterator[RefusingBroker]:
-    broker = RefusingBroker("Bad CONNECT", "Access refused for user 'guest'")
+def refusing_broker() -> Iterator[FakeBroker]:
+    """Answers every CONNECT with an ERROR frame, as a broker refusing credentials does."""
+    broker = FakeBroker(error_frame("Bad CONNECT", "Access refused for user 'guest'"))
     yield broker
-    broker.server.close()
+    broker.close()
 
 
 def sender(port: int) -> StompSender:
@@ -59,7 +29,7 @@ def sender(port: int) -> StompSender:
 
 
 def test_it_names_the_exception_class_when_no_broker_listens() -> None:
-    port = closed_port()
+    port = free_port()
     with pytest.raises(TransportError) as caught:
         sender(port).send("m1", "body")
     # stomp.py's ConnectFailedException has no text of its own: the class is the reason.
@@ -67,7 +37,7 @@ def test_it_names_the_exception_class_when_no_broker_listens() -> None:
 
 
 def test_it_reports_the_brokers_error_frame_message_and_body(
-    refusing_broker: RefusingBroker,
+    refusing_broker: FakeBroker,
 ) -> None:
     with pytest.raises(TransportError) as caught:
         sender(refusing_broker.port).send("m1", "body")

@@ -53,16 +53,23 @@ def test_send_delivers_a_file_of_messages_over_udp(tmp_path):
     assert [json.loads(d) for d in got] == [json.loads(s) for s in samples.ALL]
 
 
-def test_simulate_streams_a_fleet_to_a_udp_target(capsys):
+def simulate_to_a_socket(*args: str) -> tuple[int, list[bytes]]:
+    """Run `simulate` with `args` against a UDP socket of ours; its exit code and datagrams."""
     sock = listener()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
     target = f"udp://127.0.0.1:{sock.getsockname()[1]}"
     try:
-        args = ["simulate", "--sites", "2", "--factories", "2", "--machinetypes", "2"]
-        code = main([*args, "--target", target, "--duration", "1", "--speed", "600"])
-        got = drain(sock)
+        code = main(["simulate", *args, "--target", target])
+        return code, drain(sock)
     finally:
         sock.close()
+
+
+def test_simulate_streams_a_fleet_to_a_udp_target(capsys):
+    code, got = simulate_to_a_socket(
+        *("--sites", "2", "--factories", "2", "--machinetypes", "2"),
+        *("--duration", "1", "--speed", "600"),
+    )
     assert code == 0 and got
     types = {parse_datagram(d, received=int(time.time())).message_type for d in got}
     assert "factory_status" in types and "machinetype_status" in types
@@ -94,15 +101,10 @@ def test_dodas_prints_the_space_messages(tmp_path, capsys):
 
 
 def test_simulate_in_real_time_sends_every_factory_in_its_first_second():
-    sock = listener()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
-    target = f"udp://127.0.0.1:{sock.getsockname()[1]}"
-    try:
-        args = ["simulate", "--sites", "2", "--factories", "2", "--machinetypes", "1"]
-        code = main([*args, "--target", target, "--duration", "0.1", "--cycle", "3600"])
-        got = drain(sock)
-    finally:
-        sock.close()
+    code, got = simulate_to_a_socket(
+        *("--sites", "2", "--factories", "2", "--machinetypes", "1"),
+        *("--duration", "0.1", "--cycle", "3600"),
+    )
     statuses = [parse_datagram(d, received=int(time.time())) for d in got]
     factories = {m.factory for m in statuses if m.message_type == "factory_status"}
     assert code == 0 and len(factories) == 4
