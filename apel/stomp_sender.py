@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import ssl
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,7 +65,7 @@ def describe(error: BaseException) -> str:
 
 class ReceiptListener(stomp.ConnectionListener):  # type: ignore[misc]
     """Collects CONNECTED, RECEIPT, ERROR and disconnects so a sender can wait for the
-    receipt of each SEND (also used by the probe publisher)."""
+    receipt of each SEND."""
 
     def __init__(self) -> None:
         self.connected = threading.Event()
@@ -106,7 +107,8 @@ class ReceiptListener(stomp.ConnectionListener):  # type: ignore[misc]
 
 
 class StompSender:
-    """A STOMP 1.1 sender: tries each configured broker in turn, one receipt per message."""
+    """A STOMP 1.1 sender: tries each configured broker in turn, one receipt per message.
+    The probe publisher sends its messages through it too, with its own headers."""
 
     def __init__(
         self,
@@ -121,16 +123,19 @@ class StompSender:
         self._listener = ReceiptListener()
 
     def send(self, message_id: str, body: str) -> None:
+        # persistent: RabbitMQ and ActiveMQ keep a STOMP message across a broker restart
+        # only when asked; their receipt alone promises nothing.
+        self.send_frame(body, {"empa-id": message_id, "persistent": "true"}, receipt=message_id)
+
+    def send_frame(self, body: str, headers: Mapping[str, str], *, receipt: str) -> None:
+        """SEND `body` with `headers` to the destination and wait for `receipt`; raise
+        TransportError, with the cause, when it is not acknowledged."""
         connection, listener = self._connect()
         try:
             connection.send(
-                self._settings.destination,
-                body,
-                # persistent: RabbitMQ and ActiveMQ keep a STOMP message across a
-                # broker restart only when asked; their receipt alone promises nothing.
-                headers={"empa-id": message_id, "receipt": message_id, "persistent": "true"},
+                self._settings.destination, body, headers={**headers, "receipt": receipt}
             )
-            listener.wait_for_receipt(message_id, self._receipt_timeout)
+            listener.wait_for_receipt(receipt, self._receipt_timeout)
         except (StompException, OSError, TransportError) as error:
             self.close()
             if isinstance(error, TransportError):

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import stomp
 from django.conf import settings
-from stomp.exception import StompException
 
-from apel.stomp_sender import ReceiptListener
+from apel.config import BrokerAddress, StompSettings
+from apel.stomp_sender import StompSender
 from apel.transport import TransportError
 from vacmon.probing.outbox import PublishError
 
-CONNECT_TIMEOUT = 10.0
 # A worker waits this long for each receipt before leaving the message queued for later.
 RECEIPT_TIMEOUT = 30.0
 
@@ -40,46 +37,24 @@ class BrokerSettings:
 
 
 class StompPublisher:
-    """One connection, opened on first send; every message waits for its RECEIPT."""
+    """One connection, opened on first send; every message waits for its RECEIPT. The
+    connecting, receipts and error texts are APEL's sender's (apel.stomp_sender)."""
 
     def __init__(self, broker: BrokerSettings, receipt_timeout: float = RECEIPT_TIMEOUT) -> None:
-        self._broker = broker
-        self._receipt_timeout = receipt_timeout
-        self._connection: stomp.Connection11 | None = None
-        self._listener = ReceiptListener()
+        settings = StompSettings(
+            brokers=(BrokerAddress(broker.host, broker.port),),
+            destination=broker.destination,
+            use_ssl=False,
+            username=broker.user,
+            password=broker.password,
+        )
+        self._sender = StompSender(settings, receipt_timeout=receipt_timeout)
 
     def send(self, headers: Mapping[str, str], body: str) -> None:
         try:
-            connection = self._connect()
-            receipt = uuid.uuid4().hex
-            connection.send(self._broker.destination, body, headers={**headers, "receipt": receipt})
-            self._listener.wait_for_receipt(receipt, self._receipt_timeout)
-        except (StompException, OSError, PublishError, TransportError) as error:
-            self.close()
-            raise PublishError(str(error) or type(error).__name__) from error
+            self._sender.send_frame(body, headers, receipt=uuid.uuid4().hex)
+        except TransportError as error:
+            raise PublishError(str(error)) from error
 
     def close(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            with contextlib.suppress(StompException, OSError):
-                connection.disconnect()
-
-    def _connect(self) -> stomp.Connection11:
-        connection = self._connection
-        if connection is not None and connection.is_connected() and not self._listener.closed:
-            return connection
-        self.close()
-        address = (self._broker.host, self._broker.port)
-        connection = stomp.Connection11(
-            [address], reconnect_attempts_max=1, timeout=CONNECT_TIMEOUT, prefer_localhost=False
-        )
-        self._listener = ReceiptListener()
-        connection.set_listener("probes", self._listener)
-        connection.connect(self._broker.user, self._broker.password, wait=False)
-        if not self._listener.connected.wait(CONNECT_TIMEOUT):
-            error = self._listener.error or "no CONNECTED frame"
-            with contextlib.suppress(StompException, OSError):
-                connection.disconnect()
-            raise PublishError(error)
-        self._connection = connection
-        return connection
+        self._sender.close()
