@@ -97,6 +97,7 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
+    "DEFAULT_PAGINATION_CLASS": "vacmon.api.pagination.ListCursor",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "VacMon API",
@@ -191,6 +192,9 @@ VACMON_CRR_KEEP_VERSIONS = env_int("VACMON_CRR_KEEP_VERSIONS", 10, minimum=1)
 # Path of an ssmsend-style INI file ([broker], [certificates], [messaging], optional [ams]);
 # empty turns forwarding off: uploaded records are kept and wait in the outbox.
 VACMON_APEL_CONFIG = env_str("VACMON_APEL_CONFIG", "")
+# Uploads need a sender token of the records' site; off accepts anonymous uploads for
+# sites whose policy is open (never for a signed or networks site).
+VACMON_APEL_UPLOAD_AUTH = env_bool("VACMON_APEL_UPLOAD_AUTH", True)
 
 # --- Probes and A/R -----------------------------------------------------------------------
 # ARGO engines differ in one cell, MISSING OR DOWNTIME (spec 3.2); argo-streaming's is default.
@@ -200,6 +204,8 @@ VACMON_ARGO_MISSING_OR_DOWNTIME = env_choice(
 VACMON_PROBE_DISCOVERY_DAYS = env_int("VACMON_PROBE_DISCOVERY_DAYS", 7, minimum=1)
 VACMON_PROBE_RETENTION_DAYS = env_int("VACMON_PROBE_RETENTION_DAYS", 35, minimum=2)
 VACMON_PROBE_MONITORING_HOST = env_str("VACMON_PROBE_MONITORING_HOST", "")
+# External probes run only plugins found here (after Debian's /usr/lib/nagios/plugins).
+VACMON_PROBE_PLUGIN_DIRS = env_list("VACMON_PROBE_PLUGIN_DIRS", [])
 # Publication of results over STOMP is off while the host is empty.
 VACMON_PROBE_STOMP_HOST = env_str("VACMON_PROBE_STOMP_HOST", "")
 VACMON_PROBE_STOMP_PORT = env_int("VACMON_PROBE_STOMP_PORT", 61613, minimum=1)

@@ -18,6 +18,10 @@ from vacmon.ops.metrics import record_write
 from vacmon.store import get_store
 from vacmon.trust.http import check_ingest_site
 from vacmon.trust.principals import IngestIdentity
+from vacmon.trust.registry import AnonymousPolicy
+
+# A signed or networks site's policy holds here too: HTTP has no signature or network.
+ANONYMOUS_REFUSED = "anonymous_refused"
 
 _counters = Counters()
 _parser = Parser(_counters, "http")
@@ -70,6 +74,7 @@ def ingest_items(
     now = time.time()
     report = IngestReport()
     accepted: list[Message] = []
+    anonymous = AnonymousPolicy.load() if identity is None else None
     for index, item in enumerate(items):
         _counters.add("http", "received")
         try:
@@ -78,6 +83,8 @@ def ingest_items(
             message = normalise(item, received=int(now), trusted=identity is not None)
             if not check_ingest_site(identity, message.site):
                 raise Rejected("site_not_allowed", f"this sender may not send for {message.site}")
+            if anonymous is not None and anonymous.refuses(message.site, message.space):
+                raise Rejected(ANONYMOUS_REFUSED, f"{message.site} takes data only with a token")
         except Rejected as exc:
             _parser.reject(exc, source, now)
             report.rejected += 1
