@@ -17,9 +17,11 @@ $(STAMP): requirements.txt
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt
 	touch $(STAMP)
 
+# A development run: DJANGO_DEBUG defaults to true here, so the development SECRET_KEY is
+# allowed (a production start with DJANGO_DEBUG=false refuses it; see README).
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py runservice
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python manage.py runservice
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -13,9 +13,14 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VACMON_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
-# A fixed development key is only acceptable on the embedded default; production sets one.
+# A fixed development key is for development runs only: with DJANGO_DEBUG false the service
+# refuses to start on it (vacmon.ops.insecure) unless VACMON_ALLOW_INSECURE is true.
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "vacmon-embedded-default-not-secret")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["*"])
+VACMON_ALLOW_INSECURE = env_bool("VACMON_ALLOW_INSECURE", False)
+# Absolute URLs (the /crr/ index, `next` links) are built from this, never from the
+# request's Host header, e.g. https://vacmon.example.org
+VACMON_BASE_URL = env_str("VACMON_BASE_URL", "").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -30,6 +35,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "vacmon.ops.baseurl.BaseUrlMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

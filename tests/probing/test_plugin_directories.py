@@ -66,7 +66,9 @@ def test_a_file_that_is_not_executable_is_not_a_plugin(tmp_path):
 
 def test_a_site_admin_may_not_create_a_probe_definition(client):
     client.force_login(site_admin("alice", "SITEA"))
-    answer = client.post("/api/v1/probes/definitions/", SHELL_PROBE, content_type="application/json")
+    answer = client.post(
+        "/api/v1/probes/definitions/", SHELL_PROBE, content_type="application/json"
+    )
     assert answer.status_code == 403
     assert not ProbeDefinition.objects.filter(metric="org.example.Proof").exists()
 
@@ -81,7 +83,9 @@ def test_a_site_admin_may_not_delete_a_built_in_definition(client):
 
 def test_even_an_operator_cannot_name_a_shell(client):
     client.force_login(User.objects.create(username="root", is_staff=True, is_superuser=True))
-    answer = client.post("/api/v1/probes/definitions/", SHELL_PROBE, content_type="application/json")
+    answer = client.post(
+        "/api/v1/probes/definitions/", SHELL_PROBE, content_type="application/json"
+    )
     assert answer.status_code == 400
     assert "not an executable plugin" in str(answer.json())
 

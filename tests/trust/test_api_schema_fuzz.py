@@ -14,6 +14,7 @@ import os
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import (
@@ -25,7 +26,10 @@ from schemathesis.checks import (
 
 from vacmon.models import Site
 from vacmon.trust.tokens import issue_token
-from vacmon.wsgi import application
+
+# Django's WSGI handler, not vacmon.wsgi, which refuses to start on the test settings'
+# development key (vacmon.ops.insecure).
+application = get_wsgi_application()
 
 pytestmark = pytest.mark.django_db
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "10"))

@@ -13,6 +13,48 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from vacmon.ops.insecure import check_startup
+
+# Each gthread worker parks idle and half-sent connections in its event loop, so slow
+# clients hold no thread; a request is given `--timeout` seconds to finish once it has one.
+WEB_THREADS = 16
+WEB_TIMEOUT = 30
+KEEPALIVE = 5
+
+
+def slow_client_guard(threads: int) -> list[str]:
+    return [
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(threads),
+        "--timeout",
+        str(WEB_TIMEOUT),
+        "--keep-alive",
+        str(KEEPALIVE),
+        # Bounded request lines and headers: a trickled header block cannot grow forever.
+        "--limit-request-line",
+        "8190",
+        "--limit-request-fields",
+        "100",
+    ]
+
+
+def web_command(bindir: str, bind: str, workers: int, threads: int) -> list[str]:
+    return [
+        os.path.join(bindir, "gunicorn"),
+        "vacmon.wsgi:application",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        *slow_client_guard(threads),
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        "10",
+    ]
+
 
 class Command(BaseCommand):
     help = "Run web, UDP listener, Celery worker and beat together (the embedded default)."
@@ -20,23 +62,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--http", default=os.environ.get("VACMON_HTTP_BIND", "0.0.0.0:8000"))
         parser.add_argument("--web-workers", type=int, default=2)
+        parser.add_argument("--web-threads", type=int, default=WEB_THREADS)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        check_startup()
         python = sys.executable
         bindir = os.path.dirname(python)
         parts = {
-            "web": [
-                os.path.join(bindir, "gunicorn"),
-                "vacmon.wsgi:application",
-                "--bind",
-                options["http"],
-                "--workers",
-                str(options["web_workers"]),
-                "--access-logfile",
-                "-",
-                "--graceful-timeout",
-                "10",
-            ],
+            "web": web_command(
+                bindir, options["http"], options["web_workers"], options["web_threads"]
+            ),
             "udp": [python, "manage.py", "listen_udp"],
             "worker": [
                 python,
