@@ -9,12 +9,20 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, inline_serializer
+from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.utils.urls import replace_query_param
 
 T = TypeVar("T")
+
+PAGE_PARAMS = [
+    OpenApiParameter("limit", OpenApiTypes.INT, description="items a page, at most 1000"),
+    OpenApiParameter("cursor", OpenApiTypes.STR, description="from the previous page's next"),
+]
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -69,3 +77,11 @@ def paginate_items(
         url = request.build_absolute_uri()
         following = replace_query_param(url, "cursor", encode_cursor(key(page[-1])))
     return {"next": following, "results": page}
+
+
+def page_schema(name: str, item: serializers.BaseSerializer) -> serializers.Serializer:  # type: ignore[type-arg]
+    """The OpenAPI shape of one page of `item`s, as paginate_items answers."""
+    return inline_serializer(  # type: ignore[no-any-return]
+        name=name,
+        fields={"next": serializers.URLField(allow_null=True), "results": item},
+    )

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from publisher import STATUS_CHOICES
+from vacmon.api.pagination import PAGE_PARAMS, page_schema, paginate_items
 from vacmon.crr import services
 from vacmon.models import CrrSpaceSettings
 from vacmon.trust.drf import BearerAuthentication
@@ -67,10 +68,14 @@ class _SettingsApi(APIView):
 
 
 class SettingsListApi(_SettingsApi):
-    @extend_schema(responses=SettingsOutputSerializer(many=True))
+    @extend_schema(
+        responses=page_schema("SettingsPage", SettingsOutputSerializer(many=True)),
+        parameters=PAGE_PARAMS,
+    )
     def get(self, request: Request) -> Response:
         rows = readable(CrrSpaceSettings.objects.all(), request.user)
-        return Response(SettingsOutputSerializer(rows, many=True).data)
+        data = SettingsOutputSerializer(rows, many=True).data
+        return Response(paginate_items(request, data, lambda row: [row["site"], row["space"]]))
 
 
 class SettingsDetailApi(_SettingsApi):
