@@ -122,6 +122,8 @@ VACMON_QUEUE_LIMIT = env_int("VACMON_QUEUE_LIMIT", 1_000_000, minimum=1000)
 VACMON_HTTP_MAX_BODY = env_int("VACMON_HTTP_MAX_BODY", 10 * 1024 * 1024, minimum=65507)
 VACMON_HTTP_MAX_ITEMS = env_int("VACMON_HTTP_MAX_ITEMS", 10_000, minimum=1)
 VACMON_SKEW_SECONDS = env_int("VACMON_SKEW_SECONDS", 300, minimum=1)
+# New site/space/factory/machinetype names one source may introduce per hour; 0 is off.
+VACMON_NAME_BUDGET = env_int("VACMON_NAME_BUDGET", 1000, minimum=0)
 DATA_UPLOAD_MAX_MEMORY_SIZE = VACMON_HTTP_MAX_BODY
 
 # --- Store --------------------------------------------------------------------------------

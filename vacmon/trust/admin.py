@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from vacmon.models.trust import (
     Factory,
     IngestToken,
+    NameBudgetRefusal,
     SigningKey,
     Site,
     SiteMembership,
@@ -114,7 +115,18 @@ class SiteAdmin(SiteScopedAdmin):
         return bool(request.user.is_superuser)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        return () if request.user.is_superuser else ("name",)
+        shown = ("name_budget",)
+        return shown if request.user.is_superuser else ("name", *shown)
+
+    @admin.display(description="refused over the name budget")
+    def name_budget(self, obj: Site) -> str:
+        """Messages naming this site that their source's VACMON_NAME_BUDGET refused."""
+        rows = NameBudgetRefusal.objects.filter(site=obj.name).order_by("-last_refused_at")[:20]
+        lines = [
+            f"{row.source}: {row.refused} refused, last at {row.last_refused_at:%Y-%m-%d %H:%M} UTC"
+            for row in rows
+        ]
+        return "\n".join(lines) or "none"
 
 
 @admin.register(Factory)
@@ -172,3 +184,17 @@ class SiteMembershipAdmin(SiteScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return bool(request.user.is_superuser)
+
+
+@admin.register(NameBudgetRefusal)
+class NameBudgetRefusalAdmin(SiteScopedAdmin):
+    site_lookup = "site"
+    list_display = ("site", "source", "refused", "first_refused_at", "last_refused_at")
+    search_fields = ("site", "source")
+    site_admin_may_add = False
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
