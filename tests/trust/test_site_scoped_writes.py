@@ -126,3 +126,24 @@ def test_a_site_admin_cannot_change_probe_definitions_in_the_admin(admin_of_a):
     answer = admin_of_a.post(f"/admin/vacmon/probedefinition/{builtin.pk}/delete/", {"post": "yes"})
     assert answer.status_code in (302, 403)
     assert ProbeDefinition.objects.filter(pk=builtin.pk).exists()
+
+
+def test_closed_probe_pages_show_only_the_readers_sites(client, settings, admin_of_a):
+    from tests.probing.helpers import PLUGINS, external, result
+    from vacmon.models import ProbeResult
+
+    settings.VACMON_ANONYMOUS_READ = False
+    check = external("org.example.Page-Check", f"{PLUGINS}/check_dummy", "0")
+    ProbeResult.objects.bulk_create(
+        [
+            result(
+                1_800_000_000, "OK", definition=check, hostname="ce.sitea.example", site="SITEA"
+            ),
+            result(
+                1_800_000_000, "OK", definition=check, hostname="ce.siteb.example", site="SITEB"
+            ),
+        ]
+    )
+    page = admin_of_a.get("/probes/metric/?metric=org.example.Page-Check").content.decode()
+    assert "ce.sitea.example" in page
+    assert "ce.siteb.example" not in page
