@@ -41,7 +41,7 @@ def web(tmp_path: Path) -> Iterator[int]:
     port = free_port()
     env = {**os.environ, "VACMON_VAR_DIR": str(tmp_path), "DJANGO_DEBUG": "true"}
     env.pop("DATABASE_URL", None)
-    command = web_command(os.path.dirname(sys.executable), f"127.0.0.1:{port}", 2, 16)
+    command = web_command(os.path.dirname(sys.executable), f"127.0.0.1:{port}", 2, 1000)
     server = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )

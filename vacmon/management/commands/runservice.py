@@ -15,19 +15,21 @@ from django.core.management.base import BaseCommand
 
 from vacmon.ops.insecure import check_startup
 
-# Each gthread worker parks idle and half-sent connections in its event loop, so slow
-# clients hold no thread; a request is given `--timeout` seconds to finish once it has one.
-WEB_THREADS = 16
+# Each web worker serves every connection in its own greenlet (gunicorn's gevent worker): a
+# client that sends its request slowly holds a greenlet and a socket, never one of a fixed
+# number of threads, so a few slow clients cannot keep everyone else waiting, as they did
+# with sync workers (and still can with gthread, whose threads block reading headers).
+WEB_CONNECTIONS = 1000  # connections one worker holds at once
 WEB_TIMEOUT = 30
 KEEPALIVE = 5
 
 
-def slow_client_guard(threads: int) -> list[str]:
+def slow_client_guard(connections: int) -> list[str]:
     return [
         "--worker-class",
-        "gthread",
-        "--threads",
-        str(threads),
+        "gevent",
+        "--worker-connections",
+        str(connections),
         "--timeout",
         str(WEB_TIMEOUT),
         "--keep-alive",
@@ -40,7 +42,7 @@ def slow_client_guard(threads: int) -> list[str]:
     ]
 
 
-def web_command(bindir: str, bind: str, workers: int, threads: int) -> list[str]:
+def web_command(bindir: str, bind: str, workers: int, connections: int) -> list[str]:
     return [
         os.path.join(bindir, "gunicorn"),
         "vacmon.wsgi:application",
@@ -48,7 +50,7 @@ def web_command(bindir: str, bind: str, workers: int, threads: int) -> list[str]
         bind,
         "--workers",
         str(workers),
-        *slow_client_guard(threads),
+        *slow_client_guard(connections),
         "--access-logfile",
         "-",
         "--graceful-timeout",
@@ -62,7 +64,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--http", default=os.environ.get("VACMON_HTTP_BIND", "0.0.0.0:8000"))
         parser.add_argument("--web-workers", type=int, default=2)
-        parser.add_argument("--web-threads", type=int, default=WEB_THREADS)
+        parser.add_argument("--web-connections", type=int, default=WEB_CONNECTIONS)
 
     def handle(self, *args: Any, **options: Any) -> None:
         check_startup()
@@ -70,7 +72,7 @@ class Command(BaseCommand):
         bindir = os.path.dirname(python)
         parts = {
             "web": web_command(
-                bindir, options["http"], options["web_workers"], options["web_threads"]
+                bindir, options["http"], options["web_workers"], options["web_connections"]
             ),
             "udp": [python, "manage.py", "listen_udp"],
             "worker": [
