@@ -83,3 +83,11 @@ def test_a_base_url_with_a_path_is_refused(settings):
     settings.VACMON_BASE_URL = "https://vacmon.example.org/sub"
     with pytest.raises(ImproperlyConfigured, match="VACMON_BASE_URL"):
         BaseUrlMiddleware(lambda request: None)  # type: ignore[arg-type,return-value]
+
+
+def test_runservice_refuses_a_production_start_on_development_defaults(production):
+    from django.core.management import CommandError, call_command
+
+    production.SECRET_KEY = DEVELOPMENT_SECRET_KEY
+    with pytest.raises(CommandError, match="refusing to start"):
+        call_command("runservice")

@@ -11,7 +11,8 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError
 
 from vacmon.ops.insecure import check_startup
 
@@ -67,7 +68,10 @@ class Command(BaseCommand):
         parser.add_argument("--web-connections", type=int, default=WEB_CONNECTIONS)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        check_startup()
+        try:
+            check_startup()
+        except ImproperlyConfigured as refused:
+            raise CommandError(str(refused)) from None
         python = sys.executable
         bindir = os.path.dirname(python)
         parts = {
