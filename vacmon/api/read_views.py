@@ -98,6 +98,13 @@ def paged(request: Request, rows: list[dict[str, Any]], *names: str) -> Response
     return Response(paginate_items(request, rows, lambda row: [row[n] for n in names]))
 
 
+def paged_messages(request: Request, messages: list[Message], *names: str) -> Response:
+    """A page of messages, ordered by `names`; only the page is serialised."""
+    page = paginate_items(request, messages, lambda m: [getattr(m, n) or "" for n in names])
+    page["results"] = [message_json(m) for m in page["results"]]
+    return Response(page)
+
+
 class SitesView(APIView):
     @extend_schema(operation_id="sites_list", parameters=RANGE_PARAMS + PAGE_PARAMS)
     def get(self, request: Request) -> Response:
@@ -170,8 +177,7 @@ def _running_series(r: TimeRange, scope: Scope, group_by: str) -> dict[str, Any]
 class FactoriesView(APIView):
     @extend_schema(operation_id="factories_list", parameters=SCOPE_PARAMS + PAGE_PARAMS)
     def get(self, request: Request) -> Response:
-        rows = [message_json(m) for m in visible_factories(request)]
-        return paged(request, rows, "site", "space", "factory")
+        return paged_messages(request, visible_factories(request), "site", "space", "factory")
 
 
 class FactoryView(APIView):
@@ -205,8 +211,8 @@ class MachinetypesView(APIView):
         latest = get_store().latest(
             "machinetype_status", since=r.since, until=None, scope=scope_from(request)
         )
-        rows = [message_json(m) for m in readable_items(latest, request.user, _site)]
-        return paged(request, rows, "site", "space", "factory", "machinetype")
+        visible = readable_items(latest, request.user, _site)
+        return paged_messages(request, visible, "site", "space", "factory", "machinetype")
 
 
 class MachinesView(APIView):
