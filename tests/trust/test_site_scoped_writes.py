@@ -147,3 +147,13 @@ def test_closed_probe_pages_show_only_the_readers_sites(client, settings, admin_
     page = admin_of_a.get("/probes/metric/?metric=org.example.Page-Check").content.decode()
     assert "ce.sitea.example" in page
     assert "ce.siteb.example" not in page
+
+
+def test_closed_fleet_pages_lead_a_site_reader_to_their_site(client, settings, admin_of_a):
+    settings.VACMON_ANONYMOUS_READ = False
+    overview = admin_of_a.get("/")
+    assert (overview.status_code, overview["Location"]) == (302, "/sites/SITEA/")
+    refused = admin_of_a.get("/machines/")
+    assert refused.status_code == 403
+    assert refused.json()["your_sites"] == ["SITEA"]
+    assert admin_of_a.get("/machines/?site=SITEB").status_code == 403
