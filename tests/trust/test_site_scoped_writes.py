@@ -157,3 +157,43 @@ def test_closed_fleet_pages_lead_a_site_reader_to_their_site(client, settings, a
     assert refused.status_code == 403
     assert refused.json()["your_sites"] == ["SITEA"]
     assert admin_of_a.get("/machines/?site=SITEB").status_code == 403
+
+
+def patch_settings(client, site: str, token: str):
+    return client.patch(
+        f"/api/v1/crr/settings/{site}/sp.{site.lower()}/",
+        {"publish": False},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+
+
+def test_an_oidc_site_admin_writes_only_their_site(client, issuer):
+    token = issuer.token(groups=["/vacmon/sites/SITEA/admin"])
+    assert patch_settings(client, "SITEA", token).status_code == 200
+    assert patch_settings(client, "SITEB", token).status_code == 403
+
+
+def test_an_oidc_sender_or_viewer_writes_nothing(client, issuer):
+    for role in ("sender", "viewer"):
+        token = issuer.token(groups=[f"/vacmon/sites/SITEA/{role}"])
+        assert patch_settings(client, "SITEA", token).status_code == 403
+
+
+def test_an_oidc_operator_writes_every_site_and_probe_definitions(client, issuer):
+    token = issuer.token(groups=["/vacmon/operators"])
+    assert patch_settings(client, "SITEB", token).status_code == 200
+    body = {
+        "metric": "org.example.Oidc-Check",
+        "target_kind": "endpoint",
+        "flavour": "HTTPS",
+        "executable": "check_dummy",
+        "args": ["0"],
+    }
+    created = client.post(
+        "/api/v1/probes/definitions/",
+        body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert created.status_code == 201, created.content
