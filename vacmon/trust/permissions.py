@@ -11,7 +11,7 @@ then the same everywhere (and in the admin, vacmon.trust.admin.SiteScopedAdmin):
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -20,10 +20,6 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
 from vacmon.trust import roles
-
-
-class SiteScopedView(Protocol):
-    def site_of(self, obj: Any) -> str | None: ...
 
 
 def reading_is_open() -> bool:
