@@ -61,3 +61,20 @@ def test_a_cursor_of_another_list_is_a_400_not_a_500(client):
 
 def test_the_largest_page_is_a_thousand(client):
     assert client.get("/api/v1/probes/endpoints/?limit=1000").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/sites/?to=%C2%B3",
+        "/api/v1/sites/?from=-%C2%B3",
+        "/api/v1/sites/?interval=%C2%B3",
+        "/api/v1/factories/?limit=%C2%B3",
+        "/api/v1/machines/?limit=%C2%B3",
+        "/api/v1/probes/results/?limit=%C2%B3",
+        "/api/v1/probes/runner/?window=%C2%B3",
+    ],
+)
+def test_a_number_that_is_a_digit_only_in_unicode_is_a_400(client, url):
+    # "³" passes str.isdigit() and fails int(); it once answered 500.
+    assert client.get(url).status_code == 400

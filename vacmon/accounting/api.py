@@ -63,7 +63,7 @@ class MessagesApi(APIView):
         limit = settings.VACMON_HTTP_MAX_BODY
         declared = request.META.get("CONTENT_LENGTH") or "0"
         try:
-            if declared.isdigit() and int(declared) > limit:
+            if declared.isascii() and declared.isdigit() and int(declared) > limit:
                 raise RequestDataTooBig
             body = request.body
         except RequestDataTooBig:
@@ -90,6 +90,6 @@ class StatusApi(APIView):
 
 
 def _months(raw: str | None) -> int:
-    if raw is None or not raw.isdigit():
+    if raw is None or not (raw.isascii() and raw.isdigit()):
         return 12
     return max(1, min(int(raw), 120))

@@ -38,7 +38,7 @@ class ListCursor(CursorPagination):
 
 def page_limit(request: Request) -> int:
     raw = request.query_params.get("limit", str(DEFAULT_LIMIT))
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LIMIT:
         raise ValidationError({"limit": f"a whole number from 1 to {MAX_LIMIT}"})
     return int(raw)
 

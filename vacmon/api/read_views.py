@@ -80,7 +80,7 @@ def scope_from(request: Request, **fixed: str) -> Scope:
 
 def limit_from(request: Request, default: int = 500) -> int:
     raw = request.query_params.get("limit", str(default))
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LIMIT:
         raise ValidationError({"limit": f"a whole number from 1 to {MAX_LIMIT}"})
     return int(raw)
 

@@ -21,13 +21,18 @@ class TimeRange:
     interval: int
 
 
+def _digits(text: str) -> bool:
+    # str.isdigit() also holds for "³", which int() refuses: ASCII digits only.
+    return text.isascii() and text.isdigit()
+
+
 def parse_time(value: str | None, default: int, now: int) -> int:
     if value is None or value == "":
         return default
     value = value.strip()
-    if value.startswith("-") and value[1:].isdigit():
+    if value.startswith("-") and _digits(value[1:]):
         return now - int(value[1:])
-    if value.isdigit():
+    if _digits(value):
         return int(value)
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -63,7 +68,7 @@ def parse_range(
         raise BadRange(f"the range may span at most {max_span // 86400} days")
     raw_interval = params.get("interval")
     if raw_interval:
-        if not raw_interval.isdigit() or int(raw_interval) < 60:
+        if not _digits(raw_interval) or int(raw_interval) < 60:
             raise BadRange("interval must be a whole number of seconds, at least 60")
         interval = int(raw_interval)
         if (until - since) / interval > MAX_BUCKETS:

@@ -118,7 +118,7 @@ def _window(request: Request, default_span: int = 86400) -> tuple[int, int]:
 
 def _limit(request: Request) -> int:
     raw = request.query_params.get("limit", "500")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_RESULTS:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_RESULTS:
         raise ValidationError({"limit": f"a whole number from 1 to {MAX_RESULTS}"})
     return int(raw)
 
@@ -235,7 +235,7 @@ class RunnerView(APIView):
 
     def get(self, request: Request) -> Response:
         raw = request.query_params.get("window", "3600")
-        if not raw.isdigit() or not 60 <= int(raw) <= 86400:
+        if not (raw.isascii() and raw.isdigit()) or not 60 <= int(raw) <= 86400:
             raise ValidationError({"window": "seconds, from 60 to 86400"})
         now = time.time()
         return Response(stats.runner_stats(now - int(raw), now).__dict__)
