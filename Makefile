@@ -23,9 +23,11 @@ $(DEV_STAMP): $(STAMP) requirements-dev.txt
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt
 	touch $(DEV_STAMP)
 
+# A development run: DJANGO_DEBUG defaults to true here, so the development SECRET_KEY is
+# allowed (a production start with DJANGO_DEBUG=false refuses it; see README).
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py runservice
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python manage.py runservice
 
 test: $(DEV_STAMP)
 	$(BIN)/ruff check .

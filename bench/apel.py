@@ -150,7 +150,8 @@ def run_django(total: int, per_upload: int) -> None:
         from django.test import Client
 
         from vacmon.accounting.forwarding import forward_once
-        from vacmon.models import ApelBatch, ApelRecord
+        from vacmon.models import ApelBatch, ApelRecord, Site
+        from vacmon.trust.tokens import issue_token
 
         call_command("migrate", verbosity=0)
         if ApelRecord.objects.exists():
@@ -167,7 +168,9 @@ def run_django(total: int, per_upload: int) -> None:
             f"[messaging]\ndestination: /queue/{queue}\n"
         )
         settings.VACMON_APEL_CONFIG = str(config)
-        client = Client()
+        # Uploads carry a sender token of the records' site, as VACMON_APEL_UPLOAD_AUTH requires.
+        _, token = issue_token(Site.objects.create(name="UKI-NORTHGRID-MAN-HEP"), "bench")
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
         started = time.perf_counter()
         accepted = 0
         for text in texts:

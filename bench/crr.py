@@ -151,6 +151,8 @@ def main() -> None:
         env.update(
             VACMON_VAR_DIR=var_dir,
             DJANGO_DEBUG="false",
+            # A throwaway instance on loopback: the development key is fine here.
+            VACMON_ALLOW_INSECURE="true",
             DJANGO_SETTINGS_MODULE="vacmon.settings",
             PYTHONPATH=str(ROOT),
         )

@@ -60,6 +60,7 @@ def setup_django(var_dir: str) -> None:
     os.environ.pop("DATABASE_URL", None)
     os.environ.pop("ELASTICSEARCH_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vacmon.settings")
+    os.environ.setdefault("VACMON_ALLOW_INSECURE", "true")  # a throwaway, loopback instance
     import django
 
     django.setup()

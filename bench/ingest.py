@@ -93,7 +93,8 @@ def raw_recv_rate(seconds: float = 3.0) -> float:
 
 class Listener:
     def __init__(self, var_dir: str) -> None:
-        env = dict(os.environ, VACMON_VAR_DIR=var_dir, DATABASE_URL="")
+        # One loopback source stands for the whole simulated fleet: no per-source name budget.
+        env = dict(os.environ, VACMON_VAR_DIR=var_dir, DATABASE_URL="", VACMON_NAME_BUDGET="0")
         env.pop("DATABASE_URL")
         self.env = env
         subprocess.run(

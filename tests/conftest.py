@@ -20,3 +20,12 @@ def _forget_stored_outcomes():
     from vacmon.store.embedded import writer
 
     writer._STORED.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_name_budget():
+    """HTTP ingest keeps one name budget per process: each test starts with none spent and
+    no names known, as its database starts empty."""
+    from vacmon.ingest import http
+
+    http._budgets.clear()

@@ -13,9 +13,14 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VACMON_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
-# A fixed development key is only acceptable on the embedded default; production sets one.
+# A fixed development key is for development runs only: with DJANGO_DEBUG false the service
+# refuses to start on it (vacmon.ops.insecure) unless VACMON_ALLOW_INSECURE is true.
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "vacmon-embedded-default-not-secret")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["*"])
+VACMON_ALLOW_INSECURE = env_bool("VACMON_ALLOW_INSECURE", False)
+# Absolute URLs (the /crr/ index, `next` links) are built from this, never from the
+# request's Host header, e.g. https://vacmon.example.org
+VACMON_BASE_URL = env_str("VACMON_BASE_URL", "").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -30,6 +35,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "vacmon.ops.baseurl.BaseUrlMiddleware",
+    # First, so no NUL in the path or the query reaches a middleware or view that queries.
+    "vacmon.queryparams.BadParameterMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -38,7 +46,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "vacmon.queryparams.BadParameterMiddleware",
 ]
 
 ROOT_URLCONF = "vacmon.urls"
@@ -98,6 +105,7 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
+    "DEFAULT_PAGINATION_CLASS": "vacmon.api.pagination.ListCursor",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "VacMon API",
@@ -116,6 +124,8 @@ VACMON_QUEUE_LIMIT = env_int("VACMON_QUEUE_LIMIT", 1_000_000, minimum=1000)
 VACMON_HTTP_MAX_BODY = env_int("VACMON_HTTP_MAX_BODY", 10 * 1024 * 1024, minimum=65507)
 VACMON_HTTP_MAX_ITEMS = env_int("VACMON_HTTP_MAX_ITEMS", 10_000, minimum=1)
 VACMON_SKEW_SECONDS = env_int("VACMON_SKEW_SECONDS", 300, minimum=1)
+# New site/space/factory/machinetype names one source may introduce per hour; 0 is off.
+VACMON_NAME_BUDGET = env_int("VACMON_NAME_BUDGET", 1000, minimum=0)
 DATA_UPLOAD_MAX_MEMORY_SIZE = VACMON_HTTP_MAX_BODY
 
 # --- Store --------------------------------------------------------------------------------
@@ -195,6 +205,9 @@ VACMON_CRR_KEEP_VERSIONS = env_int("VACMON_CRR_KEEP_VERSIONS", 10, minimum=1)
 # Path of an ssmsend-style INI file ([broker], [certificates], [messaging], optional [ams]);
 # empty turns forwarding off: uploaded records are kept and wait in the outbox.
 VACMON_APEL_CONFIG = env_str("VACMON_APEL_CONFIG", "")
+# Uploads need a sender token of the records' site; off accepts anonymous uploads for
+# sites whose policy is open (never for a signed or networks site).
+VACMON_APEL_UPLOAD_AUTH = env_bool("VACMON_APEL_UPLOAD_AUTH", True)
 
 # --- Probes and A/R -----------------------------------------------------------------------
 # ARGO engines differ in one cell, MISSING OR DOWNTIME (spec 3.2); argo-streaming's is default.
@@ -204,6 +217,8 @@ VACMON_ARGO_MISSING_OR_DOWNTIME = env_choice(
 VACMON_PROBE_DISCOVERY_DAYS = env_int("VACMON_PROBE_DISCOVERY_DAYS", 7, minimum=1)
 VACMON_PROBE_RETENTION_DAYS = env_int("VACMON_PROBE_RETENTION_DAYS", 35, minimum=2)
 VACMON_PROBE_MONITORING_HOST = env_str("VACMON_PROBE_MONITORING_HOST", "")
+# External probes run only plugins found here (after Debian's /usr/lib/nagios/plugins).
+VACMON_PROBE_PLUGIN_DIRS = env_list("VACMON_PROBE_PLUGIN_DIRS", [])
 # Publication of results over STOMP is off while the host is empty.
 VACMON_PROBE_STOMP_HOST = env_str("VACMON_PROBE_STOMP_HOST", "")
 VACMON_PROBE_STOMP_PORT = env_int("VACMON_PROBE_STOMP_PORT", 61613, minimum=1)

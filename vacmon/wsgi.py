@@ -7,8 +7,11 @@ from importlib import import_module
 from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
+from vacmon.ops.insecure import check_startup
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vacmon.settings")
 application = get_wsgi_application()
+check_startup()  # a production server on development defaults stops here, loudly
 
 # Everything loaded so far (modules, settings, the URL patterns and the views they import)
 # lives as long as the process. Frozen, it is no longer re-scanned by every full garbage

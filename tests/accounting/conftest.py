@@ -23,3 +23,11 @@ def rabbitmq_queue() -> Iterator[str]:
     name = new_queue_name()
     yield name
     delete_queue(name)
+
+
+@pytest.fixture(autouse=True)
+def _anonymous_uploads_for_open_sites(settings):
+    """Most of these tests are about records, not credentials: they upload anonymously for
+    open sites, as a deployment with VACMON_APEL_UPLOAD_AUTH=false allows. The default
+    (tokens required) is held by tests/trust/test_channels.py."""
+    settings.VACMON_APEL_UPLOAD_AUTH = False

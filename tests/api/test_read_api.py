@@ -40,7 +40,7 @@ def fleet(now):
 
 
 def test_sites_list_current_capacity_without_stale_factories(client, fleet):
-    sites = {s["name"]: s for s in client.get("/api/v1/sites/").json()}
+    sites = {s["name"]: s for s in client.get("/api/v1/sites/").json()["results"]}
     assert sites["EXAMPLE-SITE"]["running_processors"] == 8
     assert sites["EXAMPLE-SITE"]["max_processors"] == 24
     assert sites["EXAMPLE-SITE"]["stale_factories"] == 1
@@ -68,7 +68,7 @@ def test_a_space_lists_its_factories(client, fleet):
 
 
 def test_factories_filter_by_site(client, fleet):
-    factories = client.get("/api/v1/factories/?site=OTHER").json()
+    factories = client.get("/api/v1/factories/?site=OTHER").json()["results"]
     assert [f["factory"] for f in factories] == ["c.other"]
 
 
@@ -80,8 +80,8 @@ def test_a_factory_shows_latest_state_machinetypes_and_history(client, fleet):
 
 
 def test_machinetypes_filter_by_vo(client, fleet):
-    assert len(client.get("/api/v1/machinetypes/?vo=lhcb").json()) == 1
-    assert client.get("/api/v1/machinetypes/?vo=atlas").json() == []
+    assert len(client.get("/api/v1/machinetypes/?vo=lhcb").json()["results"]) == 1
+    assert client.get("/api/v1/machinetypes/?vo=atlas").json()["results"] == []
 
 
 def test_machines_are_listed(client, fleet):

@@ -49,7 +49,7 @@ def test_a_space_without_settings_gets_defaults_that_validate(client, published)
 
 
 def test_the_periodic_run_creates_default_settings_for_every_space_heard(client, published):
-    body = client.get("/api/v1/crr/settings/").json()
+    body = client.get("/api/v1/crr/settings/").json()["results"]
     assert {(r["site"], r["space"], r["publish"]) for r in body} == {
         (SITE, SPACE, True),
         (SITE, OTHER_SPACE, True),

@@ -87,8 +87,12 @@ def test_check_dummy_status_and_text_become_the_result():
     assert found.summary == "disk at EXAMPLE-SITE"
 
 
-def test_a_plugin_that_outlives_its_timeout_is_unknown():
-    sleeper = external("org.example.Slow-Check", "/bin/sleep", "5", timeout=1)
+def test_a_plugin_that_outlives_its_timeout_is_unknown(settings, tmp_path):
+    plugin = tmp_path / "check_slow"
+    plugin.write_text("#!/bin/sh\nsleep 5\n")
+    plugin.chmod(0o755)
+    settings.VACMON_PROBE_PLUGIN_DIRS = [str(tmp_path)]
+    sleeper = external("org.example.Slow-Check", "check_slow", timeout=1)
     found = run(sleeper.pk)
     assert found.status == "UNKNOWN"
     assert "timed out after 1 s" in found.summary

@@ -46,13 +46,13 @@ def get_json(client, url: str):
 
 
 def test_the_factory_list_returns_hostile_values_as_plain_strings(client, stored):
-    (factory,) = get_json(client, "/api/v1/factories/")
+    (factory,) = get_json(client, "/api/v1/factories/")["results"]
     assert factory["site"] == SITE
     assert factory["os_issue"] == OS_ISSUE
 
 
 def test_the_machinetype_list_returns_hostile_values_as_plain_strings(client, stored):
-    (machinetype,) = get_json(client, "/api/v1/machinetypes/")
+    (machinetype,) = get_json(client, "/api/v1/machinetypes/")["results"]
     assert machinetype["machinetype"] == MACHINETYPE
     assert machinetype["shutdown_message"] == SHUTDOWN
 

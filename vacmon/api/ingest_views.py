@@ -64,7 +64,7 @@ class MessagesView(APIView):
             )
         limit = settings.VACMON_HTTP_MAX_BODY
         declared = request.META.get("CONTENT_LENGTH") or "0"
-        if declared.isdigit() and int(declared) > limit:
+        if declared.isascii() and declared.isdigit() and int(declared) > limit:
             return _too_large(limit)
         try:
             body = request.body

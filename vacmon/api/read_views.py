@@ -1,6 +1,8 @@
 """Read API: sites, spaces, factories, machinetypes and machines, latest state and history.
 
-Every view validates its query, calls one selector and serialises plain values.
+Every view validates its query, calls one selector and serialises plain values. Lists are
+cursor-paginated (vacmon.api.pagination) and, while reading is closed, hold only the sites
+the caller has a role on (vacmon.trust.permissions); a view of one site checks its `site`.
 """
 
 from __future__ import annotations
@@ -9,12 +11,13 @@ from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from factories.messages import Message
+from vacmon.api.pagination import PAGE_PARAMS, paginate_items
 from vacmon.api.timerange import TimeRange, parse_range
 from vacmon.ingest.counters import read_all
 from vacmon.queryparams import whole_number
@@ -22,6 +25,7 @@ from vacmon.selectors.capacity import Capacity, latest_factories, summarise
 from vacmon.selectors.series import series
 from vacmon.store import Scope, Series, get_store
 from vacmon.store.base import GROUPS, SERIES_METRICS
+from vacmon.trust.permissions import may_read_site, readable_items
 
 MAX_LIMIT = 5000
 
@@ -77,12 +81,32 @@ def limit_from(request: Request, default: int = 500) -> int:
     return whole_number(request.query_params, "limit", default, 1, MAX_LIMIT)
 
 
+def visible_factories(request: Request) -> list[Message]:
+    """The newest factory messages in the query's scope, of the sites the caller may read."""
+    return readable_items(latest_factories(scope_from(request)), request.user, _site)
+
+
+def _site(m: Message) -> str:
+    return m.site
+
+
+def paged(request: Request, rows: list[dict[str, Any]], *names: str) -> Response:
+    return Response(paginate_items(request, rows, lambda row: [row[n] for n in names]))
+
+
+def paged_messages(request: Request, messages: list[Message], *names: str) -> Response:
+    """A page of messages, ordered by `names`; only the page is serialised."""
+    page = paginate_items(request, messages, lambda m: [getattr(m, n) or "" for n in names])
+    page["results"] = [message_json(m) for m in page["results"]]
+    return Response(page)
+
+
 class SitesView(APIView):
-    @extend_schema(operation_id="sites_list", parameters=RANGE_PARAMS)
+    @extend_schema(operation_id="sites_list", parameters=RANGE_PARAMS + PAGE_PARAMS)
     def get(self, request: Request) -> Response:
         r = time_range(request)
-        caps = summarise(latest_factories(scope_from(request)), "site", r.until)
-        return Response([capacity_json(c) for c in caps])
+        caps = summarise(visible_factories(request), "site", r.until)
+        return paged(request, [capacity_json(c) for c in caps], "name")
 
 
 class SiteView(APIView):
@@ -104,11 +128,11 @@ class SiteView(APIView):
 
 
 class SpacesView(APIView):
-    @extend_schema(operation_id="spaces_list", parameters=SCOPE_PARAMS)
+    @extend_schema(operation_id="spaces_list", parameters=SCOPE_PARAMS + PAGE_PARAMS)
     def get(self, request: Request) -> Response:
         r = time_range(request)
-        caps = summarise(latest_factories(scope_from(request)), "space", r.until)
-        return Response([capacity_json(c) for c in caps])
+        caps = summarise(visible_factories(request), "space", r.until)
+        return paged(request, [capacity_json(c) for c in caps], "name")
 
 
 class SpaceView(APIView):
@@ -147,9 +171,9 @@ def _running_series(r: TimeRange, scope: Scope, group_by: str) -> dict[str, Any]
 
 
 class FactoriesView(APIView):
-    @extend_schema(operation_id="factories_list", parameters=SCOPE_PARAMS)
+    @extend_schema(operation_id="factories_list", parameters=SCOPE_PARAMS + PAGE_PARAMS)
     def get(self, request: Request) -> Response:
-        return Response([message_json(m) for m in latest_factories(scope_from(request))])
+        return paged_messages(request, visible_factories(request), "site", "space", "factory")
 
 
 class FactoryView(APIView):
@@ -175,13 +199,16 @@ class FactoryView(APIView):
 
 
 class MachinetypesView(APIView):
-    @extend_schema(operation_id="machinetypes_list", parameters=SCOPE_PARAMS + RANGE_PARAMS)
+    @extend_schema(
+        operation_id="machinetypes_list", parameters=SCOPE_PARAMS + RANGE_PARAMS + PAGE_PARAMS
+    )
     def get(self, request: Request) -> Response:
         r = time_range(request)
         latest = get_store().latest(
             "machinetype_status", since=r.since, until=None, scope=scope_from(request)
         )
-        return Response([message_json(m) for m in latest])
+        visible = readable_items(latest, request.user, _site)
+        return paged_messages(request, visible, "site", "space", "factory", "machinetype")
 
 
 class MachinesView(APIView):
@@ -195,7 +222,7 @@ class MachinesView(APIView):
             scope=scope_from(request),
             limit=limit_from(request),
         )
-        return Response([message_json(m) for m in machines])
+        return Response([message_json(m) for m in readable_items(machines, request.user, _site)])
 
 
 class SeriesView(APIView):
@@ -212,6 +239,8 @@ class SeriesView(APIView):
     def get(self, request: Request) -> Response:
         r = time_range(request)
         q = request.query_params
+        if not may_read_site(request.user, q.get("site")):
+            raise PermissionDenied("a series needs `site`, a site you have a role on")
         message_type = q.get("type", "factory_status")
         try:
             result = series(
@@ -229,11 +258,10 @@ class SeriesView(APIView):
 
 
 class CountersView(APIView):
-    @extend_schema(operation_id="ingest_counters")
+    @extend_schema(operation_id="ingest_counters", parameters=PAGE_PARAMS)
     def get(self, request: Request) -> Response:
-        return Response(
-            [
-                {"channel": c, "name": n, "reason": r, "value": v}
-                for (c, n, r), v in read_all().items()
-            ]
-        )
+        rows = [
+            {"channel": c, "name": n, "reason": r, "value": v}
+            for (c, n, r), v in read_all().items()
+        ]
+        return paged(request, rows, "channel", "name", "reason")

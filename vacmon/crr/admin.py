@@ -11,6 +11,7 @@ from django.http import HttpRequest
 
 from vacmon.crr import services
 from vacmon.models import CrrSpaceSettings, CrrTarget, PublicationFailure, PublishedDocument
+from vacmon.trust.admin import SiteScopedAdmin
 
 
 class CrrSpaceSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -35,7 +36,8 @@ class CrrSpaceSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(CrrSpaceSettings)
-class CrrSpaceSettingsAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CrrSpaceSettingsAdmin(SiteScopedAdmin):
+    site_lookup = "site"
     form = CrrSpaceSettingsForm
     list_display = ["site", "space", "publish", "status", "os", "gocdb_site", "refused", "failing"]
     list_filter = ["publish", "status", "site"]
@@ -67,7 +69,7 @@ class CrrSpaceSettingsAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def save_model(
         self, request: HttpRequest, obj: CrrSpaceSettings, form: Any, change: bool
     ) -> None:
-        super().save_model(request, obj, form, change)
+        super().save_model(request, obj, form, change)  # checks the site first
         services.settings_changed(obj.site, obj.space)
 
 

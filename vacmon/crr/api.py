@@ -1,7 +1,8 @@
-"""CRR settings API: read every space's settings; staff change one space's.
+"""CRR settings API: read the spaces' settings; an admin of the site (or an operator)
+changes one space's.
 
 Changing settings republishes the space and its site at once (`services.update_settings`).
-Writes need a staff account (session or HTTP Basic); reads are open like the documents.
+Who may read and write follows vacmon.trust.permissions, as for every site-scoped object.
 """
 
 from __future__ import annotations
@@ -12,22 +13,16 @@ from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.authentication import BasicAuthentication, SessionAuthentication
-from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from publisher import STATUS_CHOICES
+from vacmon.api.pagination import PAGE_PARAMS, page_schema, paginate_items
 from vacmon.crr import services
 from vacmon.models import CrrSpaceSettings
-
-
-class StaffMayWrite(BasePermission):
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        if request.method in SAFE_METHODS:
-            return True
-        user = request.user
-        return bool(user is not None and user.is_authenticated and user.is_staff)
+from vacmon.trust.drf import BearerAuthentication
+from vacmon.trust.permissions import SiteAdminWrites, readable
 
 
 class SettingsOutputSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -65,20 +60,28 @@ class SettingsInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
 
 
 class _SettingsApi(APIView):
-    authentication_classes = [SessionAuthentication, BasicAuthentication]
-    permission_classes = [StaffMayWrite]
+    authentication_classes = [BearerAuthentication, SessionAuthentication, BasicAuthentication]
+    permission_classes = [SiteAdminWrites]
+
+    def site_of(self, obj: str) -> str:
+        return obj
 
 
 class SettingsListApi(_SettingsApi):
-    @extend_schema(responses=SettingsOutputSerializer(many=True))
+    @extend_schema(
+        responses=page_schema("SettingsPage", SettingsOutputSerializer(many=True)),
+        parameters=PAGE_PARAMS,
+    )
     def get(self, request: Request) -> Response:
-        rows = CrrSpaceSettings.objects.all()
-        return Response(SettingsOutputSerializer(rows, many=True).data)
+        rows = readable(CrrSpaceSettings.objects.all(), request.user)
+        data = SettingsOutputSerializer(rows, many=True).data
+        return Response(paginate_items(request, data, lambda row: [row["site"], row["space"]]))
 
 
 class SettingsDetailApi(_SettingsApi):
     @extend_schema(responses=SettingsOutputSerializer)
     def get(self, request: Request, site: str, space: str) -> Response:
+        self.check_object_permissions(request, site)
         row = CrrSpaceSettings.objects.filter(site=site, space=space).first()
         if row is None:
             raise Http404("no settings for this space")
@@ -87,6 +90,7 @@ class SettingsDetailApi(_SettingsApi):
     @extend_schema(request=SettingsInputSerializer, responses=SettingsOutputSerializer)
     def put(self, request: Request, site: str, space: str) -> Response:
         """Create or replace: fields left out take their defaults."""
+        self.check_object_permissions(request, site)
         values = self._valid(request, partial=False)
         defaults = _defaults()
         row = services.update_settings(site, space, {**defaults, **values})
@@ -95,6 +99,7 @@ class SettingsDetailApi(_SettingsApi):
     @extend_schema(request=SettingsInputSerializer, responses=SettingsOutputSerializer)
     def patch(self, request: Request, site: str, space: str) -> Response:
         """Change only the fields given."""
+        self.check_object_permissions(request, site)
         values = self._valid(request, partial=True)
         row = services.update_settings(site, space, values)
         return Response(SettingsOutputSerializer(row).data)

@@ -11,13 +11,21 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
+
 from factories.messages import Message, Rejected, decode_json, normalise
 from vacmon.ingest.counters import Counters
+from vacmon.ingest.name_refusals import budget_from_settings
+from vacmon.ingest.names import NameBudget
 from vacmon.ingest.pipeline import Parser
 from vacmon.ops.metrics import record_write
 from vacmon.store import get_store
 from vacmon.trust.http import check_ingest_site
 from vacmon.trust.principals import IngestIdentity
+from vacmon.trust.registry import AnonymousPolicy
+
+# A signed or networks site's policy holds here too: HTTP has no signature or network.
+ANONYMOUS_REFUSED = "anonymous_refused"
 
 _counters = Counters()
 _parser = Parser(_counters, "http")
@@ -70,6 +78,8 @@ def ingest_items(
     now = time.time()
     report = IngestReport()
     accepted: list[Message] = []
+    anonymous = AnonymousPolicy.load() if identity is None else None
+    names = name_budget()
     for index, item in enumerate(items):
         _counters.add("http", "received")
         try:
@@ -78,6 +88,10 @@ def ingest_items(
             message = normalise(item, received=int(now), trusted=identity is not None)
             if not check_ingest_site(identity, message.site):
                 raise Rejected("site_not_allowed", f"this sender may not send for {message.site}")
+            if anonymous is not None and anonymous.refuses(message.site, message.space):
+                raise Rejected(ANONYMOUS_REFUSED, f"{message.site} takes data only with a token")
+            if names is not None:
+                names.check(message, source, now)
         except Rejected as exc:
             _parser.reject(exc, source, now)
             report.rejected += 1
@@ -95,6 +109,18 @@ def ingest_items(
         _counters.add("http", "duplicates", n=result.duplicates)
     _counters.flush()
     return report
+
+
+_budgets: dict[int, NameBudget | None] = {}
+
+
+def name_budget() -> NameBudget | None:
+    """This process's budget, made on first use (and again if the setting changes)."""
+    per_hour = int(settings.VACMON_NAME_BUDGET)
+    if per_hour not in _budgets:
+        _budgets.clear()
+        _budgets[per_hour] = budget_from_settings()
+    return _budgets[per_hour]
 
 
 def _rejected_item(index: int, exc: Rejected) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from typing import Protocol
 
 from factories.messages import Message, Rejected, decode_datagram, normalise
 from vacmon.ingest.counters import Counters
+from vacmon.ingest.names import NameBudget
 from vacmon.ingest.ratelog import RateLimitedLog
 from vacmon.ops.metrics import flush_writes, record_write
 from vacmon.store.base import WriteResult
@@ -69,8 +70,10 @@ class Parser:
         channel: str,
         skew_seconds: int = 300,
         gate: Gate | None = None,
+        names: NameBudget | None = None,
     ) -> None:
         self.counters = counters
+        self.names = names
         self.channel = channel
         self.skew_seconds = skew_seconds
         self.gate = gate
@@ -89,6 +92,8 @@ class Parser:
             message = normalise(
                 obj, received=int(received), skew_seconds=self.skew_seconds, trusted=trusted
             )
+            if self.names is not None:
+                self.names.check(message, source, received)
         except Rejected as exc:
             self.reject(exc, source, received)
             return Outcome(None, rejection=exc)

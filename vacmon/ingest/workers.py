@@ -20,6 +20,7 @@ from typing import Any
 
 from factories.messages import Message
 from vacmon.ingest.counters import Counters
+from vacmon.ingest.name_refusals import budget_from_settings
 from vacmon.ingest.pipeline import Parser
 from vacmon.ops.metrics import flush_writes
 
@@ -125,7 +126,7 @@ def _worker_main(
     # The parent decides when to stop; a terminal Ctrl-C must not kill a worker mid-batch.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    parser = Parser(Counters(), "udp", skew_seconds, udp_gate())
+    parser = Parser(Counters(), "udp", skew_seconds, udp_gate(), budget_from_settings())
     writer = BatchWriter(parser, make_writer(), batch_size=batch_size)
 
     def store(messages: list[Message]) -> None:

@@ -31,6 +31,7 @@ from vacmon.models.status import (
 from vacmon.models.trust import (
     Factory,
     IngestToken,
+    NameBudgetRefusal,
     SigningKey,
     Site,
     SiteMembership,
@@ -56,6 +57,7 @@ __all__ = [
     "MachineShutdown",
     "MachineStatus",
     "MachinetypeStatus",
+    "NameBudgetRefusal",
     "ProbeDefinition",
     "ProbeDispatch",
     "ProbeEndpoint",

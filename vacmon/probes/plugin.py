@@ -9,11 +9,35 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from vacmon.probes.model import ProbeResult
+from vacmon.probes.model import ProbeError, ProbeResult
 from vacmon.probes.nagios import PluginOutputError, Status, parse_plugin_output
 
 # Plugins print a few lines; a runaway one must not fill memory in the runner.
 MAX_OUTPUT_BYTES = 64 * 1024
+# Debian's monitoring-plugins; always searched, before the operator's own directories.
+DEBIAN_PLUGIN_DIR = "/usr/lib/nagios/plugins"
+
+
+def resolve_plugin(name: str, dirs: Sequence[str]) -> str:
+    """The real path of plugin `name` (a bare name, or a path) inside one of `dirs`.
+
+    The monitoring host decides which programs exist, as in Nagios and ETF: a definition
+    only picks one. Symbolic links are followed before the check, so a link inside a plugin
+    directory cannot lead out of it. Raises ProbeError saying why a name is refused.
+    """
+    if not name or "\0" in name:
+        raise ProbeError("name a plugin")
+    roots = [os.path.realpath(d) for d in dirs if d]
+    if os.sep in name:
+        candidates = [os.path.realpath(name)] if os.path.isabs(name) else []
+    else:
+        candidates = [os.path.realpath(os.path.join(root, name)) for root in roots]
+    for path in candidates:
+        inside = any(os.path.commonpath([path, root]) == root for root in roots)
+        if inside and os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    shown = ", ".join(roots) or "(none configured)"
+    raise ProbeError(f"{name!r} is not an executable plugin in the plugin directories: {shown}")
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ from vacmon.models import (
 )
 from vacmon.probes.model import ProbeError
 from vacmon.probing.definitions import check_definition
+from vacmon.trust.admin import SiteScopedAdmin
+from vacmon.trust.roles import is_operator
 
 
 class DefinitionForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -36,8 +38,21 @@ class DefinitionForm(forms.ModelForm):  # type: ignore[type-arg]
         return cleaned
 
 
+class OperatorsOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Staff may look; only operators change rows that decide what the workers run."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return is_operator(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_operator(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_operator(request.user)
+
+
 @admin.register(ProbeDefinition)
-class DefinitionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class DefinitionAdmin(OperatorsOnlyAdmin):
     form = DefinitionForm
     list_display = [
         "metric",
@@ -53,14 +68,17 @@ class DefinitionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(ProbeEndpoint)
-class EndpointAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class EndpointAdmin(SiteScopedAdmin):
+    site_lookup = "site"
     list_display = ["hostname", "flavour", "site", "enabled"]
     list_filter = ["flavour", "enabled"]
     search_fields = ["hostname", "site"]
 
 
 @admin.register(Downtime)
-class DowntimeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class DowntimeAdmin(OperatorsOnlyAdmin):
+    # A site admin enters downtimes of their endpoints through the API, which finds the
+    # site from the endpoint; here they are for operators.
     list_display = ["hostname", "flavour", "start", "end", "classification"]
     list_filter = ["classification", "flavour"]
     search_fields = ["hostname", "description"]

@@ -1,7 +1,8 @@
 """JSON API of the probes under /api/v1/probes/: configuration, results, timelines, A/R.
 
-Reading is open like the rest of the API; changing configuration needs a staff account
-(session or HTTP basic), because a definition names a program the workers will run.
+Reading passes the read gate like the rest of the API (vacmon.trust.permissions). Only
+operators change definitions, which pick the plugins the workers run; endpoints and
+downtimes are changed by an admin of their site or by an operator.
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ import time
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import generics, permissions
+from rest_framework import generics
 from rest_framework.authentication import BasicAuthentication, SessionAuthentication
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -33,47 +34,80 @@ from vacmon.probing.serializers import (
     ResultSerializer,
 )
 from vacmon.queryparams import choice, whole_number
+from vacmon.trust.drf import BearerAuthentication
+from vacmon.trust.permissions import (
+    OperatorWrites,
+    SiteScopedWrites,
+    may_read_site,
+    readable,
+    readable_sites,
+)
 
 MAX_RESULTS = 5000
 MAX_AR_DAYS = 400
 
 
-class StaffWrites(permissions.BasePermission):
-    def has_permission(self, request: Request, view: Any) -> bool:
-        if request.method in permissions.SAFE_METHODS:
-            return True
-        user = request.user
-        return bool(user and user.is_authenticated and user.is_staff)
-
-
 class ConfigMixin:
-    authentication_classes = [SessionAuthentication, BasicAuthentication]
-    permission_classes = [StaffWrites]
+    authentication_classes = [BearerAuthentication, SessionAuthentication, BasicAuthentication]
 
 
-class DefinitionsView(ConfigMixin, generics.ListCreateAPIView):  # type: ignore[type-arg]
+class DefinitionsMixin(ConfigMixin):
+    """A definition picks a plugin the workers will run: operators only change them."""
+
+    permission_classes = [OperatorWrites]
     queryset = ProbeDefinition.objects.all()
     serializer_class = DefinitionSerializer
 
 
-class DefinitionView(ConfigMixin, generics.RetrieveUpdateDestroyAPIView):  # type: ignore[type-arg]
-    queryset = ProbeDefinition.objects.all()
-    serializer_class = DefinitionSerializer
+class DefinitionsView(DefinitionsMixin, generics.ListCreateAPIView):  # type: ignore[type-arg]
+    pass
 
 
-class EndpointsView(ConfigMixin, generics.ListCreateAPIView):  # type: ignore[type-arg]
-    queryset = ProbeEndpoint.objects.order_by("site", "hostname")
+class DefinitionView(DefinitionsMixin, generics.RetrieveUpdateDestroyAPIView):  # type: ignore[type-arg]
+    pass
+
+
+class EndpointsView(ConfigMixin, SiteScopedWrites, generics.ListCreateAPIView):  # type: ignore[type-arg]
     serializer_class = EndpointSerializer
 
+    def get_queryset(self) -> QuerySet[ProbeEndpoint]:
+        return self.filter_readable(ProbeEndpoint.objects.order_by("site", "hostname"))
 
-class DowntimesView(ConfigMixin, generics.ListCreateAPIView):  # type: ignore[type-arg]
-    queryset = Downtime.objects.all()
+
+class DowntimesMixin(ConfigMixin, SiteScopedWrites):
+    """A downtime belongs to the site of its endpoint; one of no known endpoint, to
+    operators only."""
+
     serializer_class = DowntimeSerializer
 
+    def site_of(self, obj: Any) -> str | None:
+        return self.site_of_values({"hostname": obj.hostname, "flavour": obj.flavour})
 
-class DowntimeView(ConfigMixin, generics.RetrieveUpdateDestroyAPIView):  # type: ignore[type-arg]
-    queryset = Downtime.objects.all()
-    serializer_class = DowntimeSerializer
+    def site_of_values(self, values: dict[str, Any]) -> str | None:
+        return endpoint_site(str(values.get("hostname", "")), str(values.get("flavour", "")))
+
+    def get_queryset(self) -> QuerySet[Downtime]:
+        sites = readable_sites(self.request.user)
+        rows = Downtime.objects.all()
+        if sites is None:
+            return rows
+        endpoints = ProbeEndpoint.objects.filter(site__in=sites)
+        return rows.filter(
+            Exists(endpoints.filter(hostname=OuterRef("hostname"), flavour=OuterRef("flavour")))
+        )
+
+
+class DowntimesView(DowntimesMixin, generics.ListCreateAPIView):  # type: ignore[type-arg]
+    pass
+
+
+class DowntimeView(DowntimesMixin, generics.RetrieveUpdateDestroyAPIView):  # type: ignore[type-arg]
+    pass
+
+
+def endpoint_site(hostname: str, flavour: str) -> str | None:
+    found = ProbeEndpoint.objects.filter(hostname=hostname, flavour=flavour).first()
+    return (found.site or None) if found is not None else None
 
 
 def _window(request: Request, default_span: int = 86400) -> tuple[int, int]:
@@ -88,7 +122,9 @@ def _limit(request: Request) -> int:
 
 def _filtered(request: Request) -> QuerySet[ProbeResult]:
     since, until = _window(request)
-    rows = ProbeResult.objects.filter(timestamp__gte=since, timestamp__lt=until)
+    rows = readable(
+        ProbeResult.objects.filter(timestamp__gte=since, timestamp__lt=until), request.user
+    )
     for name in ("metric", "hostname", "flavour", "site", "status"):
         value = request.query_params.get(name)
         if value:
@@ -122,6 +158,8 @@ class TimelineView(APIView):
 
     def get(self, request: Request, format: str | None = None) -> Response:
         metric, hostname, flavour = _required(request, "metric", "hostname", "flavour")
+        results = ProbeResult.objects.filter(metric=metric, hostname=hostname, flavour=flavour)
+        _check_read(request, results.values_list("site", flat=True).first())
         since, until = _window(request)
         timeline = availability.metric_history(metric, hostname, flavour, since, until)
         segments = [
@@ -136,6 +174,11 @@ class TimelineView(APIView):
                 "results": segments,
             }
         )
+
+
+def _check_read(request: Request, site: str | None) -> None:
+    if not may_read_site(request.user, site):
+        raise PermissionDenied("reading this needs a viewer role of its site")
 
 
 def _day(request: Request, name: str, default: date) -> date:
@@ -157,6 +200,7 @@ class AvailabilityView(APIView):
 
     def get(self, request: Request, format: str | None = None) -> Response:
         (site,) = _required(request, "site")
+        _check_read(request, site)
         today = date.fromtimestamp(time.time())
         last = _day(request, "to", today - timedelta(days=1))
         first = _day(request, "from", last - timedelta(days=29))

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
+
+from django.conf import settings
 
 from vacmon.models import ProbeDefinition as DefinitionRow
 from vacmon.probes.builtin import BUILTIN_PROBES
 from vacmon.probes.model import MetricName, ProbeDefinition, ProbeError, Target, TargetKind
 from vacmon.probes.nagios import PluginOutputError, Thresholds
-from vacmon.probes.plugin import PluginCommand
+from vacmon.probes.plugin import DEBIAN_PLUGIN_DIR, PluginCommand, resolve_plugin
 
 # Flavours of targets whose definition names none (spec 2.4: VAC/VCYCLE for spaces). A
 # factory is not a service in any VO feed, so its flavour is kept apart from its space's:
@@ -39,9 +40,12 @@ def parse_thresholds(document: Any) -> dict[str, Thresholds]:
     return parsed
 
 
+def plugin_dirs() -> list[str]:
+    return [DEBIAN_PLUGIN_DIR, *settings.VACMON_PROBE_PLUGIN_DIRS]
+
+
 def _check_command(row: DefinitionRow) -> None:
-    if not os.path.isabs(row.executable):
-        raise ProbeError("executable must be an absolute path")
+    resolve_plugin(row.executable, plugin_dirs())
     if not isinstance(row.args, list) or not all(isinstance(a, str) for a in row.args):
         raise ProbeError("args must be a list of strings")
     env = row.env
@@ -112,8 +116,10 @@ def _expand(text: str, target: Target) -> str:
 
 
 def plugin_command(row: DefinitionRow, target: Target) -> PluginCommand:
+    """The command of one run. The plugin is found again now, so a row written past the
+    checks (or a plugin removed since) cannot run anything outside the plugin directories."""
     return PluginCommand(
-        row.executable,
+        resolve_plugin(row.executable, plugin_dirs()),
         [_expand(arg, target) for arg in row.args],
         {str(k): _expand(str(v), target) for k, v in row.env.items()},
         float(row.timeout),

@@ -67,8 +67,11 @@ def run_builtin(row: DefinitionRow, ref: TargetRef, now: float) -> list[Outcome]
 
 
 def run_external(row: DefinitionRow, ref: TargetRef) -> list[Outcome]:
-    result = PluginRunner().run(plugin_command(row, ref.target()))
-    return [(core_definition(row), result)]
+    try:
+        command = plugin_command(row, ref.target())
+    except ProbeError as error:
+        return [(core_definition(row), unknown(f"plugin refused: {error}", time.time()))]
+    return [(core_definition(row), PluginRunner().run(command))]
 
 
 def _row(

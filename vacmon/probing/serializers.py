@@ -9,6 +9,9 @@ from rest_framework import serializers
 from vacmon.models import Downtime, ProbeDefinition, ProbeEndpoint, ProbeResult
 from vacmon.probes.model import ProbeError
 from vacmon.probing.definitions import check_definition
+from vacmon.trust.roles import is_operator
+
+HIDDEN = "(hidden)"
 
 
 class DefinitionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -31,6 +34,14 @@ class DefinitionSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
             "critical",
             "enabled",
         ]
+
+    def to_representation(self, instance: ProbeDefinition) -> dict[str, Any]:
+        # A plugin's environment may hold passwords: only operators see its values.
+        data: dict[str, Any] = super().to_representation(instance)
+        request = self.context.get("request")
+        if not is_operator(getattr(request, "user", None)):
+            data["env"] = dict.fromkeys(data.get("env") or {}, HIDDEN)
+        return data
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         current = (

@@ -1,5 +1,5 @@
 """Server-rendered probe pages: status matrix, a metric's history, A/R, runner health,
-and the VO-feed XML."""
+and the VO-feed XML. While reading is closed each shows only the caller's sites."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from vacmon.probing import availability, selectors, stats
 from vacmon.probing.targets import product_flavour
 from vacmon.routes import path_to
 from vacmon.store import Scope, get_store
+from vacmon.trust.permissions import may_read_site, readable, readable_items
 
 DAY = 86400
 HISTORY_ROWS = 100
@@ -34,6 +35,7 @@ def _page(
 def matrix(request: HttpRequest) -> HttpResponse:
     now = int(time.time())
     sites, metrics, cells = selectors.status_matrix(now - DAY)
+    sites = [site for site in sites if may_read_site(request.user, site)]
     rows = [
         (site, path_to("probes-ar-site", site), [(m, cells[site].get(m)) for m in metrics])
         for site in sites
@@ -57,7 +59,7 @@ def _bar(timeline: Any) -> list[dict[str, Any]]:
 def metric(request: HttpRequest) -> HttpResponse:
     name = request.GET.get("metric", "")
     site = request.GET.get("site", "")
-    rows = ProbeResult.objects.filter(metric=name)
+    rows = readable(ProbeResult.objects.filter(metric=name), request.user)
     if site:
         rows = rows.filter(site=site)
     if not rows.exists():
@@ -88,7 +90,7 @@ def ar_month(request: HttpRequest) -> HttpResponse:
     """Every site's stored daily availability over one month, and the month's figures."""
     first = _month(request)
     last = first.replace(day=monthrange(first.year, first.month)[1])
-    stored = SiteAvailability.objects.filter(day__gte=first, day__lte=last)
+    stored = readable(SiteAvailability.objects.filter(day__gte=first, day__lte=last), request.user)
     days = [first + timedelta(days=i) for i in range(last.day)]
     by_site: dict[str, dict[date, SiteAvailability]] = {}
     for row in stored:
@@ -158,7 +160,8 @@ def feed_xml(request: HttpRequest) -> HttpResponse:
     vo = request.GET.get("vo", "")
     store = get_store()
     spaces: dict[str, dict[str, str]] = {}
-    for message in store.latest("factory_status", since=since, until=now):
+    latest = store.latest("factory_status", since=since, until=now)
+    for message in readable_items(latest, request.user, lambda m: m.site):
         spaces.setdefault(message.site, {})[message.space] = product_flavour(
             message.get("daemon_version")
         )

@@ -1,5 +1,6 @@
 """Django admin for the registry: operators (superusers) see everything; a site admin (a
-staff user with an `admin` SiteMembership) sees and manages only their own sites.
+staff user with an `admin` SiteMembership) sees and manages only their own sites. The
+rule is vacmon.trust.roles, the same the API's permissions use.
 
 Other admins scoped by site (CRR settings, downtimes) can reuse SiteScopedAdmin by naming
 the lookup from their model to the site name in `site_lookup`.
@@ -10,20 +11,21 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from vacmon.models.trust import (
-    ROLE_ADMIN,
     Factory,
     IngestToken,
+    NameBudgetRefusal,
     SigningKey,
     Site,
     SiteMembership,
     SiteNetwork,
     Space,
 )
-from vacmon.trust.registry import sites_where
+from vacmon.trust import roles
 from vacmon.trust.tokens import issue_token, revoke_token
 
 
@@ -31,15 +33,10 @@ class SiteScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     site_lookup = "site__name"  # from the model to the site's name
     site_admin_may_add = True
 
-    def managed_sites(self, request: HttpRequest) -> set[str] | None:
-        """None for an operator (every site); else the sites this user administers."""
-        if request.user.is_superuser:
-            return None
-        cached = getattr(request, "_vacmon_managed_sites", None)
-        if cached is None:
-            cached = sites_where(request.user, (ROLE_ADMIN,))
-            request._vacmon_managed_sites = cached  # type: ignore[attr-defined]
-        return cached
+    def managed_sites(self, request: HttpRequest) -> frozenset[str] | None:
+        """None for an operator (every site); else the sites this user administers. The
+        API asks the same question (vacmon.trust.roles), so both hold the same rule."""
+        return roles.sites_with(request.user, roles.MANAGE)
 
     def site_name_of(self, obj: Any) -> str:
         value = obj
@@ -71,9 +68,15 @@ class SiteScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return self._allowed(request, obj)
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        if request.user.is_superuser:
+        if roles.is_operator(request.user):
             return True
         return self.site_admin_may_add and self._allowed(request, None)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        # Sites named by a plain field (not a filtered choice) are checked here.
+        if not self._allowed(request, obj):
+            raise PermissionDenied(f"you do not administer site {self.site_name_of(obj)}")
+        super().save_model(request, obj, form, change)
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         sites = self.managed_sites(request)
@@ -112,7 +115,18 @@ class SiteAdmin(SiteScopedAdmin):
         return bool(request.user.is_superuser)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        return () if request.user.is_superuser else ("name",)
+        shown = ("name_budget",)
+        return shown if request.user.is_superuser else ("name", *shown)
+
+    @admin.display(description="refused over the name budget")
+    def name_budget(self, obj: Site) -> str:
+        """Messages naming this site that their source's VACMON_NAME_BUDGET refused."""
+        rows = NameBudgetRefusal.objects.filter(site=obj.name).order_by("-last_refused_at")[:20]
+        lines = [
+            f"{row.source}: {row.refused} refused, last at {row.last_refused_at:%Y-%m-%d %H:%M} UTC"
+            for row in rows
+        ]
+        return "\n".join(lines) or "none"
 
 
 @admin.register(Factory)
@@ -170,3 +184,17 @@ class SiteMembershipAdmin(SiteScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return bool(request.user.is_superuser)
+
+
+@admin.register(NameBudgetRefusal)
+class NameBudgetRefusalAdmin(SiteScopedAdmin):
+    site_lookup = "site"
+    list_display = ("site", "source", "refused", "first_refused_at", "last_refused_at")
+    search_fields = ("site", "source")
+    site_admin_may_add = False
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

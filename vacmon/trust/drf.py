@@ -13,10 +13,11 @@ from typing import Any
 from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 
 from vacmon.trust.http import authenticate_bearer
+from vacmon.trust.permissions import ReadGate
 from vacmon.trust.principals import BearerUser
 
 
@@ -30,19 +31,8 @@ class BearerAuthentication(BaseAuthentication):
         return 'Bearer realm="vacmon"'
 
 
-class ReadAccess(BasePermission):
-    """Reads are open when VACMON_ANONYMOUS_READ is true, else need any authenticated
-    caller. Writes are left to the view: HTTP ingest does its own authentication."""
-
-    message = "reading needs authentication (VACMON_ANONYMOUS_READ is off)"
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        if request.method not in SAFE_METHODS:
-            return True
-        if getattr(settings, "VACMON_ANONYMOUS_READ", True):
-            return True
-        user = request.user
-        return bool(user is not None and getattr(user, "is_authenticated", False))
+# The default permission of every API view; vacmon.trust.permissions says what it checks.
+ReadAccess = ReadGate
 
 
 class BearerScheme(OpenApiAuthenticationExtension):  # type: ignore[misc]
@@ -57,10 +47,10 @@ class BearerScheme(OpenApiAuthenticationExtension):  # type: ignore[misc]
         # say so with an empty requirement, which OpenAPI reads as "no credentials".
         required = [{self.name: []}]
         permissions = auto_schema.view.get_permissions()
-        if not all(isinstance(p, ReadAccess) for p in permissions):
-            return required
         if auto_schema.method in SAFE_METHODS:
             optional = getattr(settings, "VACMON_ANONYMOUS_READ", True)
+        elif not all(type(p) is ReadGate for p in permissions):
+            return required
         else:
             optional = not getattr(settings, "VACMON_HTTP_INGEST_AUTH", False)
         return [*required, {}] if optional else required

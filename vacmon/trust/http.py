@@ -8,6 +8,7 @@ view never validate one token twice.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated, Pe
 from vacmon.models.trust import ROLE_ADMIN, ROLE_SENDER
 from vacmon.trust import oidc, tokens
 from vacmon.trust.principals import BearerUser, IngestIdentity
+from vacmon.trust.registry import AnonymousPolicy
 
 _CACHE_ATTR = "_vacmon_bearer"
 _NONE = object()
@@ -92,3 +94,14 @@ def check_ingest_site(identity: IngestIdentity | None, message_site: str) -> boo
     if identity is None:
         return not getattr(settings, "VACMON_HTTP_INGEST_AUTH", False)
     return identity.may_send_for(message_site)
+
+
+_APEL_SITE = re.compile(r"^Site:[ \t]*(.*?)[ \t]*$", re.MULTILINE)
+
+
+def anonymous_uploader(text: str) -> IngestIdentity:
+    """The identity of an APEL upload without credentials: it may send only for the open
+    sites its records name. A record whose site is missed here is refused, never let by."""
+    named = set(_APEL_SITE.findall(text))
+    policy = AnonymousPolicy.load()
+    return IngestIdentity("anonymous", "-", frozenset(s for s in named if not policy.refuses(s)))

@@ -1,13 +1,15 @@
-"""Reading the registry: UDP policies for the listener, and who may do what on a site."""
+"""Reading the registry: UDP policies for the listener and for the HTTP channels.
+
+Who may do what on a site is vacmon.trust.roles."""
 
 from __future__ import annotations
 
 import ipaddress
 import logging
 from collections import defaultdict
-from typing import Any
+from dataclasses import dataclass
 
-from vacmon.models.trust import ROLE_ADMIN, ROLE_SENDER, Site, SiteMembership
+from vacmon.models.trust import POLICY_OPEN, Site, Space
 from vacmon.trust.udp import Network, SitePolicy
 
 log = logging.getLogger("vacmon.trust")
@@ -41,24 +43,34 @@ def load_policies() -> tuple[dict[str, SitePolicy], dict[tuple[str, str], SitePo
     return by_site, by_space
 
 
-def sites_where(user: Any, roles: tuple[str, ...] = (ROLE_ADMIN,)) -> set[str]:
-    """Names of the sites where a Django user holds one of `roles`."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.pk:
-        return set()
-    return set(
-        SiteMembership.objects.filter(user=user, role__in=roles).values_list(
-            "site__name", flat=True
+@dataclass(frozen=True)
+class AnonymousPolicy:
+    """Which sites and spaces refuse data from a caller without credentials on HTTP (status
+    messages and APEL uploads): a `signed` or `networks` site's policy holds on every
+    channel, and HTTP has neither a signature nor a registered network to offer."""
+
+    closed_sites: frozenset[str]
+    closed_spaces: frozenset[tuple[str, str]]
+    open_spaces: frozenset[tuple[str, str]]
+
+    @classmethod
+    def load(cls) -> AnonymousPolicy:
+        closed = frozenset(
+            Site.objects.exclude(udp_policy=POLICY_OPEN).values_list("name", flat=True)
         )
-    )
+        spaces = Space.objects.exclude(udp_policy="").values_list(
+            "site__name", "name", "udp_policy"
+        )
+        overrides = [((site, name), policy == POLICY_OPEN) for site, name, policy in spaces]
+        return cls(
+            closed,
+            frozenset(key for key, is_open in overrides if not is_open),
+            frozenset(key for key, is_open in overrides if is_open),
+        )
 
-
-def can_manage(user: Any, site_name: str) -> bool:
-    if getattr(user, "is_superuser", False):
-        return True
-    return site_name in sites_where(user, (ROLE_ADMIN,))
-
-
-def can_send(user: Any, site_name: str) -> bool:
-    if getattr(user, "is_superuser", False):
-        return True
-    return site_name in sites_where(user, (ROLE_ADMIN, ROLE_SENDER))
+    def refuses(self, site: str, space: str | None = None) -> bool:
+        if space is not None and (site, space) in self.open_spaces:
+            return False
+        if space is not None and (site, space) in self.closed_spaces:
+            return True
+        return site in self.closed_sites

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from vacmon.ingest.counters import Counters
+from vacmon.ingest.name_refusals import budget_from_settings
 from vacmon.ingest.pipeline import BatchWriter, Parser
 from vacmon.ingest.udp import UdpListener, open_socket
 from vacmon.ingest.workers import WorkerPool, udp_gate
@@ -67,7 +68,13 @@ class Command(BaseCommand):
                 queue_limit=settings.VACMON_QUEUE_LIMIT,
             )
         return BatchWriter(
-            Parser(Counters(), "udp", settings.VACMON_SKEW_SECONDS, udp_gate()),
+            Parser(
+                Counters(),
+                "udp",
+                settings.VACMON_SKEW_SECONDS,
+                udp_gate(),
+                budget_from_settings(),
+            ),
             get_store().write,
             batch_size=settings.VACMON_BATCH_SIZE,
             max_delay=settings.VACMON_BATCH_SECONDS,

@@ -11,7 +11,52 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError
+
+from vacmon.ops.insecure import check_startup
+
+# Each web worker serves every connection in its own greenlet (gunicorn's gevent worker): a
+# client that sends its request slowly holds a greenlet and a socket, never one of a fixed
+# number of threads, so a few slow clients cannot keep everyone else waiting, as they did
+# with sync workers (and still can with gthread, whose threads block reading headers).
+WEB_CONNECTIONS = 1000  # connections one worker holds at once
+WEB_TIMEOUT = 30
+KEEPALIVE = 5
+
+
+def slow_client_guard(connections: int) -> list[str]:
+    return [
+        "--worker-class",
+        "gevent",
+        "--worker-connections",
+        str(connections),
+        "--timeout",
+        str(WEB_TIMEOUT),
+        "--keep-alive",
+        str(KEEPALIVE),
+        # Bounded request lines and headers: a trickled header block cannot grow forever.
+        "--limit-request-line",
+        "8190",
+        "--limit-request-fields",
+        "100",
+    ]
+
+
+def web_command(bindir: str, bind: str, workers: int, connections: int) -> list[str]:
+    return [
+        os.path.join(bindir, "gunicorn"),
+        "vacmon.wsgi:application",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        *slow_client_guard(connections),
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        "10",
+    ]
 
 
 class Command(BaseCommand):
@@ -20,23 +65,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--http", default=os.environ.get("VACMON_HTTP_BIND", "0.0.0.0:8000"))
         parser.add_argument("--web-workers", type=int, default=2)
+        parser.add_argument("--web-connections", type=int, default=WEB_CONNECTIONS)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            check_startup()
+        except ImproperlyConfigured as refused:
+            raise CommandError(str(refused)) from None
         python = sys.executable
         bindir = os.path.dirname(python)
         parts = {
-            "web": [
-                os.path.join(bindir, "gunicorn"),
-                "vacmon.wsgi:application",
-                "--bind",
-                options["http"],
-                "--workers",
-                str(options["web_workers"]),
-                "--access-logfile",
-                "-",
-                "--graceful-timeout",
-                "10",
-            ],
+            "web": web_command(
+                bindir, options["http"], options["web_workers"], options["web_connections"]
+            ),
             "udp": [python, "manage.py", "listen_udp"],
             "worker": [
                 python,

@@ -1,0 +1,84 @@
+"""The per-source budget of new names: how many sites, spaces, factories and machinetypes
+never seen before one source may introduce in an hour.
+
+Every name becomes a row in the latest-state tables, the lists and the dashboard, so a
+source inventing names (a broken relay, or a flood) costs every reader. A message that
+would take its source over the budget is refused as `name_budget`; names already known
+cost nothing, so a healthy fleet never meets the limit. Machine names are not counted:
+every virtual machine has a new one. Known names are remembered per process, most recent
+last, and the oldest are forgotten first beyond `known_limit`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from factories.messages import Message, Rejected
+
+NAME_BUDGET = "name_budget"
+WINDOW_SECONDS = 3600.0
+
+Name = tuple[str, ...]
+OnRefused = Callable[[str, str, float], None]  # (site, source, now)
+
+
+def names_of(message: Message) -> list[Name]:
+    """The registry-like names a message brings, from its site down."""
+    site, space, factory = message.site, message.space, message.factory
+    names: list[Name] = [(site,), (site, space), (site, space, factory)]
+    if message.machinetype:
+        names.append((site, space, factory, message.machinetype))
+    return names
+
+
+@dataclass
+class _Spent:
+    window_start: float
+    new_names: int = 0
+
+
+class NameBudget:
+    def __init__(
+        self, per_hour: int, known_limit: int = 500_000, on_refused: OnRefused | None = None
+    ) -> None:
+        self.per_hour = per_hour
+        self.known_limit = known_limit
+        self.on_refused = on_refused
+        self._known: dict[Name, None] = {}
+        self._spent: dict[str, _Spent] = {}
+
+    def check(self, message: Message, source: str, now: float) -> None:
+        """Raise Rejected("name_budget") when the message's new names exceed what is left
+        of its source's budget this hour; otherwise remember the names as known."""
+        known = self._known
+        new = [name for name in names_of(message) if name not in known]
+        if not new:
+            return
+        spent = self._window(source, now)
+        if spent.new_names + len(new) > self.per_hour:
+            if self.on_refused is not None:
+                self.on_refused(message.site, source, now)
+            raise Rejected(
+                NAME_BUDGET,
+                f"{source} introduced {spent.new_names} new names this hour, the budget is "
+                f"{self.per_hour} (VACMON_NAME_BUDGET)",
+            )
+        spent.new_names += len(new)
+        for name in new:
+            known[name] = None
+        while len(known) > self.known_limit:
+            del known[next(iter(known))]
+
+    def _window(self, source: str, now: float) -> _Spent:
+        spent = self._spent.get(source)
+        if spent is None or now - spent.window_start >= WINDOW_SECONDS:
+            if len(self._spent) > self.known_limit:
+                self._forget_old_windows(now)
+            spent = self._spent[source] = _Spent(now)
+        return spent
+
+    def _forget_old_windows(self, now: float) -> None:
+        self._spent = {
+            s: w for s, w in self._spent.items() if now - w.window_start < WINDOW_SECONDS
+        }
