@@ -280,6 +280,20 @@ def server_info(headers: Mapping[str, str], body: Any) -> ServerInfo:
     )
 
 
+def server_info_from_nodes(headers: Mapping[str, str], body: Any) -> ServerInfo:
+    """ServerInfo from GET _nodes/_local, for servers without GET / (stripped distributions,
+    which still send the X-Elastic-Product header on every answer)."""
+    nodes = body.get("nodes") if isinstance(body, Mapping) else None
+    node = next(iter(nodes.values()), None) if isinstance(nodes, Mapping) and nodes else None
+    if not isinstance(node, Mapping) or "version" not in node:
+        raise UnexpectedResponse("GET _nodes/_local did not name the node's version")
+    root = {
+        "version": {"number": node["version"], "build_flavor": node.get("build_flavor")},
+        "tagline": "",
+    }
+    return server_info(headers, root)
+
+
 def server_problem(info: ServerInfo) -> str | None:
     """Why this server cannot hold VacMon's data, or None if it can."""
     supported = " or ".join(f"{m}.x" for m in SUPPORTED_MAJORS)
