@@ -190,6 +190,19 @@ def test_it_lists_the_machinetypes_seen_with_their_vo(store):
     assert atlas.factory == "f1.example.ac.uk"
 
 
+def test_a_machinetype_whose_vo_changed_is_listed_once_under_its_newest_vo(store):
+    store.write(
+        [
+            machinetype_status(received=T0, machinetype="mixed", fqan="/lhcb/Role=NULL"),
+            machinetype_status(received=T0 + 60, machinetype="mixed", fqan="/atlas/Role=NULL"),
+        ]
+    )
+    refs = store.machinetypes(since=T0 - 1)
+    assert [(r.machinetype, r.vo, r.last_seen) for r in refs] == [("mixed", "atlas", T0 + 60)]
+    assert store.machinetypes(since=T0 - 1, scope=Scope(vo="lhcb")) == []
+    assert len(store.machinetypes(since=T0 - 1, scope=Scope(vo="atlas"))) == 1
+
+
 def test_bucketed_series_average_per_factory_then_sum(store):
     store.write(
         [

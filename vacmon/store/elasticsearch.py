@@ -8,6 +8,7 @@ message the listener accepted is never lost while the spool has room.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -453,11 +454,15 @@ class ElasticsearchStore:
         )
 
     def machinetypes(self, *, since: int, scope: Scope = Scope()) -> list[MachinetypeRef]:
-        return self._all_pages(
+        # Asked for every VO: a sender whose VO changed is then found under each, and
+        # listed once under its newest one (filtered by the scope's VO only after that).
+        every_vo = dataclasses.replace(scope, vo=None)
+        refs = self._all_pages(
             "machinetype_status",
-            lambda after: builders.machinetypes_query(since=since, scope=scope, after=after),
+            lambda after: builders.machinetypes_query(since=since, scope=every_vo, after=after),
             parsers.machinetypes_page,
         )
+        return parsers.newest_vo(refs, scope.vo)
 
     def _all_pages(
         self,

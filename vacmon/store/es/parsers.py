@@ -99,13 +99,26 @@ def factories_page(body: Body) -> tuple[list[FactoryRef], dict[str, Any] | None]
 
 
 def machinetypes_page(body: Body) -> tuple[list[MachinetypeRef], dict[str, Any] | None]:
-    """One page of (sender, VO) buckets; a machinetype whose VO changed is listed per VO."""
+    """One page of (sender, VO) buckets; a machinetype whose VO changed is in one per VO
+    (`newest_vo` keeps one)."""
     return _senders_page(
         body,
         lambda key, seen: MachinetypeRef(
             key["site"], key["space"], key["factory"], key["machinetype"], key.get("vo"), seen
         ),
     )
+
+
+def newest_vo(refs: Iterable[MachinetypeRef], vo: str | None) -> list[MachinetypeRef]:
+    """Each machinetype once, under the VO of its newest message (as the store contract
+    lists it), then only those of `vo` if given; in (site, space, factory, machinetype)
+    order."""
+    newest: dict[tuple[str, str, str, str], MachinetypeRef] = {}
+    for ref in refs:
+        key = (ref.site, ref.space, ref.factory, ref.machinetype)
+        if key not in newest or ref.last_seen > newest[key].last_seen:
+            newest[key] = ref
+    return [newest[k] for k in sorted(newest) if vo is None or newest[k].vo == vo]
 
 
 R = TypeVar("R")
