@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEV_STAMP := $(VENV)/.installed-dev-stamp
 
-.PHONY: run test lint format bench clean services
+.PHONY: run test lint format bench clean services elasticsearch elasticsearch-stop
 
 # Settings may live in .env (see .env.example); the environment wins over nothing else.
 ifneq (,$(wildcard .env))
@@ -47,6 +47,14 @@ format: $(DEV_STAMP)
 # Install and start PostgreSQL, Redis and RabbitMQ (STOMP) for the test suite, as CI does.
 services:
 	bash scripts/services.sh
+
+# A private single-node Elasticsearch on 127.0.0.1 from Maven Central's integration-test
+# distribution; prints ELASTICSEARCH_URL. See docs/elasticsearch.md ("Testing").
+elasticsearch:
+	bash scripts/elasticsearch.sh start
+
+elasticsearch-stop:
+	bash scripts/elasticsearch.sh stop
 
 clean:
 	rm -rf $(VENV) var

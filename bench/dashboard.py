@@ -17,8 +17,13 @@
    range cached), and "warm" as a viewer refreshing within the minute sees it. Prints
    p50/p95 per page and mode.
 
+With `--store elasticsearch` the same messages are then written to the cluster at
+ELASTICSEARCH_URL (a fresh prefix, ELASTICSEARCH_LIFECYCLE=none unless set), the same pages
+are timed on it, and each page type's p95 is printed beside the embedded one with the ratio
+(target: under 2x).
+
 Usage: bench/dashboard.py [--days 30] [--factories 200] [--cadence 300] [--requests 50]
-       [--reuse VAR_DIR]
+       [--reuse VAR_DIR] [--store elasticsearch]
 """
 
 from __future__ import annotations
@@ -53,6 +58,9 @@ OUTCOMES = (
 MACHINE_EVERY = 4 * 3600
 BATCH = 5000
 RANGES = ("hour", "day", "week", "month", "year")
+
+
+ES_URL = os.environ.get("ELASTICSEARCH_URL", "")
 
 
 def setup_django(var_dir: str) -> None:
@@ -277,7 +285,10 @@ def main() -> None:
     )
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--reuse", metavar="VAR_DIR", help="time pages on a store loaded before")
+    parser.add_argument("--store", choices=["embedded", "elasticsearch"], default="embedded")
     args = parser.parse_args()
+    if args.store == "elasticsearch" and not ES_URL:
+        parser.error("--store elasticsearch needs ELASTICSEARCH_URL (scripts/elasticsearch.sh)")
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
     var_dir = args.reuse or tempfile.mkdtemp(prefix="vacmon-bench-dashboard-")
     setup_django(var_dir)
@@ -299,7 +310,49 @@ def main() -> None:
 
     rollups.build(int(time.time()))
     print(f"rollups built in {time.perf_counter() - t1:.0f} s")
-    _report(measure(args.requests), args.requests)
+    embedded = measure(args.requests)
+    _report(embedded, args.requests)
+    if args.store == "elasticsearch":
+        _beside(embedded, _on_elasticsearch(args, now), args.requests)
+
+
+def _on_elasticsearch(args: argparse.Namespace, now: int) -> list[Row]:
+    """Write the same messages (the loader is deterministic in `now`) to the cluster and
+    time the same pages on it."""
+    import uuid
+
+    from django.conf import settings
+
+    from vacmon.store import get_store, reset_store
+
+    settings.ELASTICSEARCH_URL = ES_URL
+    settings.ELASTICSEARCH_PREFIX = f"vacmon-bench-{uuid.uuid4().hex[:8]}-"
+    settings.ELASTICSEARCH_LIFECYCLE = os.environ.get("ELASTICSEARCH_LIFECYCLE", "none")
+    reset_store()
+    t0 = time.perf_counter()
+    written = load(args.days, args.factories, now, args.cadence)
+    store: Any = get_store()
+    store.client.indices.refresh(index=f"{settings.ELASTICSEARCH_PREFIX}*")
+    elapsed = time.perf_counter() - t0
+    print(f"\nElasticsearch at {ES_URL}, prefix {settings.ELASTICSEARCH_PREFIX}: loaded "
+          f"{written:,} messages in {elapsed:.0f} s ({written / elapsed:,.0f} msg/s)")  # fmt: skip
+    rows = measure(args.requests)
+    _report(rows, args.requests)
+    return rows
+
+
+def _beside(embedded: list[Row], elasticsearch: list[Row], requests: int) -> None:
+    print(f"\np95 per page type, embedded vs Elasticsearch, {requests} requests each; ms")
+    print(f"{'page':<20}" + "".join(f" {m + ' emb':>10} {m + ' ES':>10} {'x':>5}" for m in MODES))
+    worst = 0.0
+    for (name, _, emb, _), (_, _, es, _) in zip(embedded, elasticsearch, strict=True):
+        cells = ""
+        for m in MODES:
+            ratio = es[m][1] / emb[m][1] if emb[m][1] else float("inf")
+            worst = max(worst, ratio)
+            cells += f" {emb[m][1]:>10.1f} {es[m][1]:>10.1f} {ratio:>5.1f}"
+        print(f"{name:<20}{cells}")
+    print(f"worst p95 ratio Elasticsearch/embedded: {worst:.1f}x (target < 2x)")
 
 
 def _age(var_dir: str) -> str:

@@ -9,7 +9,12 @@
 
 The listener runs as `manage.py listen_udp` in its own process on a fresh SQLite database
 under a temporary VACMON_VAR_DIR, exactly as `make run` starts it. Everything is on
-127.0.0.1 with ephemeral ports. Usage: bench/ingest.py [--count N] [--rate R] [--duration S]
+127.0.0.1 with ephemeral ports. With `--store elasticsearch` the end-to-end burst (2) is
+run a second time, in the same run, with the listener writing to the cluster at
+ELASTICSEARCH_URL (under a fresh prefix, ELASTICSEARCH_LIFECYCLE=none unless set), and both
+figures are printed side by side.
+
+Usage: bench/ingest.py [--count N] [--rate R] [--duration S] [--store elasticsearch]
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,10 +99,21 @@ def raw_recv_rate(seconds: float = 3.0) -> float:
 
 
 class Listener:
-    def __init__(self, var_dir: str) -> None:
+    def __init__(self, var_dir: str, store: str = "embedded") -> None:
         # One loopback source stands for the whole simulated fleet: no per-source name budget.
         env = dict(os.environ, VACMON_VAR_DIR=var_dir, DATABASE_URL="", VACMON_NAME_BUDGET="0")
         env.pop("DATABASE_URL")
+        self.es_url = ""
+        if store == "elasticsearch":
+            self.es_url = os.environ["ELASTICSEARCH_URL"].rstrip("/")
+            self.prefix = f"vacmon-bench-{uuid.uuid4().hex[:8]}-"
+            env.update(
+                ELASTICSEARCH_PREFIX=self.prefix,
+                ELASTICSEARCH_LIFECYCLE=os.environ.get("ELASTICSEARCH_LIFECYCLE", "none"),
+                VACMON_SPOOL_DIR=str(Path(var_dir) / "spool"),
+            )
+        else:
+            env.pop("ELASTICSEARCH_URL", None)
         self.env = env
         subprocess.run(
             [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True
@@ -125,10 +143,20 @@ class Listener:
         self.db = sqlite3.connect(self.db_path, timeout=30, check_same_thread=False)
 
     def stored(self) -> int:
+        if self.es_url:
+            return self._es_count()
         return sum(
             self.db.execute(f"SELECT count(*) FROM vacmon_{t}").fetchone()[0]
             for t in ("factorystatus", "machinetypestatus")
         )
+
+    def _es_count(self) -> int:
+        streams = f"{self.prefix}factory_status,{self.prefix}machinetype_status"
+        options = "ignore_unavailable=true&allow_no_indices=true"
+        refresh = urllib.request.Request(f"{self.es_url}/{streams}/_refresh?{options}", b"")
+        urllib.request.urlopen(refresh, timeout=30).read()
+        with urllib.request.urlopen(f"{self.es_url}/{streams}/_count?{options}", timeout=30) as r:
+            return int(json.load(r)["count"])
 
     def counters(self) -> dict[str, int]:
         rows = self.db.execute("SELECT name, reason, value FROM vacmon_ingestcounter")
@@ -155,12 +183,12 @@ def wait_stored(listener: Listener, expected: int, idle_limit: float = 10.0) -> 
             last, last_change = n, now
         if n >= expected or now - last_change > idle_limit:
             return n, last_change
-        time.sleep(0.05)
+        time.sleep(0.5 if listener.es_url else 0.05)
 
 
-def end_to_end(count: int) -> tuple[float, int]:
+def end_to_end(count: int, store: str = "embedded") -> tuple[float, int]:
     with tempfile.TemporaryDirectory() as var_dir:
-        listener = Listener(var_dir)
+        listener = Listener(var_dir, store)
         done = mp.Value("d", 0.0)
         start = time.perf_counter()
         sender = mp.Process(target=blast, args=(listener.port, count, 0, done))
@@ -222,7 +250,10 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=300_000, help="end-to-end burst size")
     parser.add_argument("--rate", type=float, default=20_000)
     parser.add_argument("--duration", type=float, default=60)
+    parser.add_argument("--store", choices=["embedded", "elasticsearch"], default="embedded")
     args = parser.parse_args()
+    if args.store == "elasticsearch" and not os.environ.get("ELASTICSEARCH_URL"):
+        parser.error("--store elasticsearch needs ELASTICSEARCH_URL (scripts/elasticsearch.sh)")
     print(f"raw recvfrom rate (bare socket loop):  {raw_recv_rate():,.0f} msg/s", flush=True)
     rate, lost = end_to_end(args.count)
     print(
@@ -230,6 +261,14 @@ def main() -> None:
         f"({args.count:,} sent as fast as possible, {lost:,} not stored)",
         flush=True,
     )
+    if args.store == "elasticsearch":
+        es_rate, es_lost = end_to_end(args.count, "elasticsearch")
+        print(
+            f"end-to-end UDP -> Elasticsearch:       {es_rate:,.0f} msg/s "
+            f"({args.count:,} sent as fast as possible, {es_lost:,} not stored; "
+            f"{es_rate / rate:.2f}x the SQLite figure)",
+            flush=True,
+        )
     sent, lost, p99, rss = fixed_rate(args.rate, args.duration)
     print(
         f"loss at {args.rate:,.0f} msg/s for {args.duration:.0f} s:      "

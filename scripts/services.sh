@@ -32,6 +32,10 @@ install_missing() {
   command -v chromedriver >/dev/null || missing+=(chromium-driver)
   [ -x /usr/lib/nagios/plugins/check_dummy ] || missing+=(monitoring-plugins)
   command -v openssl >/dev/null || missing+=(openssl)
+  # scripts/elasticsearch.sh: Maven fetches the server, which runs on a JDK 17.
+  command -v mvn >/dev/null || missing+=(maven)
+  command -v unzip >/dev/null || missing+=(unzip)
+  [ -x /usr/lib/jvm/java-17-openjdk-amd64/bin/java ] || missing+=(openjdk-17-jdk-headless)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
     as_root apt-get update -qq

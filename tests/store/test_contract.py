@@ -8,6 +8,7 @@ import pytest
 
 from tests.builders import factory_status, machine_status, machinetype_status
 from vacmon.store import Scope
+from vacmon.store.es.capabilities import Unsupported
 from vacmon.store.health import from_messages
 from vacmon.store.series import combine
 
@@ -189,6 +190,19 @@ def test_it_lists_the_machinetypes_seen_with_their_vo(store):
     assert atlas.factory == "f1.example.ac.uk"
 
 
+def test_a_machinetype_whose_vo_changed_is_listed_once_under_its_newest_vo(store):
+    store.write(
+        [
+            machinetype_status(received=T0, machinetype="mixed", fqan="/lhcb/Role=NULL"),
+            machinetype_status(received=T0 + 60, machinetype="mixed", fqan="/atlas/Role=NULL"),
+        ]
+    )
+    refs = store.machinetypes(since=T0 - 1)
+    assert [(r.machinetype, r.vo, r.last_seen) for r in refs] == [("mixed", "atlas", T0 + 60)]
+    assert store.machinetypes(since=T0 - 1, scope=Scope(vo="lhcb")) == []
+    assert len(store.machinetypes(since=T0 - 1, scope=Scope(vo="atlas"))) == 1
+
+
 def test_bucketed_series_average_per_factory_then_sum(store):
     store.write(
         [
@@ -277,7 +291,13 @@ def test_it_refuses_a_metric_that_is_not_chartable(store):
 
 def test_purge_removes_raw_messages_older_than_the_cutoff(store):
     store.write([factory_status(received=T0), factory_status(received=T0 + 100)])
-    assert store.purge(before=T0 + 50) == 1
+    try:
+        deleted = store.purge(before=T0 + 50)
+    except Unsupported as exc:
+        # The integration-test distribution has no delete-by-query; that it says so is
+        # tested in tests/store_es/test_real_server.py, purging itself by the fake server.
+        pytest.skip(f"SKIPPED LOUDLY: {exc}")
+    assert deleted == 1
     assert len(store.history("factory_status", since=0, until=T0 + 200)) == 1
 
 

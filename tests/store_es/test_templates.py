@@ -80,3 +80,10 @@ def test_the_ilm_policy_rolls_over_and_deletes_after_the_retention():
     phases = templates.ilm_policy("45d")["policy"]["phases"]
     assert phases["hot"]["actions"]["rollover"]["max_age"] == "1d"
     assert phases["delete"] == {"min_age": "45d", "actions": {"delete": {}}}
+
+
+def test_lifecycle_none_installs_neither_a_stream_lifecycle_nor_an_ilm_policy_name():
+    body = templates.index_template("v-", "factory_status", lifecycle="none", retention="14d")
+    assert "lifecycle" not in body["template"]
+    settings = templates.settings_component("v-", "none")["template"]["settings"]
+    assert "index.lifecycle.name" not in settings

@@ -8,6 +8,7 @@ message the listener accepted is never lost while the spool has room.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -19,8 +20,15 @@ from elasticsearch.helpers import streaming_bulk
 from factories.messages import MESSAGE_TYPES, Message
 from vacmon.store import health, shutdowns
 from vacmon.store.base import ENTITY, EntityBuckets, FactoryRef, MachinetypeRef, Scope, WriteResult
-from vacmon.store.es import builders, parsers, templates
-from vacmon.store.es.bulk import BulkOutcome, Unavailable, describe, status_of, still_waiting
+from vacmon.store.es import builders, capabilities, parsers, templates
+from vacmon.store.es.bulk import (
+    BulkOutcome,
+    Unavailable,
+    describe,
+    setup_failure,
+    status_of,
+    still_waiting,
+)
 from vacmon.store.es.client import EsSettings, make_client, read_settings
 from vacmon.store.es.spool import Spool
 from vacmon.store.health import FactoryHealth
@@ -168,6 +176,11 @@ class ElasticsearchStore:
             waiting.setdefault(builders.doc_id(message), []).append(message)
         try:
             self.ensure_setup()
+        except (ApiError, TransportError) as exc:
+            # A template the cluster will not take is about the cluster, not this batch:
+            # status 0 keeps a replayed segment in the spool instead of rejecting it.
+            raise Unavailable(setup_failure(exc, self.lifecycle), outcome, list(messages)) from exc
+        try:
             for ok, item in self._bulk(messages):
                 result = parsers.bulk_item(ok, item)
                 if not waiting.get(result.doc_id):
@@ -441,11 +454,15 @@ class ElasticsearchStore:
         )
 
     def machinetypes(self, *, since: int, scope: Scope = Scope()) -> list[MachinetypeRef]:
-        return self._all_pages(
+        # Asked for every VO: a sender whose VO changed is then found under each, and
+        # listed once under its newest one (filtered by the scope's VO only after that).
+        every_vo = dataclasses.replace(scope, vo=None)
+        refs = self._all_pages(
             "machinetype_status",
-            lambda after: builders.machinetypes_query(since=since, scope=scope, after=after),
+            lambda after: builders.machinetypes_query(since=since, scope=every_vo, after=after),
             parsers.machinetypes_page,
         )
+        return parsers.newest_vo(refs, scope.vo)
 
     def _all_pages(
         self,
@@ -463,14 +480,24 @@ class ElasticsearchStore:
                 return out
 
     def purge(self, *, before: int) -> int:
-        response = self.client.delete_by_query(
-            index=",".join(templates.all_streams(self.prefix)),
-            query=builders.purge_query(before),
-            conflicts="proceed",
-            ignore_unavailable=True,
-            allow_no_indices=True,
-            refresh=True,
-        )
+        """Delete raw messages received before `before`. Retention is normally the
+        lifecycle's job; this is for operators and the store contract."""
+        try:
+            response = self.client.delete_by_query(
+                index=",".join(templates.all_streams(self.prefix)),
+                query=builders.purge_query(before),
+                conflicts="proceed",
+                ignore_unavailable=True,
+                allow_no_indices=True,
+                refresh=True,
+            )
+        except ApiError as exc:
+            if capabilities.missing_handler(exc.status_code, exc.body):
+                raise capabilities.Unsupported(
+                    "this cluster has no _delete_by_query API (the reindex module), so "
+                    "messages cannot be purged by time; delete old backing indices instead"
+                ) from exc
+            raise
         return parsers.deleted_count(response.body)
 
 

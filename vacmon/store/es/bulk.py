@@ -10,6 +10,7 @@ from elasticsearch import ApiError
 
 from factories.messages import Message
 from vacmon.store.es import builders
+from vacmon.store.es.capabilities import missing_handler
 
 
 @dataclass
@@ -50,3 +51,16 @@ def describe(exc: Exception) -> str:
     if isinstance(exc, ApiError):
         return f"HTTP {exc.status_code} {exc.message}"
     return f"{type(exc).__name__}: {exc}"
+
+
+def setup_failure(exc: Exception, lifecycle: str) -> str:
+    """Why installing templates and lifecycle failed, naming the setting to change when the
+    cluster has no such API at all."""
+    reason = f"installing the templates failed: {describe(exc)}"
+    if isinstance(exc, ApiError) and missing_handler(exc.status_code, exc.body):
+        reason += (
+            f"; this cluster does not serve the API ELASTICSEARCH_LIFECYCLE={lifecycle} needs: "
+            "set ELASTICSEARCH_LIFECYCLE=none (or the mode the cluster supports; see "
+            "manage.py check_store)"
+        )
+    return reason

@@ -15,7 +15,7 @@ from elasticsearch import ApiError, NotFoundError, TransportError
 
 from factories.messages import MESSAGE_TYPES, Message
 from vacmon.store.base import Scope
-from vacmon.store.es import parsers, templates
+from vacmon.store.es import builders, capabilities, parsers, templates
 from vacmon.store.es.bulk import Unavailable
 from vacmon.store.es.client import auth_headers
 
@@ -36,6 +36,9 @@ class Line:
 
 class CheckFailed(Exception):
     pass
+
+
+_ALL = capabilities.Capabilities()
 
 
 def check_message(now: int) -> Message:
@@ -62,36 +65,33 @@ def run(store: ElasticsearchStore, *, now: int | None = None) -> Iterator[Line]:
     url = store.settings.url if store.settings else "the configured URL"
     info = probe(store, url)
     yield Line("server", "ok", f"{info.describe()} at {url}")
-    yield compatibility(store)
+    caps = capabilities.of_client(store.client, _auth(store))
+    yield from capability_lines(store, caps)
+    yield compatibility(store, caps)
     yield from installation(store)
-    yield round_trip(store, int(time.time()) if now is None else now)
+    yield round_trip(store, int(time.time()) if now is None else now, caps)
     yield spool_state(store)
+
+
+def _auth(store: ElasticsearchStore) -> dict[str, str]:
+    return auth_headers(store.settings) if store.settings is not None else {}
 
 
 def probe(store: ElasticsearchStore, url: str) -> parsers.ServerInfo:
     """GET / without the compatibility header, so that servers which would refuse it (ES 7,
-    OpenSearch) still say what they are."""
-    headers = {"accept": "application/json"}
-    if store.settings is not None:
-        headers.update(auth_headers(store.settings))
+    OpenSearch) still say what they are. A server without GET / (a stripped distribution)
+    is asked GET _nodes/_local instead."""
+    headers = {"accept": "application/json", **_auth(store)}
+    meta, body = _perform(store, url, "GET", "/", headers)
+    if capabilities.missing_handler(meta.status, body):
+        meta, body = _perform(store, url, "GET", NODES_INFO, headers)
+        _refused(meta.status, body, url, "GET _nodes/_local")
+        read = parsers.server_info_from_nodes
+    else:
+        _refused(meta.status, body, url, "GET /")
+        read = parsers.server_info
     try:
-        meta, body = store.client.transport.perform_request("GET", "/", headers=headers)
-    except TransportError as exc:
-        raise CheckFailed(f"cannot reach Elasticsearch at {url}: {exc}") from None
-    if meta.status == 401:
-        raise CheckFailed(
-            f"Elasticsearch at {url} refused our credentials (HTTP 401): check "
-            "ELASTICSEARCH_API_KEY or ELASTICSEARCH_USERNAME/ELASTICSEARCH_PASSWORD"
-        )
-    if meta.status == 403:
-        raise CheckFailed(
-            f"Elasticsearch at {url} accepted our credentials but refused GET / (HTTP 403): "
-            "the key or user needs the 'monitor' cluster privilege"
-        )
-    if not 200 <= meta.status < 300:
-        raise CheckFailed(f"GET / at {url} answered HTTP {meta.status}: {str(body)[:200]}")
-    try:
-        info = parsers.server_info(meta.headers, body)
+        info = read(meta.headers, body)
     except parsers.UnexpectedResponse as exc:
         raise CheckFailed(f"{url} does not look like Elasticsearch: {exc}") from None
     problem = parsers.server_problem(info)
@@ -100,10 +100,56 @@ def probe(store: ElasticsearchStore, url: str) -> parsers.ServerInfo:
     return info
 
 
-def compatibility(store: ElasticsearchStore) -> Line:
+NODES_INFO = "/_nodes/_local?filter_path=nodes.*.version,nodes.*.build_flavor"
+
+
+def _perform(
+    store: ElasticsearchStore, url: str, method: str, path: str, headers: dict[str, str]
+) -> Any:
+    try:
+        return store.client.transport.perform_request(method, path, headers=headers)
+    except TransportError as exc:
+        raise CheckFailed(f"cannot reach Elasticsearch at {url}: {exc}") from None
+
+
+def _refused(status: int, body: Any, url: str, request: str) -> None:
+    if status == 401:
+        raise CheckFailed(
+            f"Elasticsearch at {url} refused our credentials (HTTP 401): check "
+            "ELASTICSEARCH_API_KEY or ELASTICSEARCH_USERNAME/ELASTICSEARCH_PASSWORD"
+        )
+    if status == 403:
+        raise CheckFailed(
+            f"Elasticsearch at {url} accepted our credentials but refused {request} "
+            "(HTTP 403): the key or user needs the 'monitor' cluster privilege"
+        )
+    if not 200 <= status < 300:
+        raise CheckFailed(f"{request} at {url} answered HTTP {status}: {str(body)[:200]}")
+
+
+def capability_lines(store: ElasticsearchStore, caps: capabilities.Capabilities) -> Iterator[Line]:
+    """One line per optional API; fail only when the configured lifecycle needs a missing
+    one, naming the setting that makes the store work on this cluster."""
+    for name, needed_for in capabilities.NEEDED_FOR.items():
+        if getattr(caps, name):
+            yield Line(f"capability {name}", "ok", "served")
+        else:
+            yield Line(f"capability {name}", "warn", f"MISSING: needed for {needed_for}")
+    if not caps.supports(store.lifecycle):
+        raise CheckFailed(
+            f"ELASTICSEARCH_LIFECYCLE={store.lifecycle}, but this cluster does not serve "
+            f"{capabilities.LIFECYCLE_NEEDS[store.lifecycle]}: set ELASTICSEARCH_LIFECYCLE=none "
+            "(and manage retention by deleting old backing indices) or use a cluster with it"
+        )
+
+
+def compatibility(store: ElasticsearchStore, caps: capabilities.Capabilities = _ALL) -> Line:
     """The client sends `compatible-with=8` on every request; ES 8 and 9 must accept it."""
     try:
-        store.client.info()
+        if caps.root_info:
+            store.client.info()
+        else:
+            store.client.cluster.health()
     except (ApiError, TransportError) as exc:
         raise CheckFailed(
             f"the server refused our compatibility header (compatible-with=8): {exc}"
@@ -134,6 +180,13 @@ def installation(store: ElasticsearchStore) -> Iterator[Line]:
                 "ok" if retention else "warn",
                 f"data stream lifecycle, retention {retention}" if retention else "no lifecycle",
             )
+    if store.lifecycle == "none":
+        yield Line(
+            "lifecycle",
+            "warn",
+            "ELASTICSEARCH_LIFECYCLE=none: nothing deletes old messages; delete old backing "
+            "indices yourself",
+        )
     if store.lifecycle == "ilm":
         policy = templates.ilm_policy_name(prefix)
         found = _get(lambda: store.client.ilm.get_lifecycle(name=policy))
@@ -158,7 +211,7 @@ def _get(call: Any) -> dict[str, Any] | None:
         raise CheckFailed(f"reading templates failed: {exc}") from None
 
 
-def round_trip(store: ElasticsearchStore, now: int) -> Line:
+def round_trip(store: ElasticsearchStore, now: int, caps: capabilities.Capabilities = _ALL) -> Line:
     message = check_message(now)
     stream = templates.stream_name(store.prefix, message.message_type)
     started = time.monotonic()
@@ -175,9 +228,7 @@ def round_trip(store: ElasticsearchStore, now: int) -> Line:
             scope=Scope(site=CHECK_SITE, factory=message.factory),
             limit=10,
         )
-        store.client.delete_by_query(
-            index=stream, query={"term": {"site": CHECK_SITE}}, conflicts="proceed", refresh=True
-        )
+        _remove(store, stream, message, caps)
     except Unavailable as exc:
         raise CheckFailed(f"writing the check message failed: {exc}") from None
     except (ApiError, TransportError) as exc:
@@ -186,6 +237,22 @@ def round_trip(store: ElasticsearchStore, now: int) -> Line:
         raise CheckFailed("the check message was written and refreshed but not read back")
     elapsed = (time.monotonic() - started) * 1000
     return Line("round trip", "ok", f"write, refresh and read back in {elapsed:.0f} ms ({stream})")
+
+
+def _remove(
+    store: ElasticsearchStore, stream: str, message: Message, caps: capabilities.Capabilities
+) -> None:
+    """Delete what the round trip wrote: by query where the cluster can, else by id in the
+    backing index the search names (a data stream takes no delete by id itself)."""
+    if caps.delete_by_query:
+        store.client.delete_by_query(
+            index=stream, query={"term": {"site": CHECK_SITE}}, conflicts="proceed", refresh=True
+        )
+        return
+    doc_id = builders.doc_id(message)
+    found = store.client.search(index=stream, query={"ids": {"values": [doc_id]}}, source=False)
+    for hit in found.body.get("hits", {}).get("hits", []):
+        store.client.delete(index=hit["_index"], id=hit["_id"], refresh=True)
 
 
 def spool_state(store: ElasticsearchStore) -> Line:

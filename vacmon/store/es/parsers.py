@@ -99,13 +99,26 @@ def factories_page(body: Body) -> tuple[list[FactoryRef], dict[str, Any] | None]
 
 
 def machinetypes_page(body: Body) -> tuple[list[MachinetypeRef], dict[str, Any] | None]:
-    """One page of (sender, VO) buckets; a machinetype whose VO changed is listed per VO."""
+    """One page of (sender, VO) buckets; a machinetype whose VO changed is in one per VO
+    (`newest_vo` keeps one)."""
     return _senders_page(
         body,
         lambda key, seen: MachinetypeRef(
             key["site"], key["space"], key["factory"], key["machinetype"], key.get("vo"), seen
         ),
     )
+
+
+def newest_vo(refs: Iterable[MachinetypeRef], vo: str | None) -> list[MachinetypeRef]:
+    """Each machinetype once, under the VO of its newest message (as the store contract
+    lists it), then only those of `vo` if given; in (site, space, factory, machinetype)
+    order."""
+    newest: dict[tuple[str, str, str, str], MachinetypeRef] = {}
+    for ref in refs:
+        key = (ref.site, ref.space, ref.factory, ref.machinetype)
+        if key not in newest or ref.last_seen > newest[key].last_seen:
+            newest[key] = ref
+    return [newest[k] for k in sorted(newest) if vo is None or newest[k].vo == vo]
 
 
 R = TypeVar("R")
@@ -278,6 +291,20 @@ def server_info(headers: Mapping[str, str], body: Any) -> ServerInfo:
         build_flavor=str(version.get("build_flavor") or "-"),
         product_header=header,
     )
+
+
+def server_info_from_nodes(headers: Mapping[str, str], body: Any) -> ServerInfo:
+    """ServerInfo from GET _nodes/_local, for servers without GET / (stripped distributions,
+    which still send the X-Elastic-Product header on every answer)."""
+    nodes = body.get("nodes") if isinstance(body, Mapping) else None
+    node = next(iter(nodes.values()), None) if isinstance(nodes, Mapping) and nodes else None
+    if not isinstance(node, Mapping) or "version" not in node:
+        raise UnexpectedResponse("GET _nodes/_local did not name the node's version")
+    root = {
+        "version": {"number": node["version"], "build_flavor": node.get("build_flavor")},
+        "tagline": "",
+    }
+    return server_info(headers, root)
 
 
 def server_problem(info: ServerInfo) -> str | None:

@@ -20,7 +20,9 @@ TEMPLATE_VERSION = 1
 # even if an operator's prefix happens to overlap one of their patterns.
 TEMPLATE_PRIORITY = 500
 
-LIFECYCLES = ("dsl", "ilm")
+# "none" leaves retention to the operator: for clusters without data stream lifecycle or
+# ILM (stripped distributions), or where retention is managed outside VacMon.
+LIFECYCLES = ("dsl", "ilm", "none")
 
 # Strings are capped at 1024 characters by the normaliser; the cap here only protects the
 # index should that ever change.
