@@ -4,7 +4,7 @@ Python runs one thread at a time, so a receive loop that also parses and writes 
 the second core and falls behind a burst (the kernel then drops datagrams). Here the
 listening process only receives and hands raw datagrams, in chunks, to worker processes
 that parse, deduplicate and write in batches. Each worker has its own database connection;
-SQLite serialises their short write transactions.
+on SQLite their short write transactions queue on one file lock (vacmon.store.writelock).
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
-from factories.messages import Message
 from vacmon.ingest.counters import Counters
-from vacmon.ingest.pipeline import Parser
+from vacmon.ingest.pipeline import Parser, Writer
+from vacmon.ingest.quarantine import Held
 from vacmon.ops.metrics import flush_writes
 
 log = logging.getLogger("vacmon.ingest")
@@ -35,7 +35,7 @@ class WorkerPool:
     def __init__(
         self,
         workers: int,
-        make_writer: Callable[[], Callable[[list[Message]], Any]],
+        make_writer: Callable[[], Writer],
         *,
         skew_seconds: int = 300,
         batch_size: int = 5000,
@@ -45,10 +45,6 @@ class WorkerPool:
 
         connections.close_all()  # never share a database connection across fork
         ctx = mp.get_context("fork")
-        # SQLite has one writer at a time and its busy handler sleeps in steps of up to
-        # 100 ms while it waits; a lock of our own hands the database over at once, so one
-        # worker parses while the other writes.
-        write_lock = ctx.Lock() if connections["default"].vendor == "sqlite" else None
         self.queue_limit = queue_limit
         self.raw: deque[Raw] = deque()
         self.counters = Counters()
@@ -58,7 +54,7 @@ class WorkerPool:
             receive, send = ctx.Pipe(duplex=False)
             proc = ctx.Process(
                 target=_worker_main,
-                args=(receive, make_writer, skew_seconds, batch_size, write_lock),
+                args=(receive, make_writer, skew_seconds, batch_size),
                 name=f"vacmon-ingest-{index}",
                 daemon=False,
             )
@@ -113,10 +109,9 @@ def udp_gate() -> Any:
 
 def _worker_main(
     pipe: Connection,
-    make_writer: Callable[[], Callable[[list[Message]], Any]],
+    make_writer: Callable[[], Writer],
     skew_seconds: int,
     batch_size: int,
-    write_lock: Any,
 ) -> None:
     import signal
 
@@ -126,17 +121,10 @@ def _worker_main(
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     parser = Parser(Counters(), "udp", skew_seconds, udp_gate())
+    # SQLite writers queue on one file lock (vacmon.store.writelock), held for each write
+    # and never while a failed write waits to be retried.
     writer = BatchWriter(parser, make_writer(), batch_size=batch_size)
-
-    def store(messages: list[Message]) -> None:
-        # The batch, its counters and its write statistics all go in while holding the lock.
-        if write_lock is None:
-            writer.store(messages)
-            return
-        with write_lock:
-            writer.store(messages)
-
-    pending: list[Message] = []
+    pending: list[Held] = []
     while True:
         chunk = pipe.recv()
         if chunk is None:
@@ -144,12 +132,12 @@ def _worker_main(
         for data, source, received in chunk:
             message = parser.accept(data, source, received)
             if message is not None:
-                pending.append(message)
+                pending.append(Held(message, data, source, received))
         # Write when the batch is full or nothing more is waiting: low latency when quiet,
         # large batches under load.
         if len(pending) >= batch_size or not pipe.poll():
-            store(pending)
+            writer.store(pending)
             pending = []
-    store(pending)
+    writer.store(pending)
     parser.counters.flush()
     flush_writes()
