@@ -24,6 +24,7 @@ from vacmon.ops.metrics import record_write
 from vacmon.store import get_store
 from vacmon.store.base import WriteResult
 from vacmon.store.faults import Backoff, describe, is_transient, retry_transient
+from vacmon.store.writelock import write_lock
 from vacmon.trust.http import check_ingest_site
 from vacmon.trust.principals import IngestIdentity
 
@@ -132,9 +133,11 @@ def _write_retrying(messages: Sequence[Message]) -> WriteResult:
 
 
 def _timed_write(messages: Sequence[Message]) -> WriteResult:
-    started = time.perf_counter()
-    result = get_store().write(messages)
-    record_write(time.perf_counter() - started, len(messages))
+    # In line with the UDP workers for SQLite's one writer, not starved by them.
+    with write_lock():
+        started = time.perf_counter()
+        result = get_store().write(messages)
+        record_write(time.perf_counter() - started, len(messages))
     return result
 
 
