@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+from django.conf import settings
 
 from factories.messages import Message, Rejected, decode_json, normalise
 from vacmon.ingest.counters import Counters
@@ -89,7 +90,12 @@ def ingest_items(
         try:
             if isinstance(item, _BadLine):
                 raise item.error
-            message = normalise(item, received=int(now), trusted=identity is not None)
+            message = normalise(
+                item,
+                received=int(now),
+                skew_seconds=settings.VACMON_SKEW_SECONDS,
+                trusted=identity is not None,
+            )
             if not check_ingest_site(identity, message.site):
                 raise Rejected("site_not_allowed", f"this sender may not send for {message.site}")
         except Rejected as exc:
