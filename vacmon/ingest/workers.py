@@ -21,6 +21,7 @@ from typing import Any
 from vacmon.ingest.counters import Counters
 from vacmon.ingest.pipeline import Parser, Writer
 from vacmon.ingest.quarantine import Held
+from vacmon.ingest.spill import spill
 from vacmon.ops.metrics import flush_writes
 
 log = logging.getLogger("vacmon.ingest")
@@ -40,6 +41,7 @@ class WorkerPool:
         skew_seconds: int = 300,
         batch_size: int = 5000,
         queue_limit: int = 1_000_000,
+        grace: float = 25.0,
     ) -> None:
         from django.db import connections
 
@@ -54,7 +56,7 @@ class WorkerPool:
             receive, send = ctx.Pipe(duplex=False)
             proc = ctx.Process(
                 target=_worker_main,
-                args=(receive, make_writer, skew_seconds, batch_size),
+                args=(receive, [*self._pipes, send], make_writer, skew_seconds, batch_size, grace),
                 name=f"vacmon-ingest-{index}",
                 daemon=False,
             )
@@ -63,7 +65,9 @@ class WorkerPool:
             self._pipes.append(send)
             self._procs.append(proc)
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._dispatch, name="vacmon-dispatch")
+        self._in_flight: list[Raw] = []
+        # A daemon: a send blocked on a stuck worker must not keep the process alive.
+        self._thread = threading.Thread(target=self._dispatch, name="vacmon-dispatch", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
@@ -83,22 +87,55 @@ class WorkerPool:
                 time.sleep(0.005)
                 continue
             n = min(len(raw), CHUNK)
-            chunk = [raw.popleft() for _ in range(n)]
+            self._in_flight = [raw.popleft() for _ in range(n)]
             # Blocks while that worker is busy, which is what keeps memory bounded by the
             # queue limit rather than by the pipes.
-            self._pipes[turn].send(chunk)
+            try:
+                self._pipes[turn].send(self._in_flight)
+            except (OSError, ValueError):
+                return  # stop() closed the pipe of a stuck worker; it spills in_flight
+            self._in_flight = []
             turn = (turn + 1) % len(self._pipes)
 
-    def stop(self, timeout: float = 120.0) -> None:
-        """Write everything already received, then end the workers."""
+    def stop(self, timeout: float = 120.0) -> bool:
+        """Write everything already received, then end the workers, all within about
+        `timeout`; True when everything went in. What a store that stays away keeps from
+        being written is spilled (vacmon.ingest.spill), never dropped, and a worker that
+        does not end is reported before it is killed."""
         self._stop.set()
-        self._thread.join()
+        self._thread.join(timeout)
+        dispatched = not self._thread.is_alive()
         for pipe in self._pipes:
-            pipe.send(None)
+            if dispatched:
+                pipe.send(None)  # end of input: each worker writes what it holds and exits
             pipe.close()
         for proc in self._procs:
-            proc.join(timeout)
+            if proc.is_alive():
+                proc.terminate()  # starts the worker's own deadline (see _worker_main)
+        clean = dispatched
+        for proc in self._procs:
+            proc.join(timeout + 5.0)
+            clean = _reap(proc) and clean
+        if not dispatched:
+            spill([*self._in_flight, *self.raw], "workers did not take them in time")
         self.counters.flush()
+        return clean
+
+
+def _reap(proc: Any) -> bool:
+    if proc.is_alive():
+        log.error(
+            "ingest worker %s (pid %s) did not stop in time: a store write it started never "
+            "returned, and the batch it held is lost; killing it",
+            proc.name,
+            proc.pid,
+        )
+        proc.kill()
+        proc.join(5.0)
+        return False
+    if proc.exitcode != 0:
+        log.error("ingest worker %s (pid %s) exited with %s", proc.name, proc.pid, proc.exitcode)
+    return proc.exitcode == 0
 
 
 def udp_gate() -> Any:
@@ -109,25 +146,55 @@ def udp_gate() -> Any:
 
 def _worker_main(
     pipe: Connection,
+    senders: list[Connection],
     make_writer: Callable[[], Writer],
     skew_seconds: int,
     batch_size: int,
+    grace: float,
 ) -> None:
     import signal
 
-    from vacmon.ingest.pipeline import BatchWriter
+    from vacmon.ingest.pipeline import BatchWriter, WriterStuck
 
-    # The parent decides when to stop; a terminal Ctrl-C must not kill a worker mid-batch.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    for inherited in senders:
+        inherited.close()  # only the parent writes: its exit must read as end of input here
     parser = Parser(Counters(), "udp", skew_seconds, udp_gate())
     # SQLite writers queue on one file lock (vacmon.store.writelock), held for each write
     # and never while a failed write waits to be retried.
     writer = BatchWriter(parser, make_writer(), batch_size=batch_size)
+
+    def deadline(*_: Any) -> None:
+        # SIGTERM (from the parent, or to the whole group from systemd) does not end the
+        # worker at once: it keeps reading until the parent closes the pipe, and a write
+        # that keeps failing gives up `grace` seconds from now, its batch spilled.
+        if writer.give_up_at is None:
+            writer.give_up_at = time.monotonic() + grace
+
+    # A terminal Ctrl-C reaches the whole group; the parent decides when to stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, deadline)
+    try:
+        _work(pipe, parser, writer, batch_size, deadline)
+    except WriterStuck as exc:
+        held = [(h.raw, h.source, h.received) for h in exc.held]
+        spill([*held, *_drain(pipe)], exc.last_error)
+        raise SystemExit(3) from None
+    parser.counters.flush()
+    flush_writes()
+
+
+def _work(
+    pipe: Connection, parser: Parser, writer: Any, batch_size: int, deadline: Callable[[], None]
+) -> None:
     pending: list[Held] = []
     while True:
-        chunk = pipe.recv()
+        try:
+            chunk = pipe.recv()
+        except EOFError:
+            chunk = None  # the parent died, or gave up on a stuck dispatch
         if chunk is None:
+            # Write what is held, and give up (spilling it) if the store stays away.
+            deadline()
             break
         for data, source, received in chunk:
             message = parser.accept(data, source, received)
@@ -139,5 +206,17 @@ def _worker_main(
             writer.store(pending)
             pending = []
     writer.store(pending)
-    parser.counters.flush()
-    flush_writes()
+
+
+def _drain(pipe: Connection) -> list[Raw]:
+    """What is still readable from a closed pipe (the parent sent it, nobody read it)."""
+    out: list[Raw] = []
+    try:
+        while pipe.poll(0.5):
+            chunk = pipe.recv()
+            if chunk is None:
+                break
+            out.extend(chunk)
+    except (EOFError, OSError):
+        pass
+    return out

@@ -13,6 +13,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from vacmon.ops.supervise import stop_children
+
 
 class Command(BaseCommand):
     help = "Run web, UDP listener, Celery worker and beat together (the embedded default)."
@@ -95,14 +97,10 @@ class Command(BaseCommand):
         self._stop_all(children)
 
     def _stop_all(self, children: dict[str, subprocess.Popen[bytes]]) -> None:
-        for child in children.values():
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        deadline = time.time() + 30
-        for name, child in children.items():
-            try:
-                child.wait(max(0.1, deadline - time.time()))
-            except subprocess.TimeoutExpired:
-                self.stderr.write(f"{name} did not stop in time; killing it")
-                child.kill()
-        self.stdout.write("VacMon stopped.")
+        # The UDP listener takes up to VACMON_SHUTDOWN_GRACE to write (or keep on disk)
+        # what it holds; the margin lets it finish that and exit by itself.
+        grace = settings.VACMON_SHUTDOWN_GRACE + 10
+        if stop_children(children, grace, lambda line: self.stderr.write(line)):
+            self.stdout.write("VacMon stopped.")
+        else:
+            self.stdout.write("VacMon stopped; some parts had to be killed (see above).")
