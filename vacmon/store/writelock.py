@@ -16,11 +16,16 @@ import fcntl
 import os
 from collections.abc import Iterator
 
+from django.conf import settings
 from django.db import connections
 
 
 def lock_path(alias: str = "default") -> str | None:
-    """The lock file of a SQLite database, or None when no file lock is wanted."""
+    """The lock file of a SQLite database, or None when no file lock is wanted: on other
+    databases, and when messages go to Elasticsearch (its bulk sends must not queue behind
+    each other; only counters then reach the database)."""
+    if getattr(settings, "ELASTICSEARCH_URL", ""):
+        return None
     connection = connections[alias]
     name = str(connection.settings_dict.get("NAME") or "")
     if connection.vendor != "sqlite" or not name or name.startswith(":memory:"):
