@@ -224,13 +224,11 @@ class BatchWriter:
             isolated = write_isolating(self._write_retrying, messages)
         except WriterStuck as exc:
             raise WriterStuck(held, exc.last_error) from None
-        poisoned = [(held[i], reason) for i, reason in isolated.poisoned]
-        channel = self.parser.channel
-        with self.lock():
-            quarantine(channel, poisoned, counters, self.parser.ratelog)
-            counters.add(channel, "accepted", n=isolated.inserted)
-            counters.add(channel, "duplicates", n=isolated.duplicates)
-            counters.flush()
+        if isolated.poisoned:
+            poisoned = [(held[i], reason) for i, reason in isolated.poisoned]
+            with self.lock():
+                quarantine(self.parser.channel, poisoned, counters, self.parser.ratelog)
+                counters.flush()
         if self.on_written is not None:
             bad = {i for i, _ in isolated.poisoned}
             self.on_written([m for i, m in enumerate(messages) if i not in bad])
@@ -251,10 +249,19 @@ class BatchWriter:
                         raise
                     error = exc
                 else:
+                    # Its counts and statistics go in while the lock is still held: one
+                    # turn at the database per batch, not two.
                     record_write(time.perf_counter() - started, len(messages))
+                    self._count(result)
                     return result
             failures += 1
             self._wait_to_retry(error, failures, len(messages), backoff.next_delay())
+
+    def _count(self, result: WriteResult) -> None:
+        counters, channel = self.parser.counters, self.parser.channel
+        counters.add(channel, "accepted", n=result.inserted)
+        counters.add(channel, "duplicates", n=result.duplicates)
+        counters.flush()
 
     def _wait_to_retry(self, exc: Exception, failures: int, n: int, delay: float) -> None:
         # The first failure and then one in twenty: a database away for an hour must not

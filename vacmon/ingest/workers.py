@@ -4,17 +4,19 @@ Python runs one thread at a time, so a receive loop that also parses and writes 
 the second core and falls behind a burst (the kernel then drops datagrams). Here the
 listening process only receives and hands raw datagrams, in chunks, to worker processes
 that parse, deduplicate and write in batches. Each worker has its own database connection;
-on SQLite their short write transactions queue on one file lock (vacmon.store.writelock).
+on SQLite they take turns at writing (see WorkerPool).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing as mp
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -23,6 +25,7 @@ from vacmon.ingest.pipeline import Parser, Writer
 from vacmon.ingest.quarantine import Held
 from vacmon.ingest.spill import spill
 from vacmon.ops.metrics import flush_writes
+from vacmon.store.writelock import write_lock
 
 log = logging.getLogger("vacmon.ingest")
 
@@ -47,6 +50,12 @@ class WorkerPool:
 
         connections.close_all()  # never share a database connection across fork
         ctx = mp.get_context("fork")
+        # The workers hand the database to each other through a lock of their own, which
+        # passes at once (a semaphore), and only the holder queues on the database's file
+        # lock beside rollups and HTTP ingest (vacmon.store.writelock); measured on
+        # bench/ingest.py, workers queueing on the file lock alone lost a quarter of the
+        # sustained rate.
+        pool_lock = ctx.Lock() if connections["default"].vendor == "sqlite" else None
         self.queue_limit = queue_limit
         self.raw: deque[Raw] = deque()
         self.counters = Counters()
@@ -56,7 +65,15 @@ class WorkerPool:
             receive, send = ctx.Pipe(duplex=False)
             proc = ctx.Process(
                 target=_worker_main,
-                args=(receive, [*self._pipes, send], make_writer, skew_seconds, batch_size, grace),
+                args=(
+                    receive,
+                    [*self._pipes, send],
+                    make_writer,
+                    skew_seconds,
+                    batch_size,
+                    grace,
+                    pool_lock,
+                ),
                 name=f"vacmon-ingest-{index}",
                 daemon=False,
             )
@@ -151,6 +168,7 @@ def _worker_main(
     skew_seconds: int,
     batch_size: int,
     grace: float,
+    pool_lock: Any,
 ) -> None:
     import signal
 
@@ -159,9 +177,8 @@ def _worker_main(
     for inherited in senders:
         inherited.close()  # only the parent writes: its exit must read as end of input here
     parser = Parser(Counters(), "udp", skew_seconds, udp_gate())
-    # SQLite writers queue on one file lock (vacmon.store.writelock), held for each write
-    # and never while a failed write waits to be retried.
-    writer = BatchWriter(parser, make_writer(), batch_size=batch_size)
+    # Held for each write and never while a failed write waits to be retried.
+    writer = BatchWriter(parser, make_writer(), batch_size=batch_size, lock=_locks(pool_lock))
 
     def deadline(*_: Any) -> None:
         # SIGTERM (from the parent, or to the whole group from systemd) does not end the
@@ -181,6 +198,17 @@ def _worker_main(
         raise SystemExit(3) from None
     parser.counters.flush()
     flush_writes()
+
+
+def _locks(pool_lock: Any) -> Callable[[], AbstractContextManager[object]]:
+    """The pool's own lock, then the database's file lock."""
+
+    @contextlib.contextmanager
+    def both() -> Iterator[None]:
+        with pool_lock, write_lock():
+            yield
+
+    return write_lock if pool_lock is None else both
 
 
 def _work(
