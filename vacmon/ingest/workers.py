@@ -122,21 +122,30 @@ class WorkerPool:
         self._stop.set()
         self._thread.join(timeout)
         dispatched = not self._thread.is_alive()
-        for pipe in self._pipes:
-            if dispatched:
-                pipe.send(None)  # end of input: each worker writes what it holds and exits
-            pipe.close()
         for proc in self._procs:
             if proc.is_alive():
                 proc.terminate()  # starts the worker's own deadline (see _worker_main)
+        if dispatched:
+            for pipe in self._pipes:
+                # End of input, after what the pipe already holds. From a thread of its
+                # own: the pipe of a worker stuck on the store is full, and this send
+                # waits until the worker gives up and drains it.
+                threading.Thread(target=_end_of_input, args=(pipe,), daemon=True).start()
         clean = dispatched
         for proc in self._procs:
             proc.join(timeout + 5.0)
             clean = _reap(proc) and clean
+        for pipe in self._pipes:
+            pipe.close()
         if not dispatched:
             spill([*self._in_flight, *self.raw], "workers did not take them in time")
         self.counters.flush()
         return clean
+
+
+def _end_of_input(pipe: Connection) -> None:
+    with contextlib.suppress(OSError, ValueError):  # closed under us: the worker is gone
+        pipe.send(None)
 
 
 def _reap(proc: Any) -> bool:
