@@ -58,11 +58,15 @@ class Forwarder:
 
     def run_once(self, max_batches: int | None = None) -> ForwardReport:
         report = ForwardReport()
+        tried: set[str] = set()
         try:
             while max_batches is None or report.sent_batches < max_batches:
                 batch = self._outbox.claim_next_batch(self._clock())
-                if batch is None:
+                # A failed batch is due again only after its backoff; should it be due at
+                # once (no backoff), one try per run is enough.
+                if batch is None or batch.batch_id in tried:
                     break
+                tried.add(batch.batch_id)
                 if not self._forward(batch, report):
                     # The broker or our credentials are the problem, not this batch:
                     # stop, rather than fail every remaining batch in turn.
@@ -75,11 +79,15 @@ class Forwarder:
         try:
             self._transport.send(batch.batch_id, self._seal(batch.body))
         except (TransportError, CertificateError) as error:
-            retry_at = self._clock() + self._backoff.delay(batch.attempts)
-            log.warning("APEL batch %s not sent, retry at %s: %s", batch.batch_id, retry_at, error)
-            self._outbox.mark_failed(batch.batch_id, str(error), retry_at)
-            report.failures.append((batch.batch_id, str(error)))
+            self._failed(batch, report, str(error))
             return False
+        except Exception as error:
+            # Something about this batch (its body cannot be sealed or encoded, say): it
+            # waits for its retry with backoff like any failure, and the run goes on to
+            # the next batch, which it must not hold up.
+            log.exception("APEL batch %s cannot be sent", batch.batch_id)
+            self._failed(batch, report, f"{type(error).__name__}: {error}")
+            return True
         # Only now, after the receipt: a crash before this line means a resend with the
         # same empa-id once the claim expires, never a lost batch. The outbox counts the
         # acknowledged records here too, so a pass killed later keeps them counted.
@@ -87,3 +95,9 @@ class Forwarder:
         report.sent_batches += 1
         report.sent_records += len(batch.records)
         return True
+
+    def _failed(self, batch: Batch, report: ForwardReport, reason: str) -> None:
+        retry_at = self._clock() + self._backoff.delay(batch.attempts)
+        log.warning("APEL batch %s not sent, retry at %s: %s", batch.batch_id, retry_at, reason)
+        self._outbox.mark_failed(batch.batch_id, reason, retry_at)
+        report.failures.append((batch.batch_id, reason))

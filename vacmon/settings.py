@@ -76,7 +76,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;"
         ),
         "transaction_mode": "IMMEDIATE",
-        "timeout": 30,
+        # How long a write waits for another connection's lock before failing (the failure
+        # is retried; see vacmon.store.faults).
+        "timeout": env_float("VACMON_SQLITE_BUSY_TIMEOUT", 30.0),
     }
     # A file, not pytest-django's in-memory default, so that the UDP listener's worker
     # processes see the same test database; one per test run, so runs can overlap.
@@ -121,6 +123,9 @@ VACMON_UDP_WORKERS = env_int("VACMON_UDP_WORKERS", 2, minimum=0)
 VACMON_BATCH_SIZE = env_int("VACMON_BATCH_SIZE", 5000, minimum=1)
 VACMON_BATCH_SECONDS = env_float("VACMON_BATCH_SECONDS", 0.25)
 VACMON_QUEUE_LIMIT = env_int("VACMON_QUEUE_LIMIT", 1_000_000, minimum=1000)
+# How long the UDP listener may take, after SIGTERM, to write what it holds; what the store
+# has not taken by then is kept in VAR_DIR/ingest and read again at the next start.
+VACMON_SHUTDOWN_GRACE = env_int("VACMON_SHUTDOWN_GRACE", 25, minimum=1)
 VACMON_HTTP_MAX_BODY = env_int("VACMON_HTTP_MAX_BODY", 10 * 1024 * 1024, minimum=65507)
 VACMON_HTTP_MAX_ITEMS = env_int("VACMON_HTTP_MAX_ITEMS", 10_000, minimum=1)
 VACMON_SKEW_SECONDS = env_int("VACMON_SKEW_SECONDS", 300, minimum=1)

@@ -108,3 +108,28 @@ def test_two_claimers_never_get_the_same_batch(outbox: SqliteOutbox, tmp_path: P
     claimed = [box.claim_next_batch(NOW) for box in (outbox, second, outbox, second)]
     ids = [batch.batch_id for batch in claimed if batch is not None]
     assert len(ids) == 3 and len(set(ids)) == 3
+
+
+def test_a_batch_that_cannot_be_sealed_waits_for_its_retry_and_the_others_still_go(
+    outbox: SqliteOutbox,
+) -> None:
+    transport = FakeTransport()
+    sealed: list[str] = []
+
+    def seal_all_but_the_first(body: str) -> str:
+        sealed.append(body)
+        if len(sealed) == 1:
+            raise UnicodeEncodeError("ascii", body, 0, 1, "not sealable")
+        return "SIGNED\n" + body
+
+    clock = Clock()
+    forwarder = Forwarder(outbox, transport, seal_all_but_the_first, clock=clock)
+
+    report = forwarder.run_once()
+
+    assert report.sent_batches == 2  # the two batches behind it
+    ((failed_id, reason),) = report.failures
+    assert "UnicodeEncodeError" in reason
+    clock.now += timedelta(hours=7)  # past the backoff
+    assert forwarder.run_once().sent_batches == 1
+    assert transport.sent[-1][0] == failed_id

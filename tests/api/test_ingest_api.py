@@ -124,3 +124,60 @@ def test_ingest_without_a_token_is_refused_when_auth_is_required(client):
 def test_messages_without_a_token_are_stored_untrusted(client):
     post(client, samples.VAC_FACTORY)
     assert not get_store().latest("factory_status", since=0)[0].trusted
+
+
+def deep_item(depth: int) -> str:
+    body = json.loads(samples.VAC_FACTORY)
+    body["factory"] = "deep.example"
+    text = json.dumps(body)
+    return text[:-1] + ', "x": ' + "[" * depth + "]" * depth + "}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_item_the_store_cannot_take_is_quarantined_and_its_neighbour_stored(client, monkeypatch):
+    import vacmon.ingest.http as http
+    from factories.messages import normalise
+    from vacmon.models import QuarantinedMessage
+
+    def lenient(obj, **kwargs):
+        # Past any parse-time depth limit: the store path's own answer is under test.
+        deep = obj.pop("x", None)
+        message = normalise(obj, **kwargs)
+        if deep is not None:
+            message.extra["x"] = deep
+        return message
+
+    monkeypatch.setattr(http, "normalise", lenient)
+
+    good = json.loads(samples.VAC_FACTORY)
+    good["factory"] = "good.example"
+    body = deep_item(975) + "\n" + json.dumps(good) + "\n"
+
+    response = post(client, body, "application/x-ndjson")
+
+    assert response.status_code == 202
+    report = response.json()
+    assert (report["accepted"], report["rejected"]) == (1, 1)
+    assert report["items"][0]["reason"] == "unstorable"
+    assert "RecursionError" in report["items"][0]["error"]
+    factories = {m.factory for m in get_store().latest("factory_status", since=0)}
+    assert factories == {"good.example"}
+    assert QuarantinedMessage.objects.get().channel == "http"
+
+
+def test_a_store_that_stays_unavailable_answers_503_not_500(client, monkeypatch):
+    from django.db import OperationalError
+
+    import vacmon.ingest.http as http
+
+    class Away:
+        def write(self, messages):
+            raise OperationalError("database is locked")
+
+    monkeypatch.setattr(http, "get_store", Away)
+
+    response = post(client, samples.VAC_FACTORY)
+
+    assert response.status_code == 503
+    assert response.json()["reason"] == "store_unavailable"
+    assert response["Retry-After"]

@@ -6,6 +6,7 @@ import threading
 import time
 
 import pytest
+from django.db import OperationalError
 
 from tests import samples
 from vacmon.ingest.counters import Counters, read_all
@@ -54,7 +55,7 @@ def test_a_failed_store_write_is_retried_not_dropped():
     def flaky(messages):
         calls.append(len(messages))
         if len(calls) == 1:
-            raise RuntimeError("database is locked")
+            raise OperationalError("database is locked")
         return WriteResult(inserted=len(messages), duplicates=0)
 
     writer, counters = make_writer(flaky)

@@ -177,3 +177,51 @@ def test_a_refused_connection_leaves_the_messages_queued(publishing, settings):
     assert service.publish_results() == 0
     assert ProbeMessage.objects.filter(claimed_at=None).count() == 2
     assert ProbeMessage.objects.exclude(last_error="").count() == 1
+
+
+class RefusesOne:
+    """A broker that refuses one message body for good and takes every other."""
+
+    def __init__(self, refused: str) -> None:
+        self.refused = refused
+        self.bodies: list[str] = []
+
+    def send(self, headers: Any, body: str) -> None:
+        if body == self.refused:
+            raise outbox.PublishError("ERROR frame: message refused")
+        self.bodies.append(body)
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_message_the_broker_keeps_refusing_does_not_hold_up_the_others(publishing):
+    run_dummy()
+    poison = ProbeMessage.objects.order_by("id").first()
+    assert poison is not None
+    sender = RefusesOne(poison.body)
+
+    assert outbox.publish_pending(sender).sent == 0  # it is first: this run stops there
+    run_dummy("0", "fine", test="Other-Check")
+    second = outbox.publish_pending(sender)
+
+    assert second.sent == 3 and second.failed == 1  # the others first, then it once more
+    assert list(ProbeMessage.objects.values_list("pk", flat=True)) == [poison.pk]
+    assert ProbeMessage.objects.get().attempts == 2
+
+
+def test_a_message_that_cannot_be_sent_at_all_is_recorded_and_the_run_goes_on(publishing):
+    run_dummy()
+    first = ProbeMessage.objects.order_by("id").first()
+    assert first is not None
+
+    class Unsendable(FlakySender):
+        def send(self, headers: Any, body: str) -> None:
+            if body == first.body:
+                raise ValueError("a header cannot be encoded")
+            super().send(headers, body)
+
+    report = outbox.publish_pending(Unsendable(accept=10))
+
+    assert (report.sent, report.failed) == (1, 1)
+    assert "ValueError" in ProbeMessage.objects.get().last_error

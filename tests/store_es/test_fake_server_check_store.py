@@ -17,7 +17,7 @@ from tests.store_es.fake_server import (
     bulk_reply,
     error_reply,
 )
-from vacmon.store.es import builders
+from vacmon.store.es import builders, templates
 
 
 @pytest.fixture
@@ -79,7 +79,10 @@ def test_it_reports_installed_templates_and_their_retention(fake_es, es_settings
     server = fake_es()
     template = {
         "name": "vacmon-factory_status",
-        "index_template": {"version": 1, "template": {"lifecycle": {"data_retention": "30d"}}},
+        "index_template": {
+            "version": templates.TEMPLATE_VERSION,
+            "template": {"lifecycle": {"data_retention": "30d"}},
+        },
     }
     server.on(
         "GET",
@@ -94,7 +97,7 @@ def test_it_reports_installed_templates_and_their_retention(fake_es, es_settings
 
     out = check_store()
 
-    assert "ok   template vacmon-factory_status: version 1" in out
+    assert f"ok   template vacmon-factory_status: version {templates.TEMPLATE_VERSION}" in out
     assert "ok   lifecycle vacmon-factory_status: data stream lifecycle, retention 30d" in out
 
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import time
+
+import pytest
 
 from tests import samples
 from tests.store_es.fake_server import Reply, bulk_reply, error_reply
 from tests.store_es.messages import factories, sample
 from vacmon.store.base import WriteResult
+from vacmon.store.elasticsearch import Unavailable
 from vacmon.store.es import builders
 
 COMPAT_NDJSON = "application/vnd.elasticsearch+x-ndjson; compatible-with=8"
@@ -67,7 +71,7 @@ def test_a_duplicate_id_counts_as_a_duplicate_not_an_error(fake_es, es_store):
     assert store.rejected_total == 0 and not store.spool.pending()
 
 
-def test_a_partial_bulk_failure_keeps_the_good_items_and_sets_the_refused_aside(
+def test_a_partial_bulk_failure_keeps_the_good_items_and_hands_back_the_refused(
     fake_es, es_store, caplog
 ):
     server = fake_es()
@@ -75,13 +79,52 @@ def test_a_partial_bulk_failure_keeps_the_good_items_and_sets_the_refused_aside(
     store = es_store(server)
     messages = factories(3)
 
-    assert store.write(messages) == WriteResult(inserted=2, duplicates=0)
+    result = store.write(messages)
 
+    assert (result.inserted, result.duplicates) == (2, 0)
+    ((refused, reason),) = result.refused
+    assert refused is messages[1] and "document_parsing_exception" in reason
     assert store.rejected_total == 1
     assert "document_parsing_exception" in caplog.text
-    rejected = (store.spool.directory / "rejected.jsonl").read_text().splitlines()
-    assert [json.loads(r)["time_sent"] for r in rejected] == [messages[1].time_sent]
     assert not store.spool.pending()  # a refused document is not retried
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_document_the_cluster_refuses_is_quarantined_and_its_batch_counted(fake_es, es_store):
+    from vacmon.ingest.counters import Counters
+    from vacmon.ingest.pipeline import BatchWriter, Parser
+    from vacmon.models import QuarantinedMessage
+
+    server = fake_es()
+    server.on("PUT", r"/_bulk", bulk_reply(201, 400, 201))
+    counters = Counters()
+    writer = BatchWriter(Parser(counters, "udp"), es_store(server).write)
+    datagrams = [json.dumps(asdict_fields(m)).encode() for m in factories(3)]
+    for data in datagrams:
+        writer.submit(data, "192.0.2.5", time.time())
+
+    assert writer.flush_once() == 2
+
+    kept = QuarantinedMessage.objects.get()
+    assert bytes(kept.raw) == datagrams[1]
+    assert "document_parsing_exception" in kept.detail
+    assert counters.total("udp", "rejected", "unstorable") == 1
+
+
+def test_a_request_the_cluster_refuses_whole_is_raised_for_the_caller_to_split(fake_es, es_store):
+    server = fake_es()
+    server.on("PUT", r"/_bulk", error_reply(413, "request_entity_too_large"))
+    store = es_store(server)
+
+    with pytest.raises(Unavailable) as raised:
+        store.write(factories(2))
+
+    assert raised.value.status == 413
+    assert not store.spool.pending()  # spooling a refused body would only refuse again
+
+
+def asdict_fields(message):
+    return {**message.fields, **message.extra}
 
 
 def test_items_refused_with_429_are_retried_alone_after_a_backoff(fake_es, es_store):

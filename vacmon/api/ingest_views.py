@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from factories.messages import Rejected
-from vacmon.ingest.http import count_rate_limited, ingest_items, split_items
+from vacmon.ingest.http import StoreUnavailable, count_rate_limited, ingest_items, split_items
 from vacmon.trust.http import authenticate_ingest
 from vacmon.trust.ratelimit import limiter_from_settings
 
@@ -51,6 +51,7 @@ class MessagesView(APIView):
             403: OpenApiResponse(description="the token may not send for any site"),
             413: OpenApiResponse(description="the body is too large"),
             429: OpenApiResponse(description="too many requests from this address"),
+            503: OpenApiResponse(description="the store is unavailable; send again later"),
         },
     )
     def post(self, request: Request) -> Response:
@@ -78,7 +79,14 @@ class MessagesView(APIView):
             return Response({"error": "the body holds no message", "reason": "empty"}, status=400)
         if len(items) > settings.VACMON_HTTP_MAX_ITEMS:
             return _too_large(limit, f"at most {settings.VACMON_HTTP_MAX_ITEMS} messages a request")
-        report = ingest_items(items, source, identity=identity)
+        try:
+            report = ingest_items(items, source, identity=identity, body=body)
+        except StoreUnavailable as exc:
+            return Response(
+                {"error": f"the store is unavailable: {exc}", "reason": "store_unavailable"},
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                headers={"Retry-After": "5"},
+            )
         body_out = IngestReportSerializer(report).data
         if report.rejected and not (report.accepted or report.duplicates):
             return Response(body_out, status=status.HTTP_400_BAD_REQUEST)

@@ -2,24 +2,32 @@
 
 Items are validated individually: a bad item is reported and never drops its neighbours.
 Accepted items are written to the store before the 202 is sent, so an answered upload is
-durable.
+durable. A store that stays unavailable answers 503 (the client sends again); an item the
+store can never take is quarantined and reported as rejected, and its neighbours stored.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from django.conf import settings
 
 from factories.messages import Message, Rejected, decode_json, normalise
 from vacmon.ingest.counters import Counters
+from vacmon.ingest.isolate import write_isolating
 from vacmon.ingest.name_refusals import budget_from_settings
 from vacmon.ingest.names import NameBudget
 from vacmon.ingest.pipeline import Parser
+from vacmon.ingest.quarantine import UNSTORABLE, Held, quarantine
 from vacmon.ops.metrics import record_write
 from vacmon.store import get_store
+from vacmon.store.base import WriteResult
+from vacmon.store.faults import Backoff, describe, is_transient, retry_transient
+from vacmon.store.writelock import write_lock
 from vacmon.trust.http import check_ingest_site
 from vacmon.trust.principals import IngestIdentity
 from vacmon.trust.registry import AnonymousPolicy
@@ -70,14 +78,19 @@ class _BadLine:
     error: Rejected
 
 
+class StoreUnavailable(Exception):
+    """The store kept failing transiently; nothing of the request was lost or stored."""
+
+
 def ingest_items(
-    items: list[Any], source: str, *, identity: IngestIdentity | None = None
+    items: list[Any], source: str, *, identity: IngestIdentity | None = None, body: bytes = b""
 ) -> IngestReport:
     """Validate each item and store the accepted ones; an authenticated sender's messages
-    are trusted, but only for the sites its token or JWT grants."""
+    are trusted, but only for the sites its token or JWT grants. An item the store can
+    never take is quarantined and reported as rejected; its neighbours are stored."""
     now = time.time()
     report = IngestReport()
-    accepted: list[Message] = []
+    accepted: list[tuple[int, Held]] = []
     anonymous = AnonymousPolicy.load() if identity is None else None
     names = name_budget()
     for index, item in enumerate(items):
@@ -85,7 +98,12 @@ def ingest_items(
         try:
             if isinstance(item, _BadLine):
                 raise item.error
-            message = normalise(item, received=int(now), trusted=identity is not None)
+            message = normalise(
+                item,
+                received=int(now),
+                skew_seconds=settings.VACMON_SKEW_SECONDS,
+                trusted=identity is not None,
+            )
             if not check_ingest_site(identity, message.site):
                 raise Rejected("site_not_allowed", f"this sender may not send for {message.site}")
             if anonymous is not None and anonymous.refuses(message.site, message.space):
@@ -97,16 +115,10 @@ def ingest_items(
             report.rejected += 1
             report.items.append(_rejected_item(index, exc))
             continue
-        accepted.append(message)
+        accepted.append((index, Held(message, _raw_item(item, body), source, now)))
         report.items.append({"index": index, "status": "accepted"})
     if accepted:
-        started = time.perf_counter()
-        result = get_store().write(accepted)
-        record_write(time.perf_counter() - started, len(accepted))
-        report.accepted = result.inserted
-        report.duplicates = result.duplicates
-        _counters.add("http", "accepted", n=result.inserted)
-        _counters.add("http", "duplicates", n=result.duplicates)
+        _store(accepted, report)
     _counters.flush()
     return report
 
@@ -121,6 +133,51 @@ def name_budget() -> NameBudget | None:
         _budgets.clear()
         _budgets[per_hour] = budget_from_settings()
     return _budgets[per_hour]
+
+
+def _store(accepted: list[tuple[int, Held]], report: IngestReport) -> None:
+    held = [h for _, h in accepted]
+    try:
+        isolated = write_isolating(_write_retrying, [h.message for h in held])
+    except Exception as exc:
+        if not is_transient(exc):
+            raise
+        raise StoreUnavailable(describe(exc)) from exc
+    poisoned = [(held[i], reason) for i, reason in isolated.poisoned]
+    quarantine("http", poisoned, _counters, _parser.ratelog)
+    for i, reason in isolated.poisoned:
+        index = accepted[i][0]
+        report.items[index] = _rejected_item(index, Rejected(UNSTORABLE, reason))
+    report.rejected += len(poisoned)
+    report.accepted = isolated.inserted
+    report.duplicates = isolated.duplicates
+    _counters.add("http", "accepted", n=isolated.inserted)
+    _counters.add("http", "duplicates", n=isolated.duplicates)
+
+
+def _write_retrying(messages: Sequence[Message]) -> WriteResult:
+    # A client waits for this answer: a few short tries, then 503 so that it sends again.
+    return retry_transient(
+        lambda: _timed_write(messages), tries=4, backoff=Backoff(first=0.05, most=0.5)
+    )
+
+
+def _timed_write(messages: Sequence[Message]) -> WriteResult:
+    # In line with the UDP workers for SQLite's one writer, not starved by them.
+    with write_lock():
+        started = time.perf_counter()
+        result = get_store().write(messages)
+        record_write(time.perf_counter() - started, len(messages))
+    return result
+
+
+def _raw_item(item: Any, body: bytes) -> bytes:
+    """The item as JSON, kept should it be quarantined; an item too deep to encode again
+    is kept as the whole request body it came in."""
+    try:
+        return orjson.dumps(item)
+    except (orjson.JSONEncodeError, RecursionError):
+        return body
 
 
 def _rejected_item(index: int, exc: Rejected) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 The socket side only appends raw datagrams to a deque; a writer thread parses and writes
 them in batches, so a slow database write never stalls `recvfrom` (spec 9.3). Accepted
-messages stay in memory until the store has them; a failed write is retried, never dropped.
+messages stay in memory until the store has them: a write that fails transiently is retried,
+and a message the store can never take is quarantined without holding up its batch.
 """
 
 from __future__ import annotations
@@ -12,15 +13,20 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
 from factories.messages import Message, Rejected, decode_datagram, normalise
 from vacmon.ingest.counters import Counters
+from vacmon.ingest.isolate import GiveUp, write_isolating
 from vacmon.ingest.names import NameBudget
+from vacmon.ingest.quarantine import Held, quarantine
 from vacmon.ingest.ratelog import RateLimitedLog
 from vacmon.ops.metrics import flush_writes, record_write
 from vacmon.store.base import WriteResult
+from vacmon.store.faults import Backoff, describe, is_transient
+from vacmon.store.writelock import write_lock
 
 log = logging.getLogger("vacmon.ingest")
 
@@ -122,8 +128,21 @@ class Parser:
         return Outcome(message)
 
 
+class WriterStuck(GiveUp):
+    """The store stayed unavailable past the stop deadline; `held` was not written."""
+
+    def __init__(self, held: list[Held], last_error: str) -> None:
+        super().__init__(f"{len(held)} messages not written: {last_error}")
+        self.held = held
+        self.last_error = last_error
+
+
 class BatchWriter:
-    """A thread that drains raw datagrams, parses them and writes accepted messages."""
+    """A thread that drains raw datagrams, parses them and writes accepted messages.
+
+    A transient store error is retried with backoff, the write lock let go while waiting;
+    a message the store refuses for good is quarantined and the rest of its batch stored
+    (vacmon.ingest.isolate)."""
 
     def __init__(
         self,
@@ -134,6 +153,7 @@ class BatchWriter:
         max_delay: float = 0.25,
         queue_limit: int = 1_000_000,
         on_written: Callable[[list[Message]], None] | None = None,
+        lock: Callable[[], AbstractContextManager[object]] = write_lock,
     ) -> None:
         self.parser = parser
         self.write = write
@@ -141,7 +161,11 @@ class BatchWriter:
         self.max_delay = max_delay
         self.queue_limit = queue_limit
         self.on_written = on_written
+        self.lock = lock
         self.raw: deque[tuple[bytes, str, float]] = deque()
+        # When set (by stop), a write still failing at that monotonic time gives up.
+        self.give_up_at: float | None = None
+        self.stuck: WriterStuck | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="vacmon-writer", daemon=True)
 
@@ -156,52 +180,104 @@ class BatchWriter:
         self.raw.append((data, source, received))
         return True
 
-    def stop(self, timeout: float | None = None) -> None:
-        """Stop after writing everything already queued."""
+    def stop(self, timeout: float | None = None) -> bool:
+        """Stop after writing everything already queued; True when it all went in. A
+        store still unavailable after `timeout` leaves the rest in `raw` (see `stuck`)."""
+        if timeout is not None:
+            self.give_up_at = time.monotonic() + timeout
         self._stop.set()
-        self._thread.join(timeout)
+        self._thread.join(None if timeout is None else timeout + 1.0)
+        return self.stuck is None and not self._thread.is_alive()
 
     def _run(self) -> None:
-        while not self._stop.is_set():
-            if not self.raw:
-                self._stop.wait(self.max_delay)
-                continue
-            self.flush_once()
-        while self.raw:
-            self.flush_once()
+        try:
+            while not self._stop.is_set():
+                if not self.raw:
+                    self._stop.wait(self.max_delay)
+                    continue
+                self.flush_once()
+            while self.raw:
+                self.flush_once()
+        except WriterStuck as exc:
+            self.stuck = exc
+            # Back in the queue, in order, for whoever reports (or spills) what is left.
+            self.raw.extendleft(reversed([(h.raw, h.source, h.received) for h in exc.held]))
+            return
         self.parser.counters.flush()
         flush_writes()
 
     def flush_once(self) -> int:
         """Parse and write up to one batch of queued datagrams; return how many were stored."""
-        pending: list[Message] = []
+        pending: list[Held] = []
         raw = self.raw
         accept = self.parser.accept
         while raw and len(pending) < self.batch_size:
-            message = accept(*raw.popleft())
+            data, source, received = raw.popleft()
+            message = accept(data, source, received)
             if message is not None:
-                pending.append(message)
+                pending.append(Held(message, data, source, received))
         return self.store(pending)
 
-    def store(self, messages: list[Message]) -> int:
-        if not messages:
-            self.parser.counters.flush()
-            return 0
-        delay = 0.1
-        while True:
-            try:
-                started = time.perf_counter()
-                result = self.write(messages)
-                record_write(time.perf_counter() - started, len(messages))
-                break
-            except Exception:
-                log.exception("store write of %d messages failed; retrying", len(messages))
-                time.sleep(delay)
-                delay = min(delay * 2, 5.0)
+    def store(self, held: list[Held]) -> int:
         counters = self.parser.counters
-        counters.add(self.parser.channel, "accepted", n=result.inserted)
-        counters.add(self.parser.channel, "duplicates", n=result.duplicates)
-        counters.flush()
+        if not held:
+            with self.lock():
+                counters.flush()
+            return 0
+        messages = [h.message for h in held]
+        try:
+            isolated = write_isolating(self._write_retrying, messages)
+        except WriterStuck as exc:
+            raise WriterStuck(held, exc.last_error) from None
+        if isolated.poisoned:
+            poisoned = [(held[i], reason) for i, reason in isolated.poisoned]
+            with self.lock():
+                quarantine(self.parser.channel, poisoned, counters, self.parser.ratelog)
+                counters.flush()
         if self.on_written is not None:
-            self.on_written(messages)
-        return result.inserted
+            bad = {i for i, _ in isolated.poisoned}
+            self.on_written([m for i, m in enumerate(messages) if i not in bad])
+        return isolated.inserted
+
+    def _write_retrying(self, messages: Sequence[Message]) -> WriteResult:
+        """One write, tried again while it fails transiently; the lock is held only for
+        each try, never while waiting."""
+        backoff = Backoff(first=0.1, most=5.0)
+        failures = 0
+        while True:
+            with self.lock():
+                started = time.perf_counter()
+                try:
+                    result = self.write(messages)
+                except Exception as exc:
+                    if not is_transient(exc):
+                        raise
+                    error = exc
+                else:
+                    # Its counts and statistics go in while the lock is still held: one
+                    # turn at the database per batch, not two.
+                    record_write(time.perf_counter() - started, len(messages))
+                    self._count(result)
+                    return result
+            failures += 1
+            self._wait_to_retry(error, failures, len(messages), backoff.next_delay())
+
+    def _count(self, result: WriteResult) -> None:
+        counters, channel = self.parser.counters, self.parser.channel
+        counters.add(channel, "accepted", n=result.inserted)
+        counters.add(channel, "duplicates", n=result.duplicates)
+        counters.flush()
+
+    def _wait_to_retry(self, exc: Exception, failures: int, n: int, delay: float) -> None:
+        # The first failure and then one in twenty: a database away for an hour must not
+        # fill the log, but it must be plain that ingest is waiting for it.
+        if failures == 1 or failures % 20 == 0:
+            log.warning(
+                "store write of %d messages failed (%d tries so far), retrying: %s",
+                n,
+                failures,
+                describe(exc),
+            )
+        if self.give_up_at is not None and time.monotonic() + delay > self.give_up_at:
+            raise WriterStuck([], describe(exc))
+        time.sleep(delay)

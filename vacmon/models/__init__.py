@@ -10,7 +10,7 @@ from vacmon.models.accounting import (
     ApelSiteSettings,
 )
 from vacmon.models.crr import CrrSpaceSettings, CrrTarget, PublicationFailure, PublishedDocument
-from vacmon.models.ingest import IngestCounter
+from vacmon.models.ingest import IngestCounter, QuarantinedMessage
 from vacmon.models.probes import (
     Downtime,
     ProbeDefinition,
@@ -65,6 +65,7 @@ __all__ = [
     "ProbeResult",
     "PublicationFailure",
     "PublishedDocument",
+    "QuarantinedMessage",
     "Rollup",
     "RollupWatermark",
     "SigningKey",

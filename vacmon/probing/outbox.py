@@ -2,13 +2,15 @@
 
 A row is claimed by a conditional UPDATE (one row changed means it is ours), sent, and
 deleted only once the broker has receipted it. A failed send releases the claim and stops
-the batch, so a broker outage leaves every message queued for the next run. A claim older
+the batch, so a broker outage leaves every message queued for the next run; messages tried
+least often go first, so one the broker keeps refusing never holds up the others. A claim older
 than LEASE belongs to a worker that died mid-send and may be taken over; the broker may
 then see that message twice, which sam3's stable `_id` makes harmless.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,6 +24,8 @@ from vacmon.models import ProbeMessage
 from vacmon.models import ProbeResult as ResultRow
 from vacmon.probes.model import ProbeRecord, iso_utc, render_metric_output, render_sam3_json
 from vacmon.probing.records import record_of
+
+log = logging.getLogger(__name__)
 
 FORMATS = ("metricOutput", "sam3")
 LEASE = timedelta(minutes=10)
@@ -93,13 +97,20 @@ class PublishReport:
 def publish_pending(
     sender: Sender, limit: int = 1000, now: datetime | None = None
 ) -> PublishReport:
-    """Send up to `limit` queued messages, oldest first."""
+    """Send up to `limit` queued messages, those tried least often first, then oldest.
+
+    The order is what keeps a message the broker keeps refusing from holding up the others:
+    each failed try counts in `attempts`, so it goes behind every message not yet tried.
+    A refusal (PublishError) ends the run, as the broker may be away; an error of this one
+    message (it cannot be sent at all) is recorded and the run goes on."""
     now = now or timezone.now()
     free = Q(claimed_at=None) | Q(claimed_at__lt=now - LEASE)
     candidates = list(
-        ProbeMessage.objects.filter(free).order_by("id").values_list("id", "claimed_at")[:limit]
+        ProbeMessage.objects.filter(free)
+        .order_by("attempts", "id")
+        .values_list("id", "claimed_at")[:limit]
     )
-    sent = 0
+    sent = failed = 0
     for message_id, previous in candidates:
         if not claim(message_id, previous, now):
             continue  # another publisher took it between our read and our update
@@ -107,13 +118,22 @@ def publish_pending(
         try:
             sender.send(message.headers, message.body)
         except PublishError as error:
-            ProbeMessage.objects.filter(pk=message_id, claimed_at=now).update(
-                claimed_at=None, last_error=str(error)[:2000]
-            )
-            return PublishReport(sent, 1, str(error))
+            _release(message_id, now, str(error))
+            return PublishReport(sent, failed + 1, str(error))
+        except Exception as error:
+            log.exception("probe message %s cannot be sent", message_id)
+            _release(message_id, now, f"{type(error).__name__}: {error}")
+            failed += 1
+            continue
         ProbeMessage.objects.filter(pk=message_id).delete()
         sent += 1
-    return PublishReport(sent, 0)
+    return PublishReport(sent, failed)
+
+
+def _release(message_id: int, now: datetime, error: str) -> None:
+    ProbeMessage.objects.filter(pk=message_id, claimed_at=now).update(
+        claimed_at=None, last_error=error[:2000]
+    )
 
 
 def backlog() -> int:

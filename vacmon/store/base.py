@@ -91,6 +91,9 @@ class Scope:
 class WriteResult:
     inserted: int
     duplicates: int
+    # Messages the backend refused for good, each with its reason (Elasticsearch answers
+    # per item); the caller quarantines them (vacmon.ingest.isolate).
+    refused: tuple[tuple[Message, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -160,12 +160,18 @@ class ElasticsearchStore:
         try:
             outcome = self.send_now(messages)
         except Unavailable as exc:
-            if self.spool is None:
+            if self.spool is None or exc.status in _POISON_STATUS:
+                # A refused request is about its data: the caller splits the batch to find
+                # the message (vacmon.ingest.isolate); spooling it would only refuse again.
                 raise
             kept = self._to_spool(exc.unsent, str(exc))
             return WriteResult(exc.outcome.inserted + kept, exc.outcome.duplicates)
         kept = self._settle(outcome)
-        return WriteResult(inserted=outcome.inserted + kept, duplicates=outcome.duplicates)
+        return WriteResult(
+            inserted=outcome.inserted + kept,
+            duplicates=outcome.duplicates,
+            refused=tuple(outcome.failed),
+        )
 
     def send_now(self, messages: Sequence[Message]) -> BulkOutcome:
         """Send a batch with streaming_bulk and per-item results; raise Unavailable with the
@@ -217,9 +223,12 @@ class ElasticsearchStore:
             outcome.failed.append((message, f"{result.status} {result.reason}"))
 
     def _settle(self, outcome: BulkOutcome) -> int:
-        """Spool what the cluster was too busy to take; set aside what it refused."""
+        """Spool what the cluster was too busy to take. What it refused for good (a
+        mapper_parsing_exception, say) goes back to the caller in WriteResult.refused."""
         if outcome.failed:
-            self.set_aside(outcome.failed)
+            self.rejected_total += len(outcome.failed)
+            for message, reason in outcome.failed[:5]:
+                log.error("elasticsearch refused %s: %s", message.key, reason)
         if not outcome.retry:
             return 0
         if self.spool is None:

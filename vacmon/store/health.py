@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from factories.messages import Message
+from vacmon.store.ahead import ahead
 
 HEARTBEAT_FIELDS = (
     "factory_heartbeat_time",
@@ -65,7 +66,8 @@ def from_messages(messages: Iterable[Message], interval: int) -> FactoryHealth:
     for m in messages:
         tally.messages += 1
         bucket = m.time_received - m.time_received % interval
-        for field in HEARTBEAT_FIELDS:
+        # A time_sent from beyond the skew window ahead would chart an age of years.
+        for field in HEARTBEAT_FIELDS if not ahead(m) else ():
             beat = m.get(field)
             if beat:
                 tally.age(field, bucket, max(m.time_sent - beat, 0))

@@ -1,7 +1,8 @@
 """Run the UDP listener (port 8884 by default) until SIGTERM or Ctrl-C.
 
 On SIGTERM the socket stops receiving and everything already received is parsed and
-written before the process exits.
+written before the process exits, within VACMON_SHUTDOWN_GRACE seconds; what a store that
+stays unavailable has not taken by then is kept on disk and written at the next start.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.core.management.base import BaseCommand
 from vacmon.ingest.counters import Counters
 from vacmon.ingest.name_refusals import budget_from_settings
 from vacmon.ingest.pipeline import BatchWriter, Parser
+from vacmon.ingest.spill import spill, take_spilled
 from vacmon.ingest.udp import UdpListener, open_socket
 from vacmon.ingest.workers import WorkerPool, udp_gate
 from vacmon.store import get_store
@@ -50,13 +52,28 @@ class Command(BaseCommand):
                 f.write(str(port))
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: listener.stop())
+        for data, source, received in take_spilled():
+            writer.submit(data, source, received)  # before anything received now
         writer.start()
         self.stdout.write(f"VacMon UDP listener on [{host}]:{port}", ending="\n")
         self.stdout.flush()
         listener.serve()
-        log.info("stopping: writing %d queued datagrams", len(writer.raw))
-        writer.stop()
+        if not self._stop_writer(writer, settings.VACMON_SHUTDOWN_GRACE):
+            raise SystemExit(3)
         log.info("UDP listener stopped")
+
+    @staticmethod
+    def _stop_writer(writer: BatchWriter | WorkerPool, grace: float) -> bool:
+        """Write what is held within `grace` seconds; keep on disk what the store did not
+        take (vacmon.ingest.spill). False when anything had to be kept or killed."""
+        log.info("stopping: writing %d queued datagrams within %d s", len(writer.raw), grace)
+        if isinstance(writer, WorkerPool):
+            return writer.stop(grace)
+        if writer.stop(grace):
+            return True
+        why = writer.stuck.last_error if writer.stuck else "the writer did not finish"
+        spill(list(writer.raw), why)
+        return False
 
     def _writer(self, workers: int) -> BatchWriter | WorkerPool:
         if workers > 0:
@@ -66,6 +83,7 @@ class Command(BaseCommand):
                 skew_seconds=settings.VACMON_SKEW_SECONDS,
                 batch_size=settings.VACMON_BATCH_SIZE,
                 queue_limit=settings.VACMON_QUEUE_LIMIT,
+                grace=settings.VACMON_SHUTDOWN_GRACE,
             )
         return BatchWriter(
             Parser(

@@ -15,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
 from vacmon.ops.insecure import check_startup
+from vacmon.ops.supervise import stop_children
 
 # Each web worker serves every connection in its own greenlet (gunicorn's gevent worker): a
 # client that sends its request slowly holds a greenlet and a socket, never one of a fixed
@@ -136,14 +137,10 @@ class Command(BaseCommand):
         self._stop_all(children)
 
     def _stop_all(self, children: dict[str, subprocess.Popen[bytes]]) -> None:
-        for child in children.values():
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        deadline = time.time() + 30
-        for name, child in children.items():
-            try:
-                child.wait(max(0.1, deadline - time.time()))
-            except subprocess.TimeoutExpired:
-                self.stderr.write(f"{name} did not stop in time; killing it")
-                child.kill()
-        self.stdout.write("VacMon stopped.")
+        # The UDP listener takes up to VACMON_SHUTDOWN_GRACE to write (or keep on disk)
+        # what it holds; the margin lets it finish that and exit by itself.
+        grace = settings.VACMON_SHUTDOWN_GRACE + 10
+        if stop_children(children, grace, lambda line: self.stderr.write(line)):
+            self.stdout.write("VacMon stopped.")
+        else:
+            self.stdout.write("VacMon stopped; some parts had to be killed (see above).")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.db import InterfaceError, OperationalError, connection
+
 from factories.messages import Message
 from vacmon.models import LatestStatus, MachineShutdown
 from vacmon.store.base import EntityBuckets, FactoryRef, MachinetypeRef, Scope, WriteResult
@@ -19,7 +21,12 @@ class EmbeddedStore:
     def write(self, messages: Sequence[Message]) -> WriteResult:
         if not messages:
             return WriteResult(inserted=0, duplicates=0)
-        return writer.write(messages)
+        try:
+            return writer.write(messages)
+        except (InterfaceError, OperationalError):
+            # A lost connection stays lost: drop it so the caller's retry opens a new one.
+            connection.close_if_unusable_or_obsolete()
+            raise
 
     def latest(
         self,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import connection
 
 from vacmon.models import FactoryStatus
+from vacmon.store.ahead import ahead_sql
 from vacmon.store.base import Scope
 from vacmon.store.embedded.grouped import where_clauses
 from vacmon.store.health import HEARTBEAT_FIELDS, VERSION_FIELDS, FactoryHealth, Tally
@@ -18,7 +19,8 @@ def factory_health(
     where = " AND ".join(["time_received >= %s", "time_received <= %s", *clauses])
     beats = ", ".join(HEARTBEAT_FIELDS)
     ages = ", ".join(
-        f"MAX(CASE WHEN {f} <> 0 THEN (CASE WHEN time_sent > {f} THEN time_sent - {f} "
+        f"MAX(CASE WHEN {f} <> 0 AND NOT {ahead_sql()} THEN "
+        f"(CASE WHEN time_sent > {f} THEN time_sent - {f} "
         "ELSE 0 END) END)"
         for f in HEARTBEAT_FIELDS
     )
@@ -26,7 +28,7 @@ def factory_health(
     query = (
         f"SELECT b, {ages}, {versions}, MIN(time_received), MAX(time_received), COUNT(*) "
         f"FROM (SELECT time_received - (time_received %% {interval}) AS b, time_received, "
-        f"time_sent, {beats}, {versions} "
+        f"time_sent, skewed, {beats}, {versions} "
         f"FROM {FactoryStatus._meta.db_table} WHERE {where} "
         f"ORDER BY time_received DESC, id DESC LIMIT %s) newest "
         f"GROUP BY b, {versions}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import F, Q
 
 from factories.messages import Message
 from vacmon.models import LatestStatus, MachineShutdown
@@ -132,6 +132,8 @@ def _latest_in_window(
 ) -> list[Message]:
     model = model_for(message_type)
     qs = model.objects.filter(scope_q(message_type, scope), time_received__gte=since)  # type: ignore[attr-defined]
+    # Never the latest: a message sent from beyond the skew window ahead (store.base.ahead).
+    qs = qs.exclude(skewed=True, time_sent__gt=F("time_received"))
     if until is not None:
         qs = qs.filter(time_received__lte=until)
     return _newest_per_entity(

@@ -21,11 +21,14 @@ from vacmon.store.embedded.summing import (
     FINE,
     HOUR,
     QUARTER,
+    TRIES,
     bounded,
     build_range,
     first_bucket,
+    locked,
 )
 from vacmon.store.embedded.tables import model_for
+from vacmon.store.faults import retry_transient
 
 # Each level and the one it is built from; a chart reads the coarsest that divides its
 # interval, then finer ones for the newest buckets (grouped.sender_samples).
@@ -123,5 +126,11 @@ def optimise() -> None:
     """Refresh SQLite's planner statistics now and then: without them it may read a site's
     whole history through the natural-key index instead of the time index."""
     if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA optimize")
+        retry_transient(lambda: locked(_pragma_optimize), tries=TRIES)
+
+
+def _pragma_optimize() -> None:
+    # ANALYZE writes the statistics tables: a write like any other, so it queues for the
+    # lock and passes a busy database by retrying.
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA optimize")

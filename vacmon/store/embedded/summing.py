@@ -9,11 +9,17 @@ space rollups (space_rollups.py) are built from them.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
+from typing import TypeVar
 
 from django.db import connection, models, transaction
 
 from vacmon.models import Rollup
 from vacmon.store.base import SERIES_METRICS
+from vacmon.store.faults import Backoff, retry_transient
+from vacmon.store.writelock import write_lock
+
+R = TypeVar("R")
 
 FINE, HOUR, QUARTER, DAY = 300, 3600, 21600, 86400
 # Per-sender rollup resolutions, coarsest first.
@@ -61,6 +67,13 @@ def first_bucket(resolution: int) -> int:
     return first.bucket if first else 0
 
 
+# Buckets built per transaction: short transactions keep ingest's wait for the database
+# short, and the watermark moves on with each, so a failed run loses nothing built.
+BUCKETS_PER_TRANSACTION = 24
+# A rollup step locked out this many times in a row fails the run (the next run resumes).
+TRIES = 8
+
+
 def build_range(
     rows: type[models.Model],
     marks: type[models.Model],
@@ -72,8 +85,9 @@ def build_range(
     statement: Callable[[str], str],
 ) -> int:
     """Rebuild `rows` at `resolution` from its watermark in `marks` (or `start`, or
-    `oldest()` on the first build) up to `until`, one INSERT ... SELECT per message type
-    with the range as its parameters, in one transaction; return the new watermark."""
+    `oldest()` on the first build) up to `until`, a few buckets per transaction, one
+    INSERT ... SELECT per message type with the range as its parameters; return the new
+    watermark."""
     mark = marks.objects.filter(resolution=resolution).first()
     if start is not None:
         begin = start
@@ -82,12 +96,36 @@ def build_range(
     else:
         begin = oldest()
     begin = begin // resolution * resolution
+    built = mark.built_until if mark else None
     if begin >= until:
-        return mark.built_until if mark else begin
+        return built if built is not None else begin
+    step = resolution * BUCKETS_PER_TRANSACTION
+    for low in range(begin, until, step):
+        high = min(low + step, until)
+        built = max(high, built if built is not None else high)
+        step_once = partial(_build_step, rows, marks, resolution, low, high, built, statement)
+        retry_transient(partial(locked, step_once), tries=TRIES, backoff=Backoff(0.05, 2.0))
+    assert built is not None
+    return built
+
+
+def _build_step(
+    rows: type[models.Model],
+    marks: type[models.Model],
+    resolution: int,
+    low: int,
+    high: int,
+    mark: int,
+    statement: Callable[[str], str],
+) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
-        rows.objects.filter(resolution=resolution, bucket__gte=begin, bucket__lt=until).delete()
+        rows.objects.filter(resolution=resolution, bucket__gte=low, bucket__lt=high).delete()
         for message_type in SERIES_METRICS:
-            cursor.execute(statement(message_type), [begin, until])
-        new_mark = max(until, mark.built_until if mark else until)
-        marks.objects.update_or_create(resolution=resolution, defaults={"built_until": new_mark})
-    return new_mark
+            cursor.execute(statement(message_type), [low, high])
+        marks.objects.update_or_create(resolution=resolution, defaults={"built_until": mark})
+
+
+def locked(work: Callable[[], R]) -> R:
+    """`work()` holding the database's write lock (vacmon.store.writelock)."""
+    with write_lock():
+        return work()

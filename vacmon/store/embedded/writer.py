@@ -15,6 +15,7 @@ from django.db import connection, transaction
 
 from factories.messages import Message
 from vacmon.models import LatestStatus, MachineShutdown
+from vacmon.store.ahead import ahead, ahead_sql
 from vacmon.store.base import WriteResult
 from vacmon.store.embedded.tables import LATEST_FIGURES, MODELS, columns, row_maker
 from vacmon.store.shutdowns import Key, key_of, shutdown_of
@@ -61,6 +62,8 @@ def _insert(cursor: object, message_type: str, batch: list[Message]) -> int:
 def _upsert_latest(cursor: object, batch: list[Message]) -> None:
     newest: dict[tuple[str, str, str, str, str], Message] = {}
     for m in batch:
+        if ahead(m):
+            continue
         key = (m.message_type, m.site, m.space, m.factory, m.machinetype or "")
         seen = newest.get(key)
         if seen is None or (m.time_received, m.time_sent) >= (seen.time_received, seen.time_sent):
@@ -73,8 +76,11 @@ def _upsert_latest(cursor: object, batch: list[Message]) -> None:
         f"VALUES ({', '.join(['%s'] * (5 + len(kept)))}) "
         "ON CONFLICT (message_type, site, space, factory, item) DO UPDATE SET "
         + ", ".join(f"{c} = excluded.{c}" for c in kept)
-        + f" WHERE excluded.time_sent >= {table}.time_sent"
+        # A row already ahead (stored before this rule) gives way to any current report.
+        + f" WHERE excluded.time_sent >= {table}.time_sent OR {ahead_sql(table)}"
     )
+    if not newest:
+        return
     rows = [
         (*key, *(getattr(m, c) for c in envelope), *(m.fields.get(f) for f in LATEST_FIGURES))
         for key, m in newest.items()

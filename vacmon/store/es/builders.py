@@ -16,6 +16,7 @@ from typing import Any
 
 from factories.messages import Message
 from factories.messages.schema import FIELDS
+from vacmon.store.ahead import ahead
 from vacmon.store.base import ENTITY, Scope, check_series
 from vacmon.store.es.templates import stream_name
 
@@ -39,6 +40,10 @@ SOURCE_FIELDS = [
 BUCKET_BUDGET = 20_000
 MAX_PAGE = 1000
 MAX_WINDOW = 10_000  # index.max_result_window default: the most hits one search returns
+
+
+# A message sent from beyond the skew window ahead is never the newest (vacmon.store.ahead).
+NOT_AHEAD = {"term": {"ahead": True}}
 
 
 def doc_id(message: Message) -> str:
@@ -73,6 +78,8 @@ def document(message: Message) -> dict[str, Any]:
         value = getattr(message, name)
         if value is not None:
             doc[name] = value
+    if ahead(message):
+        doc["ahead"] = True  # never the latest state (vacmon.store.ahead)
     known = FIELDS[message.message_type]
     for name, value in message.fields.items():
         if name in known and value is not None and name not in doc:
@@ -157,7 +164,12 @@ def latest_query(
     return {
         "size": 0,
         "track_total_hits": False,
-        "query": _query([time_range(since, until), *scope_filters(message_type, scope)]),
+        "query": {
+            "bool": {
+                "filter": [time_range(since, until), *scope_filters(message_type, scope)],
+                "must_not": [NOT_AHEAD],
+            }
+        },
         "aggs": {
             "entities": {
                 "composite": _composite(sources, page, after),

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from elasticsearch import ApiError
+from elasticsearch import ApiError, SerializationError
 
 from factories.messages import Message
 from vacmon.store.es import builders
@@ -30,6 +30,11 @@ class Unavailable(Exception):
         self.unsent = unsent
         self.status = status
 
+    @property
+    def unavailable_status(self) -> int:
+        """The status store.faults judges by: 0 (unreachable), 429 and 5xx pass."""
+        return self.status
+
 
 def still_waiting(messages: Sequence[Message], waiting: dict[str, list[Message]]) -> list[Message]:
     """The unconfirmed messages, in their original order."""
@@ -44,6 +49,9 @@ def still_waiting(messages: Sequence[Message], waiting: dict[str, list[Message]]
 
 
 def status_of(exc: Exception) -> int:
+    if isinstance(exc, SerializationError):
+        # A body the client cannot encode is refused for good, as a 400 would be.
+        return 400
     return exc.status_code if isinstance(exc, ApiError) else 0
 
 

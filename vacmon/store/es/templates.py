@@ -14,7 +14,7 @@ from factories.messages.schema import FIELDS, MESSAGE_TYPES, Kind
 
 # Bumped whenever a template or policy body changes; stored in `version` and `_meta`, and
 # compared by check_store to tell an out-of-date installation from a current one.
-TEMPLATE_VERSION = 1
+TEMPLATE_VERSION = 2
 
 # Built-in templates (logs-*-*, metrics-*-*, ...) use priorities up to 200; ours must win
 # even if an operator's prefix happens to overlap one of their patterns.
@@ -97,6 +97,8 @@ def mapped_fields(message_type: str) -> dict[str, dict[str, Any]]:
             "machinetype": dict(_KEYWORD),
             "vo": dict(_KEYWORD),
             "skewed": {"type": "boolean"},
+            # Set only on a message sent from beyond the skew window ahead (version 2).
+            "ahead": {"type": "boolean"},
             "trusted": {"type": "boolean"},
             # The whole message as accepted, returned on reads but never indexed: queries
             # use the typed top-level copies, and unknown keys cannot explode the mapping.
