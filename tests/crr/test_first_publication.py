@@ -10,7 +10,7 @@ import pytest
 
 from tests.builders import factory_status, machinetype_status
 from tests.crr.support import SITE, SPACE, write
-from vacmon.crr import services
+from vacmon.crr import first, services
 from vacmon.crr.first import NewSpaces
 
 pytestmark = pytest.mark.django_db
@@ -75,3 +75,48 @@ def test_a_broker_that_refuses_the_task_costs_no_batch(caplog):
 
     NewSpaces(send=refuse)(report())
     assert "could not queue the first CRR publication" in caplog.text
+
+
+def test_a_database_error_while_checking_costs_no_batch_and_is_asked_again(monkeypatch, caplog):
+    queued: list[tuple[str, str]] = []
+    new_spaces = NewSpaces(send=lambda site, space: queued.append((site, space)))
+    batch = report()
+
+    def broken(spaces: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        raise RuntimeError("database unreachable")
+
+    monkeypatch.setattr(first, "published", broken)
+    new_spaces(batch)
+    assert queued == [] and "could not tell which new spaces" in caplog.text
+    monkeypatch.undo()
+    new_spaces(batch)
+    assert queued == [(SITE, SPACE)]
+
+
+def test_the_udp_listener_queues_the_first_publication_of_a_new_space(monkeypatch):
+    from vacmon.management.commands.listen_udp import Command
+
+    writer = Command()._writer(0)
+    assert isinstance(writer.on_written, NewSpaces)
+
+
+def test_http_ingest_queues_the_first_publication_of_a_new_space(client, monkeypatch):
+    from vacmon.ingest import http
+
+    queued: list[tuple[str, str]] = []
+    monkeypatch.setattr(http, "_new_spaces", NewSpaces(send=lambda s, sp: queued.append((s, sp))))
+    now = int(time.time())
+    message = {
+        "message_type": "factory_status",
+        "site": SITE,
+        "space": "vac03.example.ac.uk",
+        "factory": "f1.example.ac.uk",
+        "time_sent": now,
+        "running_processors": 1,
+        "max_processors": 8,
+    }
+    answer = client.post(
+        "/api/v1/messages", data=json.dumps(message), content_type="application/json"
+    )
+    assert answer.status_code == 202, answer.content
+    assert queued == [(SITE, "vac03.example.ac.uk")]

@@ -52,10 +52,18 @@ class NewSpaces:
         if len(self.seen) + len(new) > SEEN_LIMIT:
             self.seen.clear()
         self.seen |= new
-        for site, space in sorted(new - published(new)):
+        # Nothing here may cost ingest a batch: the schedule still publishes a space within
+        # a period if this fails.
+        try:
+            due = sorted(new - published(new))
+        except Exception:
+            log.exception("could not tell which new spaces have a CRR document")
+            self.seen -= new  # asked again with the next batch
+            return
+        for site, space in due:
             try:
                 self.send(site, space)
-            except Exception:  # the schedule still publishes it within a period
+            except Exception:
                 log.exception("could not queue the first CRR publication of %s/%s", site, space)
 
 

@@ -17,6 +17,7 @@ import orjson
 from django.conf import settings
 
 from factories.messages import Message, Rejected, decode_json, normalise
+from vacmon.crr.first import NewSpaces
 from vacmon.ingest.counters import Counters
 from vacmon.ingest.isolate import write_isolating
 from vacmon.ingest.name_refusals import budget_from_settings
@@ -36,6 +37,7 @@ from vacmon.trust.registry import AnonymousPolicy
 ANONYMOUS_REFUSED = "anonymous_refused"
 
 _counters = Counters()
+_new_spaces = NewSpaces()  # a new space's first CRR document, queued at once
 _parser = Parser(_counters, "http")
 
 
@@ -153,6 +155,8 @@ def _store(accepted: list[tuple[int, Held]], report: IngestReport) -> None:
     report.duplicates = isolated.duplicates
     _counters.add("http", "accepted", n=isolated.inserted)
     _counters.add("http", "duplicates", n=isolated.duplicates)
+    bad = {i for i, _ in isolated.poisoned}
+    _new_spaces([h.message for i, h in enumerate(held) if i not in bad])
 
 
 def _write_retrying(messages: Sequence[Message]) -> WriteResult:

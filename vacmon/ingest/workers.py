@@ -182,13 +182,20 @@ def _worker_main(
 ) -> None:
     import signal
 
+    from vacmon.crr.first import NewSpaces
     from vacmon.ingest.pipeline import BatchWriter, WriterStuck
 
     for inherited in senders:
         inherited.close()  # only the parent writes: its exit must read as end of input here
     parser = Parser(Counters(), "udp", skew_seconds, udp_gate(), budget_from_settings())
     # Held for each write and never while a failed write waits to be retried.
-    writer = BatchWriter(parser, make_writer(), batch_size=batch_size, lock=_locks(pool_lock))
+    writer = BatchWriter(
+        parser,
+        make_writer(),
+        batch_size=batch_size,
+        lock=_locks(pool_lock),
+        on_written=NewSpaces(),
+    )
 
     def deadline(*_: Any) -> None:
         # SIGTERM (from the parent, or to the whole group from systemd) does not end the

@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from vacmon.crr.first import NewSpaces
 from vacmon.ingest.counters import Counters
 from vacmon.ingest.name_refusals import budget_from_settings
 from vacmon.ingest.pipeline import BatchWriter, Parser
@@ -97,6 +98,7 @@ class Command(BaseCommand):
             batch_size=settings.VACMON_BATCH_SIZE,
             max_delay=settings.VACMON_BATCH_SECONDS,
             queue_limit=settings.VACMON_QUEUE_LIMIT,
+            on_written=NewSpaces(),
         )
 
 
