@@ -33,6 +33,8 @@ def env_for(var_dir: Path, **extra: str) -> dict[str, str]:
         VACMON_VAR_DIR=str(var_dir),
         VACMON_SHUTDOWN_GRACE=str(GRACE),
         VACMON_UDP_WORKERS="2",
+        # A test instance with the development key, as `make run` starts one.
+        VACMON_ALLOW_INSECURE="true",
         **extra,
     )
     return env
