@@ -36,8 +36,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from vacmon.probes.builtin import BUILTIN_PROBES
-from vacmon.probes.inputs import (
+from probes.builtin import BUILTIN_PROBES
+from probes.inputs import (
     CapacitySample,
     DaemonVersionInput,
     FactoryState,
@@ -45,8 +45,8 @@ from vacmon.probes.inputs import (
     MachinetypeOutcomes,
     SpaceState,
 )
-from vacmon.probes.model import ProbeRecord, Target, render_sam3_json
-from vacmon.probes.scheduler import Lateness, ScheduledTarget, Scheduler
+from probes.model import ProbeRecord, Target, render_sam3_json
+from probes.scheduler import Lateness, ScheduledTarget, Scheduler
 
 # Share of each built-in probe among the targets: most targets are per-factory checks.
 MIX = [

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import User
 
+from probes.model import ProbeError
+from probes.plugin import resolve_plugin
 from tests.probing.helpers import PLUGINS, external
 from vacmon.models import ProbeDefinition, ProbeResult, Site, SiteMembership
-from vacmon.probes.model import ProbeError
-from vacmon.probes.plugin import resolve_plugin
 from vacmon.probing import tasks
 
 pytestmark = pytest.mark.django_db

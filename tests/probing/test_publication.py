@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 import stomp
 
+from probes.model import parse_metric_output
 from tests.probing.helpers import PLUGINS, external
 from vacmon.models import ProbeMessage
-from vacmon.probes.model import parse_metric_output
 from vacmon.probing import outbox, service, tasks
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Django glue of the probe core (vacmon/probes): configuration, scheduling, storage,
+"""Django glue of the probe core (probes/): configuration, scheduling, storage,
 publication, A/R, API and pages.
 
     definitions   DB probe definitions -> the core's ProbeDefinition and plugin commands

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
+from probes.model import ProbeError
 from vacmon.models import (
     Downtime,
     ProbeDefinition,
@@ -17,7 +18,6 @@ from vacmon.models import (
     ProbeResult,
     SiteAvailability,
 )
-from vacmon.probes.model import ProbeError
 from vacmon.probing.definitions import check_definition
 from vacmon.trust.admin import SiteScopedAdmin
 from vacmon.trust.roles import is_operator

@@ -21,10 +21,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from probes.ar import DailyAR, PeriodAR, period_ar
 from vacmon import queryparams
 from vacmon.api.timerange import parse_range
 from vacmon.models import Downtime, ProbeDefinition, ProbeEndpoint, ProbeResult
-from vacmon.probes.ar import DailyAR, PeriodAR, period_ar
 from vacmon.probing import availability, stats
 from vacmon.probing.csv_renderer import CSVRenderer
 from vacmon.probing.serializers import (

@@ -14,11 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 
-from vacmon.models import Downtime as DowntimeRow
-from vacmon.models import ProbeDefinition as DefinitionRow
-from vacmon.models import ProbeEndpoint, SiteAvailability
-from vacmon.models import ProbeResult as ResultRow
-from vacmon.probes.aggregate import (
+from probes.aggregate import (
     AggregationProfile,
     DayInputs,
     Endpoint,
@@ -27,9 +23,13 @@ from vacmon.probes.aggregate import (
     SiteTimelines,
     site_timelines,
 )
-from vacmon.probes.ar import DailyAR, PeriodAR, daily_ar, period_ar
-from vacmon.probes.operations import OperationsProfile, argo_operations
-from vacmon.probes.timeline import Downtime, Result, Timeline, metric_timeline
+from probes.ar import DailyAR, PeriodAR, daily_ar, period_ar
+from probes.operations import OperationsProfile, argo_operations
+from probes.timeline import Downtime, Result, Timeline, metric_timeline
+from vacmon.models import Downtime as DowntimeRow
+from vacmon.models import ProbeDefinition as DefinitionRow
+from vacmon.models import ProbeEndpoint, SiteAvailability
+from vacmon.models import ProbeResult as ResultRow
 from vacmon.probing.definitions import SPACE_FLAVOURS, fanned_out, flavours_of
 
 DAY = 86400

@@ -7,11 +7,11 @@ from typing import Any
 
 from django.conf import settings
 
+from probes.builtin import BUILTIN_PROBES
+from probes.model import MetricName, ProbeDefinition, ProbeError, Target, TargetKind
+from probes.nagios import PluginOutputError, Thresholds
+from probes.plugin import DEBIAN_PLUGIN_DIR, PluginCommand, resolve_plugin
 from vacmon.models import ProbeDefinition as DefinitionRow
-from vacmon.probes.builtin import BUILTIN_PROBES
-from vacmon.probes.model import MetricName, ProbeDefinition, ProbeError, Target, TargetKind
-from vacmon.probes.nagios import PluginOutputError, Thresholds
-from vacmon.probes.plugin import DEBIAN_PLUGIN_DIR, PluginCommand, resolve_plugin
 
 # Flavours of targets whose definition names none (spec 2.4: VAC/VCYCLE for spaces). A
 # factory is not a service in any VO feed, so its flavour is kept apart from its space's:

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from probes.scheduler import ScheduledTarget, Scheduler
 from vacmon.models import ProbeDispatch
-from vacmon.probes.scheduler import ScheduledTarget, Scheduler
 from vacmon.probing.targets import TargetRef, all_targets
 
 TICK = 60.0

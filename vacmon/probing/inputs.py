@@ -1,4 +1,4 @@
-"""Store messages -> the built-in probes' plain inputs (vacmon.probes.inputs)."""
+"""Store messages -> the built-in probes' plain inputs (probes.inputs)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 
 from factories.messages import Message
-from vacmon.probes.inputs import (
+from probes.inputs import (
     CapacitySample,
     DaemonVersionInput,
     FactoryState,

@@ -18,9 +18,9 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
+from probes.model import ProbeRecord, iso_utc, render_metric_output, render_sam3_json
 from vacmon.models import ProbeMessage
 from vacmon.models import ProbeResult as ResultRow
-from vacmon.probes.model import ProbeRecord, iso_utc, render_metric_output, render_sam3_json
 from vacmon.probing.records import record_of
 
 FORMATS = ("metricOutput", "sam3")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from probes.model import ProbeRecord
+from probes.nagios import PerfDatum, Range, Status
 from vacmon.models import ProbeResult as ResultRow
-from vacmon.probes.model import ProbeRecord
-from vacmon.probes.nagios import PerfDatum, Range, Status
 
 
 def perfdata_json(items: Iterable[PerfDatum]) -> list[dict[str, Any]]:

@@ -11,11 +11,11 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from probes.builtin import BUILTIN_PROBES, unknown
+from probes.model import ProbeDefinition, ProbeError, ProbeRecord, ProbeResult
+from probes.plugin import PluginRunner
 from vacmon.models import ProbeDefinition as DefinitionRow
 from vacmon.models import ProbeResult as ResultRow
-from vacmon.probes.builtin import BUILTIN_PROBES, unknown
-from vacmon.probes.model import ProbeDefinition, ProbeError, ProbeRecord, ProbeResult
-from vacmon.probes.plugin import PluginRunner
 from vacmon.probing import inputs
 from vacmon.probing.definitions import core_definition, metric_with_fqan, plugin_command
 from vacmon.probing.outbox import enqueue

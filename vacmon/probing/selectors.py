@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Max
 
+from probes.nagios import Status, worst
 from vacmon.models import ProbeResult
-from vacmon.probes.nagios import Status, worst
 
 
 @dataclass

@@ -6,8 +6,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from probes.model import ProbeError
 from vacmon.models import Downtime, ProbeDefinition, ProbeEndpoint, ProbeResult
-from vacmon.probes.model import ProbeError
 from vacmon.probing.definitions import check_definition
 from vacmon.trust.roles import is_operator
 

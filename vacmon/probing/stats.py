@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from probes.scheduler import Lateness
 from vacmon.models import ProbeDispatch, ProbeResult
-from vacmon.probes.scheduler import Lateness
 from vacmon.probing.dispatch import WATERMARK
 from vacmon.probing.outbox import backlog
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from factories.messages import Message
+from probes.feed import SPACE_FLAVOURS as PRODUCT_FLAVOURS
+from probes.model import Target, TargetKind
 from vacmon.models import ProbeDefinition as DefinitionRow
 from vacmon.models import ProbeEndpoint
-from vacmon.probes.feed import SPACE_FLAVOURS as PRODUCT_FLAVOURS
-from vacmon.probes.model import Target, TargetKind
 from vacmon.probing.definitions import FACTORY_SUFFIX, SITE_FLAVOUR
 from vacmon.store import get_store
 

@@ -12,9 +12,9 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from probes.feed import Feed, FeedService, FeedSite, build_feed
 from vacmon import queryparams
 from vacmon.models import ProbeResult, SiteAvailability
-from vacmon.probes.feed import Feed, FeedService, FeedSite, build_feed
 from vacmon.probing import availability, selectors, stats
 from vacmon.probing.targets import product_flavour
 from vacmon.routes import path_to

@@ -11,16 +11,16 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from vacmon.probes.inputs import (
+from probes.inputs import (
     CapacitySample,
     DaemonVersionInput,
     FactoryState,
     MachinetypeOutcomes,
     SpaceState,
 )
-from vacmon.probes.model import ProbeDefinition, ProbeError, ProbeResult, TargetKind, metric_name
-from vacmon.probes.nagios import PerfDatum, Status, Thresholds, worst
-from vacmon.probes.versions import split_daemon_version
+from probes.model import ProbeDefinition, ProbeError, ProbeResult, TargetKind, metric_name
+from probes.nagios import PerfDatum, Status, Thresholds, worst
+from probes.versions import split_daemon_version
 
 Inputs = TypeVar("Inputs")
 Limits = Mapping[str, Thresholds]

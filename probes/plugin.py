@@ -9,8 +9,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from vacmon.probes.model import ProbeError, ProbeResult
-from vacmon.probes.nagios import PluginOutputError, Status, parse_plugin_output
+from probes.model import ProbeError, ProbeResult
+from probes.nagios import PluginOutputError, Status, parse_plugin_output
 
 # Plugins print a few lines; a runaway one must not fill memory in the runner.
 MAX_OUTPUT_BYTES = 64 * 1024

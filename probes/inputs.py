@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from vacmon.probes.model import ProbeError
-from vacmon.probes.versions import DaemonVersion
+from probes.model import ProbeError
+from probes.versions import DaemonVersion
 
 _NUMERIC = (
     "time_received",

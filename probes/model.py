@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from vacmon.probes.nagios import (
+from probes.nagios import (
     PerfDatum,
     Status,
     Thresholds,

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from vacmon.probes.timeline import Timeline
+from probes.timeline import Timeline
 
 UNDEFINED = -1.0
 UP_STATES = ("OK", "WARNING")

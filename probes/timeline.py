@@ -6,7 +6,7 @@ import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from vacmon.probes.operations import OperationsProfile
+from probes.operations import OperationsProfile
 
 Result = tuple[float, str]  # (epoch seconds, status name)
 

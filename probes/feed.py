@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from vacmon.probes.model import ProbeError
+from probes.model import ProbeError
 
 # LHCb's feed maps DIRAC CE types Vac -> VAC and Vcycle -> VCYCLE (spec 2.4, 2.6).
 SPACE_FLAVOURS = {"Vac": "VAC", "Vcycle": "VCYCLE"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from vacmon.probes.model import ProbeError
+from probes.model import ProbeError
 
 _VERSION_RE = re.compile(r"^(?P<release>\d+(?:\.\d+)*)(?:\+pre(?P<pre>\d+))?$")
 

@@ -6,8 +6,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from vacmon.probes.operations import OperationsProfile
-from vacmon.probes.timeline import (
+from probes.operations import OperationsProfile
+from probes.timeline import (
     Downtime,
     Result,
     Timeline,
