@@ -262,7 +262,7 @@ def django_main(args: argparse.Namespace) -> None:
         setup_django(var_dir)
         from django.db import connection
 
-        from vacmon.probing import dispatch, runner, stats
+        from vacmon.probes import dispatch, runner, stats
 
         factories = seed_store(args.targets, args.interval, int(time.time()))
         heap: list[tuple[float, str, Any]] = []

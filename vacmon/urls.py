@@ -10,7 +10,7 @@ urlpatterns = [
     path("api/v1/", include("vacmon.api.urls")),
     path("api/v1/crr/", include("vacmon.crr.api_urls")),
     path("crr/", include("vacmon.crr.urls")),
-    path("", include("vacmon.probing.urls")),
+    path("", include("vacmon.probes.urls")),
     path("", include("vacmon.ops.urls")),
     path("", include("vacmon.accounting.urls")),
     path("", include("vacmon.dashboard.urls")),

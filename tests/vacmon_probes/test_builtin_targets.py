@@ -8,8 +8,8 @@ import pytest
 
 from tests.builders import factory_status, machine_status, machinetype_status
 from vacmon.models import ProbeDefinition, ProbeResult
-from vacmon.probing import dispatch, runner, tasks
-from vacmon.probing.targets import TargetRef, all_targets
+from vacmon.probes import dispatch, runner, tasks
+from vacmon.probes.targets import TargetRef, all_targets
 from vacmon.store import get_store
 
 pytestmark = pytest.mark.django_db

@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from tests.probing.helpers import result
+from tests.vacmon_probes.helpers import result
 from vacmon.models import Downtime, ProbeDefinition, ProbeEndpoint, ProbeResult, SiteAvailability
-from vacmon.probing import availability, service
+from vacmon.probes import availability, service
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from probes.model import ProbeError
 from vacmon.models import Downtime, ProbeDefinition, ProbeEndpoint, ProbeResult
-from vacmon.probing.definitions import check_definition
+from vacmon.probes.definitions import check_definition
 from vacmon.trust.roles import is_operator
 
 HIDDEN = "(hidden)"

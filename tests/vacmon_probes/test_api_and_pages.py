@@ -12,7 +12,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from tests.builders import factory_status, machinetype_status
-from tests.probing.helpers import result
+from tests.vacmon_probes.helpers import result
 from vacmon.models import ProbeDefinition, ProbeResult
 from vacmon.store import get_store
 

@@ -11,7 +11,7 @@ from django.conf import settings
 from apel.config import BrokerAddress, StompSettings
 from apel.stomp_sender import StompSender
 from apel.transport import TransportError
-from vacmon.probing.outbox import PublishError
+from vacmon.probes.outbox import PublishError
 
 # A worker waits this long for each receipt before leaving the message queued for later.
 RECEIPT_TIMEOUT = 30.0

@@ -16,11 +16,11 @@ from probes.model import ProbeDefinition, ProbeError, ProbeRecord, ProbeResult
 from probes.plugin import PluginRunner
 from vacmon.models import ProbeDefinition as DefinitionRow
 from vacmon.models import ProbeResult as ResultRow
-from vacmon.probing import inputs
-from vacmon.probing.definitions import core_definition, metric_with_fqan, plugin_command
-from vacmon.probing.outbox import enqueue
-from vacmon.probing.records import perfdata_json
-from vacmon.probing.targets import TargetRef
+from vacmon.probes import inputs
+from vacmon.probes.definitions import core_definition, metric_with_fqan, plugin_command
+from vacmon.probes.outbox import enqueue
+from vacmon.probes.records import perfdata_json
+from vacmon.probes.targets import TargetRef
 
 Outcome = tuple[ProbeDefinition, ProbeResult]
 

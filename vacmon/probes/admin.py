@@ -18,7 +18,7 @@ from vacmon.models import (
     ProbeResult,
     SiteAvailability,
 )
-from vacmon.probing.definitions import check_definition
+from vacmon.probes.definitions import check_definition
 from vacmon.trust.admin import SiteScopedAdmin
 from vacmon.trust.roles import is_operator
 

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.probing.helpers import PLUGINS, external
+from tests.vacmon_probes.helpers import PLUGINS, external
 from vacmon.models import ProbeEndpoint, ProbeResult
-from vacmon.probing import tasks
+from vacmon.probes import tasks
 
 pytestmark = [
     pytest.mark.django_db,

@@ -30,7 +30,7 @@ from vacmon.models import Downtime as DowntimeRow
 from vacmon.models import ProbeDefinition as DefinitionRow
 from vacmon.models import ProbeEndpoint, SiteAvailability
 from vacmon.models import ProbeResult as ResultRow
-from vacmon.probing.definitions import SPACE_FLAVOURS, fanned_out, flavours_of
+from vacmon.probes.definitions import SPACE_FLAVOURS, fanned_out, flavours_of
 
 DAY = 86400
 # Staleness (spec 3.3, our extension): a result holds for two intervals plus a margin.

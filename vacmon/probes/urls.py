@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from vacmon.probing import api, views
+from vacmon.probes import api, views
 
 urlpatterns = [
     path("api/v1/probes/definitions/", api.DefinitionsView.as_view(), name="probes-definitions"),

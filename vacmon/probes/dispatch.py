@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from probes.scheduler import ScheduledTarget, Scheduler
 from vacmon.models import ProbeDispatch
-from vacmon.probing.targets import TargetRef, all_targets
+from vacmon.probes.targets import TargetRef, all_targets
 
 TICK = 60.0
 # After a beat outage, each target runs once at its first missed slot; older slots are

@@ -16,7 +16,7 @@ from probes.inputs import (
     MachinetypeOutcomes,
     SpaceState,
 )
-from vacmon.probing.targets import TargetRef
+from vacmon.probes.targets import TargetRef
 from vacmon.selectors.capacity import summarise
 from vacmon.store import Scope, get_store
 

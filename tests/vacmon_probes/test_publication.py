@@ -15,9 +15,9 @@ import pytest
 import stomp
 
 from probes.model import parse_metric_output
-from tests.probing.helpers import PLUGINS, external
+from tests.vacmon_probes.helpers import PLUGINS, external
 from vacmon.models import ProbeMessage
-from vacmon.probing import outbox, service, tasks
+from vacmon.probes import outbox, service, tasks
 
 pytestmark = pytest.mark.django_db
 

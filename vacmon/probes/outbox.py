@@ -21,7 +21,7 @@ from django.utils import timezone
 from probes.model import ProbeRecord, iso_utc, render_metric_output, render_sam3_json
 from vacmon.models import ProbeMessage
 from vacmon.models import ProbeResult as ResultRow
-from vacmon.probing.records import record_of
+from vacmon.probes.records import record_of
 
 FORMATS = ("metricOutput", "sam3")
 LEASE = timedelta(minutes=10)

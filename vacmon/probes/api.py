@@ -25,9 +25,9 @@ from probes.ar import DailyAR, PeriodAR, period_ar
 from vacmon import queryparams
 from vacmon.api.timerange import parse_range
 from vacmon.models import Downtime, ProbeDefinition, ProbeEndpoint, ProbeResult
-from vacmon.probing import availability, stats
-from vacmon.probing.csv_renderer import CSVRenderer
-from vacmon.probing.serializers import (
+from vacmon.probes import availability, stats
+from vacmon.probes.csv_renderer import CSVRenderer
+from vacmon.probes.serializers import (
     DefinitionSerializer,
     DowntimeSerializer,
     EndpointSerializer,

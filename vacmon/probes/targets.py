@@ -16,7 +16,7 @@ from probes.feed import SPACE_FLAVOURS as PRODUCT_FLAVOURS
 from probes.model import Target, TargetKind
 from vacmon.models import ProbeDefinition as DefinitionRow
 from vacmon.models import ProbeEndpoint
-from vacmon.probing.definitions import FACTORY_SUFFIX, SITE_FLAVOUR
+from vacmon.probes.definitions import FACTORY_SUFFIX, SITE_FLAVOUR
 from vacmon.store import get_store
 
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from probes.scheduler import Lateness
 from vacmon.models import ProbeDispatch, ProbeResult
-from vacmon.probing.dispatch import WATERMARK
-from vacmon.probing.outbox import backlog
+from vacmon.probes.dispatch import WATERMARK
+from vacmon.probes.outbox import backlog
 
 
 @dataclass(frozen=True)

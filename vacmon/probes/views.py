@@ -15,8 +15,8 @@ from django.shortcuts import render
 from probes.feed import Feed, FeedService, FeedSite, build_feed
 from vacmon import queryparams
 from vacmon.models import ProbeResult, SiteAvailability
-from vacmon.probing import availability, selectors, stats
-from vacmon.probing.targets import product_flavour
+from vacmon.probes import availability, selectors, stats
+from vacmon.probes.targets import product_flavour
 from vacmon.routes import path_to
 from vacmon.store import Scope, get_store
 from vacmon.trust.permissions import may_read_site, readable, readable_items

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from celery import shared_task
 from django.conf import settings
 
-from vacmon.probing import service
-from vacmon.probing.targets import TargetRef
+from vacmon.probes import service
+from vacmon.probes.targets import TargetRef
 
 
 @shared_task(time_limit=120, ignore_result=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from vacmon.models import ProbeResult as ResultRow
-from vacmon.probing import availability, dispatch, outbox, runner
-from vacmon.probing.broker import BrokerSettings, StompPublisher
-from vacmon.probing.targets import TargetRef
+from vacmon.probes import availability, dispatch, outbox, runner
+from vacmon.probes.broker import BrokerSettings, StompPublisher
+from vacmon.probes.targets import TargetRef
 
 
 def dispatch_due(now: float, send: dispatch.Send) -> int:

@@ -11,9 +11,9 @@ from django.contrib.auth.models import User
 
 from probes.model import ProbeError
 from probes.plugin import resolve_plugin
-from tests.probing.helpers import PLUGINS, external
+from tests.vacmon_probes.helpers import PLUGINS, external
 from vacmon.models import ProbeDefinition, ProbeResult, Site, SiteMembership
-from vacmon.probing import tasks
+from vacmon.probes import tasks
 
 pytestmark = pytest.mark.django_db
 
