@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vacmon.accounting import admin as _accounting_admin  # noqa: F401
-from vacmon.crr import admin as _crr_admin  # noqa: F401
+from vacmon.apel import admin as _apel_admin  # noqa: F401
 from vacmon.probes import admin as _probes_admin  # noqa: F401
+from vacmon.publisher import admin as _publisher_admin  # noqa: F401
 from vacmon.trust import admin as _trust_admin  # noqa: F401
