@@ -10,7 +10,8 @@ from vacmon.models.accounting import (
     ApelSiteSettings,
 )
 from vacmon.models.crr import CrrSpaceSettings, CrrTarget, PublicationFailure, PublishedDocument
-from vacmon.models.ingest import IngestCounter
+from vacmon.models.ingest import IngestCounter, NameBudgetRefusal
+from vacmon.models.ops import StoreWriteStat
 from vacmon.models.probes import (
     Downtime,
     ProbeDefinition,
@@ -20,6 +21,15 @@ from vacmon.models.probes import (
     ProbeResult,
     SiteAvailability,
 )
+from vacmon.models.registry import (
+    Factory,
+    IngestToken,
+    SigningKey,
+    Site,
+    SiteMembership,
+    SiteNetwork,
+    Space,
+)
 from vacmon.models.rollups import Rollup, RollupWatermark, SpaceRollup, SpaceRollupWatermark
 from vacmon.models.status import (
     FactoryStatus,
@@ -27,17 +37,6 @@ from vacmon.models.status import (
     MachineShutdown,
     MachineStatus,
     MachinetypeStatus,
-)
-from vacmon.models.trust import (
-    Factory,
-    IngestToken,
-    NameBudgetRefusal,
-    SigningKey,
-    Site,
-    SiteMembership,
-    SiteNetwork,
-    Space,
-    StoreWriteStat,
 )
 
 __all__ = [

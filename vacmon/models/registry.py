@@ -170,36 +170,3 @@ class SiteMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.role} of {self.site.name}"
-
-
-class StoreWriteStat(models.Model):
-    """Store write latency as histogram rows shared by every listener process: one row per
-    bucket (non-cumulative counts) plus `sum` and `messages`. Rows only ever grow through
-    `value = value + x`, so concurrent writers never lose an update."""
-
-    key = models.CharField(max_length=32, primary_key=True)
-    value = models.FloatField(default=0.0)
-
-    def __str__(self) -> str:
-        return f"{self.key}={self.value}"
-
-
-class NameBudgetRefusal(models.Model):
-    """Messages refused because their source went over VACMON_NAME_BUDGET, per site named
-    and source. `site` is blank for names of no registered site, so a flood of invented
-    site names adds one row per source, not one per name."""
-
-    site = models.CharField(max_length=255, blank=True, default="")
-    source = models.CharField(max_length=64)
-    refused = models.PositiveBigIntegerField(default=0)
-    first_refused_at = models.DateTimeField()
-    last_refused_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["site", "-last_refused_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["site", "source"], name="trust_name_budget_key")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.site or '(unregistered)'} {self.source}: {self.refused} refused"
