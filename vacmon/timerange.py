@@ -1,4 +1,5 @@
-"""`?from=&to=&interval=` parsing shared by the API and the dashboard."""
+"""The time range of a read, from `?from=&to=&interval=`, and its bucket interval: a domain
+type the API, the dashboard and the probe pages share."""
 
 from __future__ import annotations
 

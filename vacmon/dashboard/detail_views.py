@@ -8,12 +8,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from factories.messages import Message
-from vacmon.api.timerange import TimeRange
 from vacmon.dashboard import charts, fmt, health, lifecycles, queries, rows
 from vacmon.dashboard.page import Page, chart, line_chart, make_page, only, scaled
 from vacmon.store import Scope, get_store
 from vacmon.store.series import total
 from vacmon.store.shutdowns import Shutdown
+from vacmon.timerange import TimeRange
 
 LOOKBACK = 30 * 86400
 HEALTH_HISTORY = 3000

@@ -15,7 +15,6 @@ from typing import Any, ParamSpec, TypeVar
 from django.conf import settings
 
 from factories.messages import Message
-from vacmon.api.timerange import TimeRange
 from vacmon.dashboard import health
 from vacmon.dashboard.lifecycles import LIFECYCLE_FIELDS
 from vacmon.dashboard.memo import digest, remember
@@ -24,6 +23,7 @@ from vacmon.selectors.capacity import is_stale
 from vacmon.store import FactoryRef, Scope, Series, get_store
 from vacmon.store.series import bucket_starts, total
 from vacmon.store.shutdowns import Shutdown
+from vacmon.timerange import TimeRange
 
 P = ParamSpec("P")
 T = TypeVar("T")

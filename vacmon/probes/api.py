@@ -23,7 +23,6 @@ from rest_framework.views import APIView
 
 from probes.ar import DailyAR, PeriodAR, period_ar
 from vacmon import queryparams
-from vacmon.api.timerange import parse_range
 from vacmon.models import Downtime, ProbeDefinition, ProbeEndpoint, ProbeResult
 from vacmon.probes import availability, stats
 from vacmon.probes.csv_renderer import CSVRenderer
@@ -34,6 +33,7 @@ from vacmon.probes.serializers import (
     ResultSerializer,
 )
 from vacmon.queryparams import choice, whole_number
+from vacmon.timerange import parse_range
 from vacmon.trust.drf import BearerAuthentication
 from vacmon.trust.permissions import (
     OperatorWrites,
