@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from tests.builders import factory_status
-from vacmon.dashboard import health
-from vacmon.store.health import from_messages
+from vacmon.dashboard import factory_report
+from vacmon.store.heartbeats import from_messages
 
 T0 = 1_700_000_000 - 1_700_000_000 % 3600
 TIMES = [T0 + 600 * i for i in range(6)]
@@ -20,14 +20,14 @@ def messages() -> list:
     ]
 
 
-def summary(found: list, limit: int = 100) -> health.Summary:
-    return health.summarise(from_messages(found, 600), TIMES, limit)
+def summary(found: list, limit: int = 100) -> factory_report.Summary:
+    return factory_report.summarise(from_messages(found, 600), TIMES, limit)
 
 
 def test_merging_the_summaries_of_two_parts_equals_summarising_the_whole():
     found = messages()
     whole = summary(found)
-    assert health.merge(summary(found[:7]), summary(found[7:])) == whole
+    assert factory_report.merge(summary(found[:7]), summary(found[7:])) == whole
     assert whole.ages["Factory"] == [1.0, 3.0, 1.0, 3.0, 1.0, 3.0]
     assert "MJF" not in whole.ages
     assert [v for v, _, _ in whole.versions["Daemon"]] == ["Vac 03.01", "Vac 03.02"]

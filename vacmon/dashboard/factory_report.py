@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from vacmon.store.health import FactoryHealth, by_last_seen, widen
+from vacmon.store.heartbeats import FactoryHealth, by_last_seen, widen
 
 HEARTBEATS = {
     "Factory": "factory_heartbeat_time",

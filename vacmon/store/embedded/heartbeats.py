@@ -8,7 +8,7 @@ from django.db import connection
 from vacmon.models import FactoryStatus
 from vacmon.store.base import Scope
 from vacmon.store.embedded.grouped import where_clauses
-from vacmon.store.health import HEARTBEAT_FIELDS, VERSION_FIELDS, FactoryHealth, Tally
+from vacmon.store.heartbeats import HEARTBEAT_FIELDS, VERSION_FIELDS, FactoryHealth, Tally
 
 
 def factory_health(
