@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from vacmon.models.registry import POLICY_OPEN, Site, Space
-from vacmon.trust.udp import Network, SitePolicy
+from vacmon.trust.policies import Network, SitePolicy
 
 log = logging.getLogger("vacmon.trust")
 
