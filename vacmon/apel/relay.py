@@ -15,16 +15,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from apel.builder import serialise_record
 from apel.fields import RecordKind
 from apel.records import Record, RecordError
+from vacmon.apel.uploads import SitePolicy, UploadReport
 from vacmon.models import ApelMonth, ApelRecord
 from vacmon.models.accounting import KIND_RELAYED_SUMMARY, KIND_RELAYED_SYNC
-
-if TYPE_CHECKING:
-    from vacmon.apel.services import SitePolicy, UploadReport
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -26,6 +25,7 @@ from apel.parse import RECORD_SEPARATOR, parse_message
 from apel.records import ParseResult, Record, RecordError
 from apel.summaries import HS06_PER_UNIT, summarise_jobs, sync_records
 from vacmon.apel import relay
+from vacmon.apel.uploads import SitePolicy, UploadReport
 from vacmon.models import ApelMonth, ApelRecord, ApelSiteSettings
 from vacmon.models.accounting import (
     JOB_KINDS,
@@ -33,9 +33,6 @@ from vacmon.models.accounting import (
     KIND_JOB_V04,
     KIND_SUMMARY,
     KIND_SYNC,
-    MODE_BOTH,
-    MODE_INDIVIDUAL,
-    MODE_SUMMARIES,
 )
 from vacmon.trust.principals import IngestIdentity
 
@@ -60,29 +57,6 @@ _COLUMNS = (
 )
 _INSERT_CHUNK = 5000
 _PARSE_CHUNK = 1000
-
-
-@dataclass
-class UploadReport:
-    accepted: int = 0
-    duplicates: int = 0
-    rejected: int = 0
-    errors: list[RecordError] = field(default_factory=list)
-    message_error: str | None = None
-
-
-@dataclass(frozen=True)
-class SitePolicy:
-    mode: str = MODE_INDIVIDUAL
-    enabled: bool = True
-
-    @property
-    def forwards_jobs(self) -> bool:
-        return self.enabled and self.mode in (MODE_INDIVIDUAL, MODE_BOTH)
-
-    @property
-    def forwards_summaries(self) -> bool:
-        return self.enabled and self.mode in (MODE_SUMMARIES, MODE_BOTH)
 
 
 def site_policies(sites: Iterable[str]) -> dict[str, SitePolicy]:
