@@ -1,6 +1,6 @@
 """Feed random and mutated datagrams through the UDP listener's core and count crashes.
 
-    .venv/bin/python -m fuzz.datagrams --count 1000000 [--seed 1] [--store [--pages-every N]]
+    .venv/bin/python -m tests.fuzz.datagrams --count 1000000 [--seed 1] [--store [--pages-every N]]
 
 Every datagram goes through `vacmon.ingest.pipeline.Parser.parse`, the function the writer
 thread calls for each received datagram, with a UDP trust policy holding a signed, a
@@ -9,7 +9,7 @@ rejected message) is a crash: one is enough to stop a listener's writer thread.
 
 With --store, accepted messages are also written to a database in batches (a new SQLite
 file unless DATABASE_URL is set) and every N datagrams every page and API endpoint is read
-for the names just stored, after hostile rows that bypass the parser (fuzz/stages.py).
+for the names just stored, after hostile rows that bypass the parser (tests/fuzz/stages.py).
 Exit status 1 when there was any crash, stall, missing canary or page answering 5xx.
 """
 
@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from factories.signing import sign
-from fuzz.stages import StoreAndPages, print_stage_report, use_private_database
 from tests import samples
+from tests.fuzz.stages import StoreAndPages, print_stage_report, use_private_database
 
 KEY = bytes.fromhex("5eed" * 8)
 WRONG_KEY = bytes.fromhex("bad0" * 8)
