@@ -36,6 +36,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.common import setup_django
 from probes.builtin import BUILTIN_PROBES
 from probes.inputs import (
     CapacitySample,
@@ -205,20 +206,6 @@ def main() -> None:
           f"{runner.bytes_out / 1e6:.1f} MB of sam3 JSON)")  # fmt: skip
     verdict = "PASS" if late.percentile(95) < 30 else "FAIL"
     print(f"{verdict}: lateness p95 < 30 s")
-
-
-def setup_django(var_dir: str) -> None:
-    import os
-
-    os.environ["VACMON_VAR_DIR"] = var_dir
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.pop("ELASTICSEARCH_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vacmon.settings")
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
 
 
 def seed_store(targets: int, interval: float, now: int) -> int:
