@@ -23,7 +23,7 @@ from factories.messages import Message, normalise
 from factories.simulate import Fleet
 from tests.builders import factory_status, machinetype_status
 from tests.store_es.live import unique_prefix
-from vacmon.models.crr import CrrTarget, PublishedDocument
+from vacmon.models.publisher import CrrTarget, PublishedDocument
 from vacmon.probes import inputs as probe_inputs
 from vacmon.probes.targets import TargetRef, discover
 from vacmon.publisher import services as crr

@@ -25,7 +25,7 @@ from tests.vacmon_apel.support import opened, upload_jobs, write_config
 from vacmon.apel import forwarding
 from vacmon.apel.services import summarise_pending
 from vacmon.models import ApelBatch, ApelSiteSettings
-from vacmon.models.accounting import MODE_BOTH
+from vacmon.models.apel import MODE_BOTH
 
 pytestmark = [pytest.mark.broker, pytest.mark.django_db]
 RABBITMQ = 61613

@@ -15,7 +15,7 @@ from tests.vacmon_apel.support import job, upload
 from vacmon.apel.outbox import DjangoOutbox
 from vacmon.apel.services import summarise_pending
 from vacmon.models import ApelRecord, ApelSiteSettings
-from vacmon.models.accounting import JOB_KINDS, KIND_SUMMARY, KIND_SYNC, MODE_BOTH
+from vacmon.models.apel import JOB_KINDS, KIND_SUMMARY, KIND_SYNC, MODE_BOTH
 
 pytestmark = pytest.mark.django_db
 MAN = "UKI-NORTHGRID-MAN-HEP"

@@ -15,7 +15,7 @@ from tests.vacmon_apel.support import job, upload
 from vacmon.apel.outbox import DjangoOutbox
 from vacmon.apel.services import summarise_pending
 from vacmon.models import ApelRecord, ApelSiteSettings
-from vacmon.models.accounting import KIND_RELAYED_SUMMARY, KIND_RELAYED_SYNC, MODE_SUMMARIES
+from vacmon.models.apel import KIND_RELAYED_SUMMARY, KIND_RELAYED_SYNC, MODE_SUMMARIES
 
 pytestmark = pytest.mark.django_db
 SITE = "TEST-SITE"

@@ -14,7 +14,7 @@ from tests.vacmon_apel.support import job, upload
 from vacmon.apel.outbox import DjangoOutbox
 from vacmon.apel.services import summarise_pending
 from vacmon.models import ApelMonth, ApelRecord, ApelSiteSettings
-from vacmon.models.accounting import KIND_SUMMARY, KIND_SYNC, MODE_BOTH, MODE_SUMMARIES
+from vacmon.models.apel import KIND_SUMMARY, KIND_SYNC, MODE_BOTH, MODE_SUMMARIES
 
 pytestmark = pytest.mark.django_db
 MAN = "UKI-NORTHGRID-MAN-HEP"

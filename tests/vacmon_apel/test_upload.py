@@ -14,7 +14,7 @@ from factories.model import MachineState, Sender
 from tests.apel.helpers import message, record_text
 from tests.vacmon_apel.support import job, jobs_message, upload
 from vacmon.models import ApelRecord, ApelSiteSettings, IngestToken, Site
-from vacmon.models.accounting import MODE_SUMMARIES
+from vacmon.models.apel import MODE_SUMMARIES
 from vacmon.trust.tokens import issue_token
 
 pytestmark = pytest.mark.django_db

@@ -21,7 +21,7 @@ from apel.fields import RecordKind
 from apel.records import Record, RecordError
 from vacmon.apel.uploads import SitePolicy, UploadReport
 from vacmon.models import ApelMonth, ApelRecord
-from vacmon.models.accounting import KIND_RELAYED_SUMMARY, KIND_RELAYED_SYNC
+from vacmon.models.apel import KIND_RELAYED_SUMMARY, KIND_RELAYED_SYNC
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from django.db.models import Count, Max, Min, Q, Sum
 
 from vacmon.apel.forwarding import config_path
 from vacmon.models import ApelBatch, ApelForwarderState, ApelRecord
-from vacmon.models.accounting import JOB_KINDS
+from vacmon.models.apel import JOB_KINDS
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from apel.summaries import HS06_PER_UNIT, summarise_jobs, sync_records
 from vacmon.apel import relay
 from vacmon.apel.uploads import SitePolicy, UploadReport
 from vacmon.models import ApelMonth, ApelRecord, ApelSiteSettings
-from vacmon.models.accounting import (
+from vacmon.models.apel import (
     JOB_KINDS,
     KIND_JOB,
     KIND_JOB_V04,

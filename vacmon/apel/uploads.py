@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from apel.records import RecordError
-from vacmon.models.accounting import MODE_BOTH, MODE_INDIVIDUAL, MODE_SUMMARIES
+from vacmon.models.apel import MODE_BOTH, MODE_INDIVIDUAL, MODE_SUMMARIES
 
 
 @dataclass

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from vacmon.models.accounting import (
+from vacmon.models.apel import (
     ApelBatch,
     ApelForwarderState,
     ApelMonth,
     ApelRecord,
     ApelSiteSettings,
 )
-from vacmon.models.crr import CrrSpaceSettings, CrrTarget, PublicationFailure, PublishedDocument
 from vacmon.models.ingest import IngestCounter, NameBudgetRefusal
 from vacmon.models.ops import StoreWriteStat
 from vacmon.models.probes import (
@@ -20,6 +19,12 @@ from vacmon.models.probes import (
     ProbeMessage,
     ProbeResult,
     SiteAvailability,
+)
+from vacmon.models.publisher import (
+    CrrSpaceSettings,
+    CrrTarget,
+    PublicationFailure,
+    PublishedDocument,
 )
 from vacmon.models.registry import (
     Factory,

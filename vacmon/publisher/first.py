@@ -15,7 +15,7 @@ from django.db.models import Q
 
 from factories.messages import Message
 from vacmon.models import PublishedDocument
-from vacmon.models.crr import SITE_AGGREGATE
+from vacmon.models.publisher import SITE_AGGREGATE
 
 log = logging.getLogger(__name__)
 

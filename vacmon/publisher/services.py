@@ -33,7 +33,7 @@ from publisher import (
     to_json_bytes,
 )
 from vacmon.models import CrrSpaceSettings, CrrTarget, PublishedDocument
-from vacmon.models.crr import SITE_AGGREGATE
+from vacmon.models.publisher import SITE_AGGREGATE
 from vacmon.publisher import documents
 from vacmon.publisher.inputs import heard_spaces, site_inputs
 

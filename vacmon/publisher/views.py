@@ -16,7 +16,7 @@ from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
 from publisher import CrrFormat
-from vacmon.models.crr import SITE_AGGREGATE
+from vacmon.models.publisher import SITE_AGGREGATE
 from vacmon.publisher.first import FIRST_PUBLICATION_SECONDS
 from vacmon.publisher.inputs import heard
 from vacmon.publisher.selectors import IndexEntry, index_entries, served_document
