@@ -1,18 +1,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.apel.broker_support import delete_queue, new_queue_name
-from tests.apel.conftest import broker_port_open
-from tests.apel.helpers import Pki, make_pki
 
-
-@pytest.fixture(scope="session")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    return make_pki(Path(tmp_path_factory.mktemp("pki")))
+# The core's fixtures, shared rather than copied: pytest finds them by their names here.
+from tests.apel.conftest import activemq_port, broker_port_open, pki  # noqa: F401
 
 
 @pytest.fixture

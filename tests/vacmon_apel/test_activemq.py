@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.apel import activemq_support
 from tests.apel.broker_support import consume
 from tests.apel.helpers import Pki
 from tests.vacmon_apel.support import opened, upload_jobs, write_config
@@ -16,16 +14,6 @@ from vacmon.models import ApelBatch
 
 pytestmark = [pytest.mark.broker, pytest.mark.django_db]
 QUEUE = "global.accounting.cputest.CENTRAL"
-
-
-@pytest.fixture(scope="module")
-def activemq_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    try:
-        process, port = activemq_support.start(Path(tmp_path_factory.mktemp("activemq")))
-    except activemq_support.ActiveMqUnavailable as error:
-        pytest.skip(f"ACTIVEMQ TEST SKIPPED: {error}")
-    yield port
-    activemq_support.stop(process)
 
 
 def test_activemq_receives_the_uploaded_records_signed_under_their_batch_ids(
