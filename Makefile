@@ -32,7 +32,7 @@ run: $(STAMP)
 test: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy factories publisher apel vacmon/probes
+	$(BIN)/mypy factories publisher apel probes
 	$(BIN)/mypy --follow-imports=silent vacmon/store/es vacmon/store/elasticsearch.py
 	$(BIN)/pytest $(PYTEST_ARGS)
 

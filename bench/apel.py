@@ -149,7 +149,7 @@ def run_django(total: int, per_upload: int) -> None:
         from django.core.management import call_command
         from django.test import Client
 
-        from vacmon.accounting.forwarding import forward_once
+        from vacmon.apel.forwarding import forward_once
         from vacmon.models import ApelBatch, ApelRecord, Site
         from vacmon.trust.tokens import issue_token
 

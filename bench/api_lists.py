@@ -15,29 +15,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import setup_django
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 BATCH = 5000
-
-
-def setup_django(var_dir: str) -> None:
-    os.environ["VACMON_VAR_DIR"] = var_dir
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.pop("ELASTICSEARCH_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vacmon.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def fill(n_factories: int, now: int) -> None:

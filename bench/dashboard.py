@@ -40,8 +40,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import setup_django
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 CADENCE = 300
 MACHINETYPES = {"lhcb": 0.4, "atlas": 0.3, "cms": 0.2, "alice": 0.1}
@@ -61,20 +64,6 @@ RANGES = ("hour", "day", "week", "month", "year")
 
 
 ES_URL = os.environ.get("ELASTICSEARCH_URL", "")
-
-
-def setup_django(var_dir: str) -> None:
-    os.environ["VACMON_VAR_DIR"] = var_dir
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.pop("ELASTICSEARCH_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vacmon.settings")
-    os.environ.setdefault("VACMON_ALLOW_INSECURE", "true")  # a throwaway, loopback instance
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def names(n_factories: int) -> list[tuple[str, str, str]]:
@@ -291,7 +280,7 @@ def main() -> None:
         parser.error("--store elasticsearch needs ELASTICSEARCH_URL (scripts/elasticsearch.sh)")
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
     var_dir = args.reuse or tempfile.mkdtemp(prefix="vacmon-bench-dashboard-")
-    setup_django(var_dir)
+    setup_django(var_dir, allow_insecure=True)
     _use_routes()
     import vacmon.wsgi  # noqa: F401  (the web server's process setup, gc.freeze() included)
 

@@ -36,8 +36,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from vacmon.probes.builtin import BUILTIN_PROBES
-from vacmon.probes.inputs import (
+from bench.common import setup_django
+from probes.builtin import BUILTIN_PROBES
+from probes.inputs import (
     CapacitySample,
     DaemonVersionInput,
     FactoryState,
@@ -45,8 +46,8 @@ from vacmon.probes.inputs import (
     MachinetypeOutcomes,
     SpaceState,
 )
-from vacmon.probes.model import ProbeRecord, Target, render_sam3_json
-from vacmon.probes.scheduler import Lateness, ScheduledTarget, Scheduler
+from probes.model import ProbeRecord, Target, render_sam3_json
+from probes.scheduler import Lateness, ScheduledTarget, Scheduler
 
 # Share of each built-in probe among the targets: most targets are per-factory checks.
 MIX = [
@@ -207,20 +208,6 @@ def main() -> None:
     print(f"{verdict}: lateness p95 < 30 s")
 
 
-def setup_django(var_dir: str) -> None:
-    import os
-
-    os.environ["VACMON_VAR_DIR"] = var_dir
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.pop("ELASTICSEARCH_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vacmon.settings")
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
-
-
 def seed_store(targets: int, interval: float, now: int) -> int:
     """Spaces of 4 factories: 3 space probes + 4 x 2 factory probes = 11 targets each."""
     from factories.messages import normalise
@@ -262,7 +249,7 @@ def django_main(args: argparse.Namespace) -> None:
         setup_django(var_dir)
         from django.db import connection
 
-        from vacmon.probing import dispatch, runner, stats
+        from vacmon.probes import dispatch, runner, stats
 
         factories = seed_store(args.targets, args.interval, int(time.time()))
         heap: list[tuple[float, str, Any]] = []

@@ -175,19 +175,19 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "build-rollups": {"task": "vacmon.tasks.build_rollups", "schedule": 60.0},
     "purge-old-messages": {"task": "vacmon.tasks.purge_old_messages", "schedule": 3600.0},
-    "publish-crr": {"task": "vacmon.crr.tasks.publish_all", "schedule": 300.0},
-    "dispatch-probes": {"task": "vacmon.probing.tasks.dispatch_probes", "schedule": 60.0},
+    "publish-crr": {"task": "vacmon.publisher.tasks.publish_all", "schedule": 300.0},
+    "dispatch-probes": {"task": "vacmon.probes.tasks.dispatch_probes", "schedule": 60.0},
     "publish-probe-results": {
-        "task": "vacmon.probing.tasks.publish_probe_results",
+        "task": "vacmon.probes.tasks.publish_probe_results",
         "schedule": 60.0,
     },
     "daily-availability": {
-        "task": "vacmon.probing.tasks.compute_daily_availability",
+        "task": "vacmon.probes.tasks.compute_daily_availability",
         "schedule": 3600.0,
     },
-    "purge-probe-results": {"task": "vacmon.probing.tasks.purge_probe_results", "schedule": 3600.0},
-    "forward-apel": {"task": "vacmon.accounting.tasks.forward_apel", "schedule": 60.0},
-    "summarise-apel": {"task": "vacmon.accounting.tasks.summarise_apel", "schedule": 3600.0},
+    "purge-probe-results": {"task": "vacmon.probes.tasks.purge_probe_results", "schedule": 3600.0},
+    "forward-apel": {"task": "vacmon.apel.tasks.forward_apel", "schedule": 60.0},
+    "summarise-apel": {"task": "vacmon.apel.tasks.summarise_apel", "schedule": 3600.0},
     "warm-dashboard": {"task": "vacmon.dashboard.tasks.warm_dashboard", "schedule": 60.0},
 }
 

@@ -7,10 +7,10 @@ import time
 from celery import shared_task
 from django.conf import settings
 
-from vacmon.accounting import tasks as _accounting_tasks  # noqa: F401
-from vacmon.crr import tasks as _crr_tasks  # noqa: F401
+from vacmon.apel import tasks as _apel_tasks  # noqa: F401
 from vacmon.dashboard import tasks as _dashboard_tasks  # noqa: F401
-from vacmon.probing import tasks as _probing_tasks  # noqa: F401
+from vacmon.probes import tasks as _probes_tasks  # noqa: F401
+from vacmon.publisher import tasks as _publisher_tasks  # noqa: F401
 from vacmon.store import get_store
 from vacmon.store.embedded import rollups
 

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.apel import activemq_support
 from tests.apel.helpers import Pki, make_pki
 from tests.apel.ports import listening
 
@@ -22,3 +24,15 @@ def rabbitmq() -> tuple[str, int]:
     if not broker_port_open():
         pytest.skip("BROKER TESTS SKIPPED: nothing listens on 127.0.0.1:61613 (RabbitMQ STOMP)")
     return "127.0.0.1", 61613
+
+
+@pytest.fixture(scope="module")
+def activemq_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """A private ActiveMQ for one test module, stopped after it; skipped loudly when the
+    distribution is not installed."""
+    try:
+        process, port = activemq_support.start(Path(tmp_path_factory.mktemp("activemq")))
+    except activemq_support.ActiveMqUnavailable as error:
+        pytest.skip(f"ACTIVEMQ TEST SKIPPED: {error}")
+    yield port
+    activemq_support.stop(process)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,22 +13,11 @@ from apel.outbox import SqliteOutbox
 from apel.parse import parse_message
 from apel.smime import Signer, inner_text, verify_with_openssl
 from apel.stomp_sender import StompSender
-from tests.apel import activemq_support
 from tests.apel.broker_support import consume
 from tests.apel.helpers import NOW, Pki, many_jobs
 
 pytestmark = pytest.mark.broker
 QUEUE = "global.accounting.cputest.CENTRAL"
-
-
-@pytest.fixture(scope="module")
-def activemq_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    try:
-        process, port = activemq_support.start(Path(tmp_path_factory.mktemp("activemq")))
-    except activemq_support.ActiveMqUnavailable as error:
-        pytest.skip(f"ACTIVEMQ TEST SKIPPED: {error}")
-    yield port
-    activemq_support.stop(process)
 
 
 def test_activemq_receives_signed_batches_with_their_empa_ids(

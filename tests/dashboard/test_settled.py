@@ -3,11 +3,11 @@ from __future__ import annotations
 import pytest
 
 from tests.builders import factory_status, machine_status
-from vacmon.api.timerange import TimeRange
 from vacmon.dashboard.settled import chart_series_many, split_history
 from vacmon.selectors.series import series
 from vacmon.store import Scope, get_store
 from vacmon.store.embedded import rollups
+from vacmon.timerange import TimeRange
 
 pytestmark = pytest.mark.django_db
 

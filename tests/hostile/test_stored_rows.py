@@ -13,8 +13,8 @@ from tests.hostile.support import (
     page_urls,
     store_probe_rows,
 )
-from vacmon.crr.selectors import forget_all
-from vacmon.crr.services import publish_all
+from vacmon.publisher.selectors import forget_all
+from vacmon.publisher.services import publish_all
 from vacmon.store import get_store
 
 pytestmark = pytest.mark.django_db

@@ -25,11 +25,11 @@ from hypothesis import strategies as st
 
 from tests import samples
 from tests.hostile.support import BAD_NAMES, FAR_TIMES, Names, assert_no_server_errors, page_urls
-from vacmon.crr.selectors import forget_all
-from vacmon.crr.services import publish_all
 from vacmon.ingest.counters import Counters
 from vacmon.ingest.pipeline import BatchWriter, Parser
 from vacmon.ingest.udp import UdpListener, open_socket
+from vacmon.publisher.selectors import forget_all
+from vacmon.publisher.services import publish_all
 from vacmon.store import Scope, get_store
 
 pytestmark = pytest.mark.django_db(transaction=True)

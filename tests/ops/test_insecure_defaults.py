@@ -7,10 +7,10 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from tests.builders import factory_status, machinetype_status
-from tests.crr.support import NOW, write
-from vacmon.crr import selectors, services
+from tests.vacmon_publisher.support import NOW, write
 from vacmon.ops.baseurl import BaseUrlMiddleware
 from vacmon.ops.insecure import DEVELOPMENT_SECRET_KEY, check_startup
+from vacmon.publisher import selectors, services
 
 
 @pytest.fixture

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from vacmon.probes.aggregate import (
+from probes.aggregate import (
     AggregationProfile,
     DayInputs,
     Endpoint,
     site_timelines,
 )
-from vacmon.probes.ar import (
+from probes.ar import (
     UNDEFINED,
     DailyAR,
     daily_ar,
@@ -18,8 +18,8 @@ from vacmon.probes.ar import (
     sample_slot,
     weighted_group_value,
 )
-from vacmon.probes.operations import argo_operations
-from vacmon.probes.timeline import Downtime, Timeline
+from probes.operations import argo_operations
+from probes.timeline import Downtime, Timeline
 
 H = 3600
 START = 20 * 86400

@@ -4,8 +4,8 @@ from dataclasses import replace
 
 import pytest
 
-from vacmon.probes.builtin import BUILTIN_PROBES, shutdown_code
-from vacmon.probes.inputs import (
+from probes.builtin import BUILTIN_PROBES, shutdown_code
+from probes.inputs import (
     CapacitySample,
     DaemonVersionInput,
     FactoryState,
@@ -13,8 +13,8 @@ from vacmon.probes.inputs import (
     MachinetypeOutcomes,
     SpaceState,
 )
-from vacmon.probes.model import ProbeError, TargetKind
-from vacmon.probes.nagios import Status, Thresholds
+from probes.model import ProbeError, TargetKind
+from probes.nagios import Status, Thresholds
 
 NOW = 1543000100.0
 

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from vacmon.probes.feed import Feed, FeedService, FeedSite, build_feed, flavour_for
-from vacmon.probes.model import ProbeError
+from probes.feed import Feed, FeedService, FeedSite, build_feed, flavour_for
+from probes.model import ProbeError
 
 MANCHESTER = FeedSite(
     "UKI-NORTHGRID-MAN-HEP",

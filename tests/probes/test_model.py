@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from vacmon.probes.model import (
+from probes.model import (
     MetricName,
     ProbeDefinition,
     ProbeError,
@@ -18,7 +18,7 @@ from vacmon.probes.model import (
     render_sam3,
     render_sam3_json,
 )
-from vacmon.probes.nagios import Status, parse_perfdata
+from probes.nagios import Status, parse_perfdata
 
 SPACE = Target(TargetKind.SPACE, "vac01.example.ac.uk", "VAC", site="LCG.Manchester.uk")
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vacmon.probes.nagios import (
+from probes.nagios import (
     PerfDatum,
     PluginOutput,
     PluginOutputError,

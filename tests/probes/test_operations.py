@@ -4,7 +4,7 @@ import itertools
 
 import pytest
 
-from vacmon.probes.operations import (
+from probes.operations import (
     STATES,
     OperationsError,
     OperationsProfile,

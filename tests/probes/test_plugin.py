@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from vacmon.probes.nagios import Status
-from vacmon.probes.plugin import PluginCommand, PluginRunner
+from probes.nagios import Status
+from probes.plugin import PluginCommand, PluginRunner
 
 PLUGINS = Path("/usr/lib/nagios/plugins")
 

@@ -4,7 +4,7 @@ import itertools
 
 import pytest
 
-from vacmon.probes.scheduler import Lateness, ScheduledTarget, Scheduler, phase_fraction
+from probes.scheduler import Lateness, ScheduledTarget, Scheduler, phase_fraction
 
 
 def targets(count: int, interval: float = 300.0) -> list[ScheduledTarget]:

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from vacmon.probes.operations import argo_operations
-from vacmon.probes.timeline import (
+from probes.operations import argo_operations
+from probes.timeline import (
     Timeline,
     apply_downtimes,
     combine_timelines,

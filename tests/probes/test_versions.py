@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from vacmon.probes.model import ProbeError
-from vacmon.probes.versions import DaemonVersion, split_daemon_version
+from probes.model import ProbeError
+from probes.versions import DaemonVersion, split_daemon_version
 
 
 def test_versions_sort_with_pre_releases_before_their_release():

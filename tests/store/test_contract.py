@@ -9,7 +9,7 @@ import pytest
 from tests.builders import factory_status, machine_status, machinetype_status
 from vacmon.store import Scope
 from vacmon.store.es.capabilities import Unsupported
-from vacmon.store.health import from_messages
+from vacmon.store.heartbeats import from_messages
 from vacmon.store.series import combine
 
 T0 = 1_700_000_000 - 1_700_000_000 % 3600

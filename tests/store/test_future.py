@@ -9,11 +9,11 @@ import time
 import pytest
 
 from tests.builders import factory_status, machinetype_status
-from vacmon.crr.inputs import site_inputs
 from vacmon.models import FactoryStatus, LatestStatus
+from vacmon.publisher.inputs import site_inputs
 from vacmon.store.base import Scope
 from vacmon.store.embedded import EmbeddedStore
-from vacmon.store.health import HEARTBEAT_FIELDS, from_messages
+from vacmon.store.heartbeats import HEARTBEAT_FIELDS, from_messages
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from tests.store_es.fake_server import Reply
 from tests.store_es.messages import RECEIVED, sample
 from vacmon.store.base import EntityBuckets, FactoryRef, Scope
 from vacmon.store.es import builders
-from vacmon.store.health import from_messages
+from vacmon.store.heartbeats import from_messages
 
 SEARCH = r"/vacmon-(\w+)/_search"
 

@@ -23,10 +23,10 @@ from factories.messages import Message, normalise
 from factories.simulate import Fleet
 from tests.builders import factory_status, machinetype_status
 from tests.store_es.live import unique_prefix
-from vacmon.crr import services as crr
-from vacmon.models.crr import CrrTarget, PublishedDocument
-from vacmon.probing import inputs as probe_inputs
-from vacmon.probing.targets import TargetRef, discover
+from vacmon.models.publisher import CrrTarget, PublishedDocument
+from vacmon.probes import inputs as probe_inputs
+from vacmon.probes.targets import TargetRef, discover
+from vacmon.publisher import services as crr
 from vacmon.store import get_store, reset_store
 from vacmon.store.embedded import EmbeddedStore, rollups
 from vacmon.store.series import combine

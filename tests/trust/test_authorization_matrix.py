@@ -22,7 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.apel.helpers import job_fields, message
 from tests.builders import factory_status, machine_status, machinetype_status
-from tests.probing.helpers import PLUGINS, external, result
+from tests.vacmon_probes.helpers import PLUGINS, external, result
 from vacmon.models import (
     CrrSpaceSettings,
     Downtime,

@@ -9,8 +9,8 @@ import time
 import pytest
 from django.conf import settings as django_settings
 
-from tests.accounting.support import jobs_message, upload
 from tests.samples import VAC_FACTORY
+from tests.vacmon_apel.support import jobs_message, upload
 from vacmon.ingest.counters import read_all
 from vacmon.models import ApelRecord, Site, Space
 from vacmon.store import Scope, get_store

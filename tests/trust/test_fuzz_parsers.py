@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from apel.parse import parse_message
 from factories.messages import Message, Rejected, normalise, parse_datagram
 from factories.signing import sign
+from probes.nagios import PluginOutputError, parse_perfdata, parse_plugin_output
 from tests import samples
-from vacmon.probes.nagios import PluginOutputError, parse_perfdata, parse_plugin_output
 from vacmon.trust.udp import NETWORKS, OPEN, SIGNED, SitePolicy, UdpPolicy, Verdict
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from fuzz.datagrams import run
-from fuzz.stages import StoreAndPages
+from tests.fuzz.datagrams import run
+from tests.fuzz.stages import StoreAndPages
 
 
 def test_twenty_thousand_fuzzed_datagrams_cause_no_crash():

@@ -129,7 +129,7 @@ def test_a_site_admin_cannot_change_probe_definitions_in_the_admin(admin_of_a):
 
 
 def test_closed_probe_pages_show_only_the_readers_sites(client, settings, admin_of_a):
-    from tests.probing.helpers import PLUGINS, external, result
+    from tests.vacmon_probes.helpers import PLUGINS, external, result
     from vacmon.models import ProbeResult
 
     settings.VACMON_ANONYMOUS_READ = False

@@ -8,12 +8,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from factories.messages import Message
-from vacmon.api.timerange import TimeRange
-from vacmon.dashboard import charts, fmt, health, lifecycles, queries, rows
+from vacmon.dashboard import charts, factory_report, fmt, lifecycles, queries, rows
 from vacmon.dashboard.page import Page, chart, line_chart, make_page, only, scaled
 from vacmon.store import Scope, get_store
 from vacmon.store.series import total
 from vacmon.store.shutdowns import Shutdown
+from vacmon.timerange import TimeRange
 
 LOOKBACK = 30 * 86400
 HEALTH_HISTORY = 3000
@@ -184,7 +184,7 @@ def _page(request: HttpRequest, site: str, space: str) -> Page:
 
 
 def _factory_charts(
-    scope: Scope, mt_scope: Scope, r: TimeRange, summary: health.Summary
+    scope: Scope, mt_scope: Scope, r: TimeRange, summary: factory_report.Summary
 ) -> list[charts.Svg]:
     charted = queries.factory_metrics(HEALTH_METRICS, "factory", scope, r)
 
@@ -258,7 +258,7 @@ def _factory_facts(m: Message, page: Page) -> list[tuple[str, str]]:
         ("Last message", f"{fmt.utc(m.time_received)} ({fmt.age(now - m.time_received)} ago)"),
         *[
             (f"{name} heartbeat", f"{fmt.utc(g(f))} ({fmt.age_since(g(f), now)})")
-            for name, f in health.HEARTBEATS.items()
+            for name, f in factory_report.HEARTBEATS.items()
         ],
         ("Load average", fmt.number(g("load_average"), 2)),
         ("Processors running/max", fmt.ratio(g("running_processors"), g("max_processors"))),

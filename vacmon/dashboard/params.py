@@ -15,8 +15,8 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest
 
-from vacmon.api.timerange import BadRange, TimeRange, parse_range
 from vacmon.dashboard import fmt
+from vacmon.timerange import BadRange, TimeRange, parse_range
 
 RANGES = {
     "hour": 3600,

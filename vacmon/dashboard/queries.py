@@ -15,8 +15,7 @@ from typing import Any, ParamSpec, TypeVar
 from django.conf import settings
 
 from factories.messages import Message
-from vacmon.api.timerange import TimeRange
-from vacmon.dashboard import health
+from vacmon.dashboard import factory_report
 from vacmon.dashboard.lifecycles import LIFECYCLE_FIELDS
 from vacmon.dashboard.memo import digest, remember
 from vacmon.dashboard.settled import chart_series_many, split_compute, split_history
@@ -24,6 +23,7 @@ from vacmon.selectors.capacity import is_stale
 from vacmon.store import FactoryRef, Scope, Series, get_store
 from vacmon.store.series import bucket_starts, total
 from vacmon.store.shutdowns import Shutdown
+from vacmon.timerange import TimeRange
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -216,19 +216,19 @@ def total_usage(per_vo: dict[str, Usage]) -> Usage:
 
 
 @cached
-def factory_health(scope: Scope, r: TimeRange, limit: int) -> health.Summary:
+def factory_health(scope: Scope, r: TimeRange, limit: int) -> factory_report.Summary:
     """Heartbeat ages and versions from the newest `limit` factory messages of the settled
     part of the range and of its newest buckets; the settled part is cached as its summary,
     not as the messages."""
     times = bucket_starts(r.since, r.until, r.interval)
 
-    def summary(since: int, until: int) -> health.Summary:
+    def summary(since: int, until: int) -> factory_report.Summary:
         found = get_store().factory_health(
             since=since, until=until, interval=r.interval, scope=scope, limit=limit
         )
-        return health.summarise(found, times, limit)
+        return factory_report.summarise(found, times, limit)
 
-    return split_compute(("health", scope, limit, times[0]), r, summary, health.merge)
+    return split_compute(("health", scope, limit, times[0]), r, summary, factory_report.merge)
 
 
 @cached

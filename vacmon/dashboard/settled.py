@@ -16,10 +16,10 @@ from typing import TypeVar
 from django.conf import settings
 
 from factories.messages import Message
-from vacmon.api.timerange import TimeRange
 from vacmon.dashboard import memo
 from vacmon.store import EntityBuckets, Scope, Series, get_store
 from vacmon.store.series import combine
+from vacmon.timerange import TimeRange
 
 T = TypeVar("T")
 

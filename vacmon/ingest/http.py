@@ -17,7 +17,6 @@ import orjson
 from django.conf import settings
 
 from factories.messages import Message, Rejected, decode_json, normalise
-from vacmon.crr.first import NewSpaces
 from vacmon.ingest.counters import Counters
 from vacmon.ingest.isolate import write_isolating
 from vacmon.ingest.name_refusals import budget_from_settings
@@ -25,6 +24,7 @@ from vacmon.ingest.names import NameBudget
 from vacmon.ingest.pipeline import Parser
 from vacmon.ingest.quarantine import UNSTORABLE, Held, quarantine
 from vacmon.ops.metrics import record_write
+from vacmon.publisher.first import NewSpaces
 from vacmon.store import get_store
 from vacmon.store.base import WriteResult
 from vacmon.store.faults import Backoff, describe, is_transient, retry_transient

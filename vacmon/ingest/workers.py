@@ -182,8 +182,8 @@ def _worker_main(
 ) -> None:
     import signal
 
-    from vacmon.crr.first import NewSpaces
     from vacmon.ingest.pipeline import BatchWriter, WriterStuck
+    from vacmon.publisher.first import NewSpaces
 
     for inherited in senders:
         inherited.close()  # only the parent writes: its exit must read as end of input here

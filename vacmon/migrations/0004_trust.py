@@ -4,7 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import vacmon.models.trust
+import vacmon.models.registry
 
 
 class Migration(migrations.Migration):
@@ -260,7 +260,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "cidr",
-                    models.CharField(max_length=64, validators=[vacmon.models.trust.validate_cidr]),
+                    models.CharField(max_length=64, validators=[vacmon.models.registry.validate_cidr]),
                 ),
                 ("comment", models.CharField(blank=True, default="", max_length=255)),
                 (

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from vacmon.models.accounting import (
+from vacmon.models.apel import (
     ApelBatch,
     ApelForwarderState,
     ApelMonth,
     ApelRecord,
     ApelSiteSettings,
 )
-from vacmon.models.crr import CrrSpaceSettings, CrrTarget, PublicationFailure, PublishedDocument
-from vacmon.models.ingest import IngestCounter, QuarantinedMessage
+from vacmon.models.ingest import IngestCounter, NameBudgetRefusal, QuarantinedMessage
+from vacmon.models.ops import StoreWriteStat
 from vacmon.models.probes import (
     Downtime,
     ProbeDefinition,
@@ -20,6 +20,21 @@ from vacmon.models.probes import (
     ProbeResult,
     SiteAvailability,
 )
+from vacmon.models.publisher import (
+    CrrSpaceSettings,
+    CrrTarget,
+    PublicationFailure,
+    PublishedDocument,
+)
+from vacmon.models.registry import (
+    Factory,
+    IngestToken,
+    SigningKey,
+    Site,
+    SiteMembership,
+    SiteNetwork,
+    Space,
+)
 from vacmon.models.rollups import Rollup, RollupWatermark, SpaceRollup, SpaceRollupWatermark
 from vacmon.models.status import (
     FactoryStatus,
@@ -27,17 +42,6 @@ from vacmon.models.status import (
     MachineShutdown,
     MachineStatus,
     MachinetypeStatus,
-)
-from vacmon.models.trust import (
-    Factory,
-    IngestToken,
-    NameBudgetRefusal,
-    SigningKey,
-    Site,
-    SiteMembership,
-    SiteNetwork,
-    Space,
-    StoreWriteStat,
 )
 
 __all__ = [

@@ -1,4 +1,5 @@
-"""Counters of what the ingest paths accepted, rejected and deduplicated."""
+"""Counters of what the ingest paths accepted, rejected and deduplicated, and the refusals of
+the name budget by site and source."""
 
 from __future__ import annotations
 
@@ -38,3 +39,24 @@ class QuarantinedMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reason} from {self.source} at {self.received_at:%Y-%m-%d %H:%M:%S}"
+
+
+class NameBudgetRefusal(models.Model):
+    """Messages refused because their source went over VACMON_NAME_BUDGET, per site named
+    and source. `site` is blank for names of no registered site, so a flood of invented
+    site names adds one row per source, not one per name."""
+
+    site = models.CharField(max_length=255, blank=True, default="")
+    source = models.CharField(max_length=64)
+    refused = models.PositiveBigIntegerField(default=0)
+    first_refused_at = models.DateTimeField()
+    last_refused_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["site", "-last_refused_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "source"], name="trust_name_budget_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site or '(unregistered)'} {self.source}: {self.refused} refused"

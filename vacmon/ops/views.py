@@ -6,8 +6,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from vacmon.ops.checks import run_checks
 from vacmon.ops.metrics import registry
+from vacmon.ops.readiness import run_checks
 
 
 @require_safe

@@ -16,7 +16,7 @@ from collections import Counter
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
 
-from vacmon.models.trust import StoreWriteStat
+from vacmon.models.ops import StoreWriteStat
 
 log = logging.getLogger("vacmon.ops")
 

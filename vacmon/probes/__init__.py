@@ -1,20 +1,14 @@
-"""ETF/SAM-style probes: Nagios output, built-in checks, timelines and A/R.
+"""Django glue of the probe core (probes/): configuration, scheduling, storage,
+publication, A/R, API and pages.
 
-Pure Python with no Django import, so the glue (models, Celery tasks, STOMP publication,
-API, dashboard) layers on top and the core is tested without a database. The data flow:
-
-    nagios      plugin output, perfdata and threshold ranges (spec 2.2)
-    plugin      run an external plugin; every failure becomes UNKNOWN with its reason
-    inputs      plain inputs of the built-in probes (vac-protocol field names)
-    builtin     built-in probes over those inputs, and the BUILTIN_PROBES registry
-    model       metric names, probe definitions/results, the canonical record (2.7) and its
-                metricOutput and MONIT sam3 renderings (2.5)
-    scheduler   which targets are due when, spread over the interval; lateness
-    operations  ARGO truth tables as data (3.2)
-    timeline    metric step functions and downtime overrides (3.3)
-    aggregate   metric -> endpoint -> flavour -> group -> site (3.1)
-    ar          daily and period availability/reliability (3.4)
-    feed        VO-feed (ATP) XML of Vac/Vcycle spaces (2.4)
+    definitions   DB probe definitions -> the core's ProbeDefinition and plugin commands
+    targets       what each definition runs against (store discovery, topology endpoints)
+    inputs        store messages -> the built-in probes' plain inputs
+    runner        run one target, store its results with lateness, queue them for the broker
+    dispatch      the beat tick: due targets by the core Scheduler, one task per target
+    outbox        claim, send and delete queued messages; the STOMP edge
+    availability  timelines and daily/period A/R from stored results
+    stats         lateness percentiles and concurrency of recent runs
 """
 
 from __future__ import annotations

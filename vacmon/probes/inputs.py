@@ -1,136 +1,145 @@
-"""Plain inputs of the built-in probes, with vac-protocol field names (normalised)."""
+"""Store messages -> the built-in probes' plain inputs (probes.inputs)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+import re
 from typing import Any
 
-from vacmon.probes.model import ProbeError
-from vacmon.probes.versions import DaemonVersion
+from django.conf import settings
 
-_NUMERIC = (
-    "time_received",
-    "time_sent",
-    "factory_heartbeat_time",
-    "responder_heartbeat_time",
-    "mjf_heartbeat_time",
-    "metadata_heartbeat_time",
-    "root_disk_avail_kb",
-    "root_disk_avail_inodes",
-    "load_average",
-    "swap_used_kb",
-    "swap_free_kb",
-    "max_processors",
+from factories.messages import Message
+from probes.inputs import (
+    CapacitySample,
+    DaemonVersionInput,
+    FactoryState,
+    FinishedMachine,
+    MachinetypeOutcomes,
+    SpaceState,
 )
+from vacmon.probes.targets import TargetRef
+from vacmon.selectors.capacity import summarise
+from vacmon.store import Scope, get_store
+
+WEEK = 7 * 86400
+# Capacity a week ago is the latest state within a day before that instant.
+CAPACITY_WINDOW = 86400
+# Enough for a busy space's finished machines over the outcome window.
+HISTORY_LIMIT = 20_000
 
 
-@dataclass(frozen=True)
-class FactoryState:
-    """The latest factory_status of one factory, as stored after normalisation."""
+def _window(now: int) -> int:
+    return now - settings.VACMON_PROBE_DISCOVERY_DAYS * 86400
 
-    factory: str
-    space: str
-    time_received: float
-    time_sent: float | None = None
-    factory_heartbeat_time: float | None = None
-    responder_heartbeat_time: float | None = None
-    mjf_heartbeat_time: float | None = None
-    metadata_heartbeat_time: float | None = None
-    root_disk_avail_kb: float | None = None
-    root_disk_avail_inodes: float | None = None
-    load_average: float | None = None
-    swap_used_kb: float | None = None
-    swap_free_kb: float | None = None
-    daemon_version: str | None = None
-    max_processors: float | None = None
 
-    @classmethod
-    def from_mapping(cls, message: Mapping[str, Any]) -> FactoryState:
-        """Build from a normalised factory_status dict; unknown keys are ignored."""
-        names = {f.name for f in fields(cls)}
-        values = {key: message[key] for key in names if message.get(key) is not None}
-        for key in ("factory", "space", "time_received"):
-            if key not in values:
-                raise ProbeError(f"factory state lacks {key}")
-        for key in _NUMERIC:
-            value = values.get(key)
-            # bool is an int subclass; a JSON true in a numeric field is a producer bug.
-            if value is not None and (
-                isinstance(value, bool) or not isinstance(value, int | float)
-            ):
-                raise ProbeError(f"factory state field {key} is not a number: {value!r}")
-        for key in ("factory", "space", "daemon_version"):
-            if key in values and not isinstance(values[key], str):
-                raise ProbeError(f"factory state field {key} is not a string")
-        return cls(**values)
-
-    @property
-    def reference_time(self) -> float:
-        """The factory's clock when it sent this state, else our receipt time."""
-        return self.time_sent if self.time_sent is not None else self.time_received
-
-    def daemon_heartbeats(self) -> dict[str, float]:
-        """Secondary daemon heartbeats that are present; Vcycle sends 0 for an absent one."""
-        found = {
-            "responder": self.responder_heartbeat_time,
-            "mjf": self.mjf_heartbeat_time,
-            "metadata": self.metadata_heartbeat_time,
+def factory_state(message: Message) -> FactoryState:
+    return FactoryState.from_mapping(
+        {
+            **message.fields,
+            "factory": message.factory,
+            "space": message.space,
+            "time_received": message.time_received,
         }
-        return {name: when for name, when in found.items() if when}
+    )
 
 
-@dataclass(frozen=True)
-class SpaceState:
-    """Latest state of every factory known in one space."""
-
-    space: str
-    factories: Sequence[FactoryState] = ()
+def _latest_factories(scope: Scope, now: int) -> list[Message]:
+    return get_store().latest("factory_status", since=_window(now), until=now, scope=scope)
 
 
-@dataclass(frozen=True)
-class FinishedMachine:
-    """One machine that finished within the probe window."""
-
-    shutdown_message: str | None
-    shutdown_time: float | None = None
+def factory_input(ref: TargetRef, now: int) -> FactoryState | None:
+    found = _latest_factories(Scope(site=ref.site or None, factory=ref.hostname), now)
+    newest = max(found, key=lambda m: m.time_received, default=None)
+    return None if newest is None else factory_state(newest)
 
 
-@dataclass(frozen=True)
-class MachinetypeOutcomes:
-    """Finished machines of one machinetype (one VO FQAN) in a space over a window."""
-
-    machinetype: str
-    finished: Sequence[FinishedMachine] = ()
-    window_seconds: float = 6 * 3600
+def space_input(ref: TargetRef, now: int) -> SpaceState:
+    found = _latest_factories(Scope(site=ref.site or None, space=ref.hostname), now)
+    return SpaceState(ref.hostname, tuple(factory_state(m) for m in found))
 
 
-@dataclass(frozen=True)
-class CapacitySample:
-    """Advertised processors of a space now and at the same time a week earlier."""
-
-    space: str
-    current_processors: float
-    previous_processors: float | None
-
-
-@dataclass(frozen=True)
-class MinimumVersion:
-    text: str
-    version: DaemonVersion
+def version_input(ref: TargetRef, now: int, options: dict[str, Any]) -> DaemonVersionInput | None:
+    state = factory_input(ref, now)
+    if state is None:
+        return None
+    minimums = options.get("minimums") or {}
+    return DaemonVersionInput(ref.hostname, state.daemon_version, dict(minimums))
 
 
-@dataclass(frozen=True)
-class DaemonVersionInput:
-    """A factory's daemon_version and the minimum accepted per product (`Vac`, `Vcycle`)."""
+def _processors(messages: list[Message], space: str, at: int) -> float | None:
+    for capacity in summarise(messages, "space", at):
+        if capacity.name == space:
+            return capacity.totals["max_processors"]
+    return None
 
-    factory: str
-    daemon_version: str | None
-    minimums: Mapping[str, str] = field(default_factory=dict)
 
-    def minimum_for(self, product: str | None) -> MinimumVersion | None:
-        # A bare version string carries no product; only a single configured minimum fits it.
-        if product is None and len(self.minimums) == 1:
-            product = next(iter(self.minimums))
-        text = self.minimums.get(product or "")
-        return None if text is None else MinimumVersion(text, DaemonVersion.parse(text))
+def capacity_input(ref: TargetRef, now: int) -> CapacitySample:
+    """Advertised processors now and a week ago, summed over fresh factories (selectors)."""
+    scope = Scope(site=ref.site or None, space=ref.hostname)
+    store = get_store()
+    current = store.latest("factory_status", since=now - CAPACITY_WINDOW, until=now, scope=scope)
+    then = now - WEEK
+    earlier = store.latest("factory_status", since=then - CAPACITY_WINDOW, until=then, scope=scope)
+    return CapacitySample(
+        ref.hostname,
+        _processors(current, ref.hostname, now) or 0.0,
+        _processors(earlier, ref.hostname, then),
+    )
+
+
+_FQAN_PART = re.compile(r"[^A-Za-z0-9_.=-]")
+
+
+def metric_fqan(machinetype: str, fqan: object) -> str:
+    """`/lhcb/Role=NULL/Capability=NULL` -> `/lhcb/Role=NULL` (spec 2.6's metric suffix);
+    without an FQAN the machinetype stands in for the VO."""
+    parts = [p for p in str(fqan or "").split("/") if p and not p.startswith("Capability=")]
+    if not parts:
+        parts = [_FQAN_PART.sub("_", machinetype) or "unknown"]
+    return "/" + "/".join(_FQAN_PART.sub("_", p) for p in parts[:2])
+
+
+def _finished(message: Message, since: int) -> tuple[str, FinishedMachine] | None:
+    when = message.get("shutdown_time")
+    text = message.get("shutdown_message")
+    if not text and when is None:
+        return None
+    if when is not None and when < since:
+        return None
+    # machinetype_status repeats its last shutdown in every report: key it by machine.
+    machine = message.machine or message.get("shutdown_machine") or f"{when}|{text}"
+    return str(machine), FinishedMachine(text, when)
+
+
+def outcome_inputs(
+    ref: TargetRef, now: int, options: dict[str, Any]
+) -> list[tuple[str, MachinetypeOutcomes]]:
+    """Finished machines per machinetype of a space: machine_status messages, plus the last
+    shutdown each machinetype_status reports for machines that sent nothing themselves."""
+    window = int(float(options.get("window_hours", 6)) * 3600)
+    since, scope = now - window, Scope(site=ref.site or None, space=ref.hostname)
+    store = get_store()
+    finished: dict[str, dict[str, FinishedMachine]] = {}
+    fqans: dict[str, object] = {}
+    sources = [
+        store.history("machine_status", since=since, until=now, scope=scope, limit=HISTORY_LIMIT),
+        store.history(
+            "machinetype_status", since=since, until=now, scope=scope, limit=HISTORY_LIMIT
+        ),
+    ]
+    for messages in sources:
+        # Newest first: the first report of a machine is its final one.
+        for message in messages:
+            if not message.machinetype:
+                continue
+            per_type = finished.setdefault(message.machinetype, {})
+            fqans.setdefault(message.machinetype, message.get("fqan"))
+            found = _finished(message, since)
+            if found is not None and found[0] not in per_type:
+                per_type[found[0]] = found[1]
+    return [
+        (
+            metric_fqan(machinetype, fqans.get(machinetype)),
+            MachinetypeOutcomes(machinetype, tuple(machines.values()), window),
+        )
+        for machinetype, machines in sorted(finished.items())
+    ]

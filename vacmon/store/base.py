@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from factories.messages import Message
-from vacmon.store.health import FactoryHealth
+from vacmon.store.heartbeats import FactoryHealth
 from vacmon.store.shutdowns import Shutdown
 
 # What a series may be grouped by; each is a column of the stored messages.
@@ -214,7 +214,7 @@ class Store(Protocol):
         self, *, since: int, until: int, interval: int, scope: Scope, limit: int
     ) -> FactoryHealth:
         """Heartbeat ages per bucket and versions seen, from the newest `limit`
-        factory_status messages received in [since, until] (`vacmon.store.health`)."""
+        factory_status messages received in [since, until] (`vacmon.store.heartbeats`)."""
 
     def factories(self, *, since: int, scope: Scope = Scope()) -> list[FactoryRef]:
         """Every factory heard from since `since`, with the time of its last message."""

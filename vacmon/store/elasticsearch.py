@@ -18,7 +18,7 @@ from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
 from elasticsearch.helpers import streaming_bulk
 
 from factories.messages import MESSAGE_TYPES, Message
-from vacmon.store import health, shutdowns
+from vacmon.store import heartbeats, shutdowns
 from vacmon.store.base import ENTITY, EntityBuckets, FactoryRef, MachinetypeRef, Scope, WriteResult
 from vacmon.store.es import builders, capabilities, parsers, templates
 from vacmon.store.es.bulk import (
@@ -31,7 +31,7 @@ from vacmon.store.es.bulk import (
 )
 from vacmon.store.es.client import EsSettings, make_client, read_settings
 from vacmon.store.es.spool import Spool
-from vacmon.store.health import FactoryHealth
+from vacmon.store.heartbeats import FactoryHealth
 from vacmon.store.shutdowns import Shutdown
 
 __all__ = ["BulkOutcome", "ElasticsearchStore", "Unavailable"]
@@ -451,9 +451,9 @@ class ElasticsearchStore:
             until=until,
             scope=scope,
             limit=limit,
-            fields=health.FIELDS,
+            fields=heartbeats.FIELDS,
         )
-        return health.from_messages(newest, interval)
+        return heartbeats.from_messages(newest, interval)
 
     def factories(self, *, since: int, scope: Scope = Scope()) -> list[FactoryRef]:
         return self._all_pages(

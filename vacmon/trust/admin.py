@@ -15,10 +15,10 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from vacmon.models.trust import (
+from vacmon.models.ingest import NameBudgetRefusal
+from vacmon.models.registry import (
     Factory,
     IngestToken,
-    NameBudgetRefusal,
     SigningKey,
     Site,
     SiteMembership,

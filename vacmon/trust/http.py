@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated, PermissionDenied
 
-from vacmon.models.trust import ROLE_ADMIN, ROLE_SENDER
+from vacmon.models.registry import ROLE_ADMIN, ROLE_SENDER
 from vacmon.trust import oidc, tokens
 from vacmon.trust.principals import BearerUser, IngestIdentity
 from vacmon.trust.registry import AnonymousPolicy

@@ -20,7 +20,7 @@ import jwt
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from vacmon.models.trust import ROLES
+from vacmon.models.registry import ROLES
 
 _ROLE_NAMES = frozenset(name for name, _ in ROLES)
 _lock = threading.Lock()

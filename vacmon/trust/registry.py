@@ -9,8 +9,8 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 
-from vacmon.models.trust import POLICY_OPEN, Site, Space
-from vacmon.trust.udp import Network, SitePolicy
+from vacmon.models.registry import POLICY_OPEN, Site, Space
+from vacmon.trust.policies import Network, SitePolicy
 
 log = logging.getLogger("vacmon.trust")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vacmon.models.trust import ROLE_ADMIN, ROLE_SENDER, ROLE_VIEWER, SiteMembership
+from vacmon.models.registry import ROLE_ADMIN, ROLE_SENDER, ROLE_VIEWER, SiteMembership
 from vacmon.trust.principals import BearerUser
 
 MANAGE = (ROLE_ADMIN,)

@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
-from vacmon.models.trust import IngestToken, Site
+from vacmon.models.registry import IngestToken, Site
 
 PREFIX = "vmk_"
 # last_used_at is a hint for operators, not an audit log: refresh it at most this often

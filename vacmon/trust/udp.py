@@ -23,14 +23,13 @@ from __future__ import annotations
 import ipaddress
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from factories.signing import KEY_ID_KEY, SIGNATURE_KEY, verify
+from factories.signing import SIGNATURE_KEY, verify
+from vacmon.trust.policies import NETWORKS, OPEN, OPEN_POLICY, SIGNED, Network, SitePolicy
 
 log = logging.getLogger("vacmon.trust")
-
-OPEN, NETWORKS, SIGNED = "open", "networks", "signed"
 
 # Rejection reasons, used as IngestCounter reasons (channel udp, name rejected).
 UNSIGNED = "unsigned"
@@ -43,8 +42,6 @@ REFRESH_SECONDS = 30.0
 DEFAULT_REPLAY_WINDOW = 600
 _MAX_SOURCE_CACHE = 65_536
 
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
@@ -55,27 +52,6 @@ class Verdict:
 ACCEPT_UNTRUSTED = Verdict(False)
 ACCEPT_TRUSTED = Verdict(True)
 _REJECTIONS = {reason: Verdict(False, reason) for reason in REASONS}
-
-
-@dataclass(frozen=True)
-class SitePolicy:
-    mode: str = OPEN
-    networks: tuple[Network, ...] = ()
-    # key_id ("" for messages without one) -> key
-    keys: Mapping[str, bytes] = field(default_factory=dict)
-
-    def keys_for(self, obj: Mapping[str, Any]) -> list[bytes]:
-        """Keys to try: the one the message names, else every key (a site has one or two
-        during a rotation, so this stays cheap)."""
-        named = obj.get(KEY_ID_KEY)
-        if isinstance(named, str) and named:
-            key = self.keys.get(named)
-            return [key] if key is not None else []
-        default = self.keys.get("")
-        return [default] if default is not None else list(self.keys.values())
-
-
-OPEN_POLICY = SitePolicy()
 
 
 def site_of(obj: Mapping[str, Any]) -> str | None:

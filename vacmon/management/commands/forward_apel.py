@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from vacmon.accounting import forwarding, services
+from vacmon.apel import forwarding, services
 
 
 class Command(BaseCommand):

@@ -14,13 +14,13 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from vacmon.crr.first import NewSpaces
 from vacmon.ingest.counters import Counters
 from vacmon.ingest.name_refusals import budget_from_settings
 from vacmon.ingest.pipeline import BatchWriter, Parser
 from vacmon.ingest.spill import spill, take_spilled
 from vacmon.ingest.udp import UdpListener, open_socket
 from vacmon.ingest.workers import WorkerPool, udp_gate
+from vacmon.publisher.first import NewSpaces
 from vacmon.store import get_store
 
 log = logging.getLogger("vacmon.ingest")

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from vacmon.crr import services
+from vacmon.publisher import services
 
 
 class Command(BaseCommand):

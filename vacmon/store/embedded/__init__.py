@@ -9,9 +9,9 @@ from django.db import InterfaceError, OperationalError, connection
 from factories.messages import Message
 from vacmon.models import LatestStatus, MachineShutdown
 from vacmon.store.base import EntityBuckets, FactoryRef, MachinetypeRef, Scope, WriteResult
-from vacmon.store.embedded import buckets, health, queries, writer
+from vacmon.store.embedded import buckets, heartbeats, queries, writer
 from vacmon.store.embedded.tables import MODELS
-from vacmon.store.health import FactoryHealth
+from vacmon.store.heartbeats import FactoryHealth
 from vacmon.store.shutdowns import Shutdown
 
 
@@ -110,7 +110,7 @@ class EmbeddedStore:
     def factory_health(
         self, *, since: int, until: int, interval: int, scope: Scope, limit: int
     ) -> FactoryHealth:
-        return health.factory_health(
+        return heartbeats.factory_health(
             since=since, until=until, interval=interval, scope=scope, limit=limit
         )
 

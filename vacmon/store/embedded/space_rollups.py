@@ -30,7 +30,7 @@ from vacmon.store.embedded.summing import (
     sender_mean,
 )
 
-# The intervals `vacmon.api.timerange.pick_interval` gives for ranges of 10 hours to 400
+# The intervals `vacmon.timerange.pick_interval` gives for ranges of 10 hours to 400
 # days: every nice interval of 10 minutes or more, and the 2- and 3-day buckets of the
 # longest ranges.
 RESOLUTIONS = (600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 259200)

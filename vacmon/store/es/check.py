@@ -7,20 +7,43 @@ the store unusable, with a message an operator can act on.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from elasticsearch import ApiError, NotFoundError, TransportError
+from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
 
 from factories.messages import MESSAGE_TYPES, Message
 from vacmon.store.base import Scope
 from vacmon.store.es import builders, capabilities, parsers, templates
-from vacmon.store.es.bulk import Unavailable
-from vacmon.store.es.client import auth_headers
+from vacmon.store.es.bulk import BulkOutcome, Unavailable
+from vacmon.store.es.client import EsSettings, auth_headers
+from vacmon.store.es.spool import Spool
 
-if TYPE_CHECKING:
-    from vacmon.store.elasticsearch import ElasticsearchStore
+
+class CheckedStore(Protocol):
+    """What the checks use of the store; vacmon.store.elasticsearch.ElasticsearchStore has it.
+    Named here so that the facade imports its parts and no part imports the facade."""
+
+    client: Elasticsearch
+    prefix: str
+    lifecycle: str
+    spool: Spool | None
+    settings: EsSettings | None
+
+    def send_now(self, messages: Sequence[Message]) -> BulkOutcome: ...
+
+    def history(
+        self,
+        message_type: str,
+        *,
+        since: int,
+        until: int,
+        scope: Scope = ...,
+        limit: int = ...,
+        fields: Sequence[str] | None = ...,
+    ) -> list[Message]: ...
+
 
 # The round trip writes under this site name and deletes what it wrote afterwards.
 CHECK_SITE = "vacmon-check"
@@ -61,7 +84,7 @@ def check_message(now: int) -> Message:
     )
 
 
-def run(store: ElasticsearchStore, *, now: int | None = None) -> Iterator[Line]:
+def run(store: CheckedStore, *, now: int | None = None) -> Iterator[Line]:
     url = store.settings.url if store.settings else "the configured URL"
     info = probe(store, url)
     yield Line("server", "ok", f"{info.describe()} at {url}")
@@ -73,11 +96,11 @@ def run(store: ElasticsearchStore, *, now: int | None = None) -> Iterator[Line]:
     yield spool_state(store)
 
 
-def _auth(store: ElasticsearchStore) -> dict[str, str]:
+def _auth(store: CheckedStore) -> dict[str, str]:
     return auth_headers(store.settings) if store.settings is not None else {}
 
 
-def probe(store: ElasticsearchStore, url: str) -> parsers.ServerInfo:
+def probe(store: CheckedStore, url: str) -> parsers.ServerInfo:
     """GET / without the compatibility header, so that servers which would refuse it (ES 7,
     OpenSearch) still say what they are. A server without GET / (a stripped distribution)
     is asked GET _nodes/_local instead."""
@@ -103,9 +126,7 @@ def probe(store: ElasticsearchStore, url: str) -> parsers.ServerInfo:
 NODES_INFO = "/_nodes/_local?filter_path=nodes.*.version,nodes.*.build_flavor"
 
 
-def _perform(
-    store: ElasticsearchStore, url: str, method: str, path: str, headers: dict[str, str]
-) -> Any:
+def _perform(store: CheckedStore, url: str, method: str, path: str, headers: dict[str, str]) -> Any:
     try:
         return store.client.transport.perform_request(method, path, headers=headers)
     except TransportError as exc:
@@ -127,7 +148,7 @@ def _refused(status: int, body: Any, url: str, request: str) -> None:
         raise CheckFailed(f"{request} at {url} answered HTTP {status}: {str(body)[:200]}")
 
 
-def capability_lines(store: ElasticsearchStore, caps: capabilities.Capabilities) -> Iterator[Line]:
+def capability_lines(store: CheckedStore, caps: capabilities.Capabilities) -> Iterator[Line]:
     """One line per optional API; fail only when the configured lifecycle needs a missing
     one, naming the setting that makes the store work on this cluster."""
     for name, needed_for in capabilities.NEEDED_FOR.items():
@@ -143,7 +164,7 @@ def capability_lines(store: ElasticsearchStore, caps: capabilities.Capabilities)
         )
 
 
-def compatibility(store: ElasticsearchStore, caps: capabilities.Capabilities = _ALL) -> Line:
+def compatibility(store: CheckedStore, caps: capabilities.Capabilities = _ALL) -> Line:
     """The client sends `compatible-with=8` on every request; ES 8 and 9 must accept it."""
     try:
         if caps.root_info:
@@ -157,7 +178,7 @@ def compatibility(store: ElasticsearchStore, caps: capabilities.Capabilities = _
     return Line("compatibility", "ok", "requests with compatible-with=8 are accepted")
 
 
-def installation(store: ElasticsearchStore) -> Iterator[Line]:
+def installation(store: CheckedStore) -> Iterator[Line]:
     """Whether our templates and lifecycle are installed; missing ones are only a warning
     because the round trip (like the first write) installs them."""
     prefix = store.prefix
@@ -211,7 +232,7 @@ def _get(call: Any) -> dict[str, Any] | None:
         raise CheckFailed(f"reading templates failed: {exc}") from None
 
 
-def round_trip(store: ElasticsearchStore, now: int, caps: capabilities.Capabilities = _ALL) -> Line:
+def round_trip(store: CheckedStore, now: int, caps: capabilities.Capabilities = _ALL) -> Line:
     message = check_message(now)
     stream = templates.stream_name(store.prefix, message.message_type)
     started = time.monotonic()
@@ -240,7 +261,7 @@ def round_trip(store: ElasticsearchStore, now: int, caps: capabilities.Capabilit
 
 
 def _remove(
-    store: ElasticsearchStore, stream: str, message: Message, caps: capabilities.Capabilities
+    store: CheckedStore, stream: str, message: Message, caps: capabilities.Capabilities
 ) -> None:
     """Delete what the round trip wrote: by query where the cluster can, else by id in the
     backing index the search names (a data stream takes no delete by id itself)."""
@@ -255,7 +276,7 @@ def _remove(
         store.client.delete(index=hit["_index"], id=hit["_id"], refresh=True)
 
 
-def spool_state(store: ElasticsearchStore) -> Line:
+def spool_state(store: CheckedStore) -> Line:
     if store.spool is None:
         return Line("spool", "warn", "no spool: writes fail while the cluster is away")
     size, pending = store.spool.size(), store.spool.pending()

@@ -1,0 +1,134 @@
+"""Summary and sync uploads from sites running their own APEL client: checked with the
+loader's rules, forwarded unchanged, never mixed into what VacMon summarises itself."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+from django.test import Client
+
+from apel.builder import assemble
+from tests.apel.helpers import message
+from tests.vacmon_apel.support import job, upload
+from vacmon.apel.outbox import DjangoOutbox
+from vacmon.apel.services import summarise_pending
+from vacmon.models import ApelRecord, ApelSiteSettings
+from vacmon.models.apel import KIND_RELAYED_SUMMARY, KIND_RELAYED_SYNC, MODE_SUMMARIES
+
+pytestmark = pytest.mark.django_db
+SITE = "TEST-SITE"
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+SUMMARY = """APEL-summary-job-message: v0.2
+Site: TEST-SITE
+Month: 10
+Year: 2026
+GlobalUserName: /C=XX/O=Example/CN=Some User
+VO: atlas
+VOGroup: /atlas
+VORole: Role=production
+SubmitHost: ce01.example.org:8443/cream-slurm-grid
+InfrastructureType: grid
+ServiceLevelType: HEPSPEC
+ServiceLevel: 10.5
+NodeCount: 1
+Processors: 8
+EarliestEndTime: 1790899200
+LatestEndTime: 1793487599
+WallDuration: 720000
+CpuDuration: 650000
+NumberOfJobs: 100
+%%
+"""
+SYNC = """APEL-sync-message: v0.1
+Site: TEST-SITE
+SubmitHost: ce01.example.org:8443/cream-slurm-grid
+NumberOfJobs: 100
+Month: 10
+Year: 2026
+%%
+"""
+
+
+@pytest.fixture(autouse=True)
+def late_november():
+    with time_machine.travel(NOW, tick=True):
+        yield
+
+
+def forwarded_bodies() -> list[str]:
+    outbox, bodies = DjangoOutbox(), []
+    while (batch := outbox.claim_next_batch(NOW)) is not None:
+        bodies.append(assemble(batch.header, batch.records))
+        outbox.mark_sent(batch.batch_id, len(batch.records))
+    return bodies
+
+
+def test_a_summary_upload_is_accepted_and_forwarded_unchanged() -> None:
+    status, body = upload(Client(), SUMMARY)
+    assert (status, body["accepted"], body["rejected"]) == (202, 1, 0)
+    assert ApelRecord.objects.get().kind == KIND_RELAYED_SUMMARY
+    assert forwarded_bodies() == [SUMMARY]
+
+
+def test_a_sync_upload_is_accepted_and_forwarded_unchanged() -> None:
+    status, body = upload(Client(), SYNC)
+    assert (status, body["accepted"]) == (202, 1)
+    assert ApelRecord.objects.get().kind == KIND_RELAYED_SYNC
+    assert forwarded_bodies() == [SYNC]
+
+
+def test_an_uploaded_summary_gets_the_loaders_checks() -> None:
+    text = SUMMARY.replace("ServiceLevelType: HEPSPEC\nServiceLevel: 10.5\n", "")
+    status, body = upload(Client(), text)
+    assert status == 400
+    # What APEL's loader reports through MariaDB for a summary with neither field.
+    assert body["errors"][0]["message"] == "(1048, \"Column 'ServiceLevel' cannot be null\")"
+    ends = "EarliestEndTime: 1790899200\nLatestEndTime: 1793487599\n"
+    future = SUMMARY.replace("Month: 10\n", "Month: 12\n").replace(ends, "")
+    status, body = upload(Client(), future)
+    assert body["errors"][0]["message"] == "Month specified in record is in the future."
+    assert not ApelRecord.objects.exists()
+
+
+def test_a_site_in_central_summary_mode_has_uploaded_summaries_refused_with_a_reason() -> None:
+    ApelSiteSettings.objects.create(site=SITE, mode=MODE_SUMMARIES)
+    for text in (SUMMARY, SYNC):
+        status, body = upload(Client(), text)
+        assert status == 400
+        (error,) = body["errors"]
+        assert error["line"] == 2
+        assert error["message"].startswith("Site TEST-SITE is in central-summary mode")
+    assert not ApelRecord.objects.exists()
+
+
+def test_a_sync_upload_for_a_month_vacmon_holds_jobs_of_is_refused() -> None:
+    october = int(datetime(2026, 10, 15, tzinfo=UTC).timestamp())
+    upload(Client(), message(job(0, october, Site=SITE)))
+    status, body = upload(Client(), SYNC)
+    assert status == 400
+    assert body["errors"][0]["message"] == (
+        "VacMon sends the sync records of site TEST-SITE for 2026-10 from the job records it"
+        " holds; an uploaded one would replace them"
+    )
+    assert not ApelRecord.objects.filter(kind=KIND_RELAYED_SYNC).exists()
+
+
+def test_a_summary_upload_for_a_month_vacmon_forwards_jobs_of_is_refused() -> None:
+    october = int(datetime(2026, 10, 15, tzinfo=UTC).timestamp())
+    upload(Client(), message(job(0, october, Site=SITE)))
+    status, body = upload(Client(), SUMMARY)
+    assert status == 400
+    assert body["errors"][0]["message"] == (
+        "VacMon forwards the job records of site TEST-SITE for 2026-10; an uploaded summary"
+        " would count those jobs a second time"
+    )
+
+
+def test_relayed_summaries_are_left_alone_by_the_summariser() -> None:
+    upload(Client(), SUMMARY)
+    september = int(datetime(2026, 9, 15, tzinfo=UTC).timestamp())
+    upload(Client(), message(job(0, september, Site=SITE)))
+    summarise_pending()
+    assert ApelRecord.objects.filter(kind=KIND_RELAYED_SUMMARY).count() == 1

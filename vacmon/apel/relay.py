@@ -1,0 +1,105 @@
+"""Uploaded summary and sync records: checked with the loader's rules, forwarded unchanged.
+
+Sites that already run an APEL client produce `APEL-summary-job-message` and
+`APEL-sync-message` uploads. VacMon relays them as they are, with one rule that keeps
+APEL's figures honest: they never mix with what VacMon builds itself. A site in
+central-summary mode has its summaries and sync records built from the job records
+VacMon holds, so an uploaded one is refused. For a site-month whose job records VacMon
+holds and forwards, an uploaded summary would count those jobs twice at APEL, and an
+uploaded sync record would replace VacMon's (same site, submit host and month): both are
+refused too.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from apel.builder import serialise_record
+from apel.fields import RecordKind
+from apel.records import Record, RecordError
+from vacmon.apel.uploads import SitePolicy, UploadReport
+from vacmon.models import ApelMonth, ApelRecord
+from vacmon.models.apel import KIND_RELAYED_SUMMARY, KIND_RELAYED_SYNC
+
+log = logging.getLogger(__name__)
+
+RELAYED: Mapping[RecordKind, str] = {
+    RecordKind.SUMMARY: KIND_RELAYED_SUMMARY,
+    RecordKind.SUMMARY_V04: KIND_RELAYED_SUMMARY,
+    RecordKind.NORMALISED_SUMMARY: KIND_RELAYED_SUMMARY,
+    RecordKind.NORMALISED_SUMMARY_V04: KIND_RELAYED_SUMMARY,
+    RecordKind.SYNC: KIND_RELAYED_SYNC,
+}
+SiteMonth = tuple[str, int, int]
+
+
+def refusal(record: Record, policy: SitePolicy, months_with_jobs: set[SiteMonth]) -> str | None:
+    """Why this uploaded summary or sync record must not go out, or None."""
+    site = str(record.fields["Site"])
+    if policy.forwards_summaries:
+        return (
+            f"Site {site} is in central-summary mode ({policy.mode}): VacMon builds its"
+            " summaries and sync records from its job records and does not mix uploaded"
+            " ones into them"
+        )
+    month = (site, record.integer("Year"), record.integer("Month"))
+    if month not in months_with_jobs:
+        return None
+    when = f"{month[1]:04d}-{month[2]:02d}"
+    if record.kind is RecordKind.SYNC:
+        return (
+            f"VacMon sends the sync records of site {site} for {when} from the job records it"
+            " holds; an uploaded one would replace them"
+        )
+    return (
+        f"VacMon forwards the job records of site {site} for {when}; an uploaded summary"
+        " would count those jobs a second time"
+    )
+
+
+def months_with_jobs(sites: set[str]) -> set[SiteMonth]:
+    rows = ApelMonth.objects.filter(site__in=sites).values_list("site", "year", "month")
+    return {(str(site), int(year), int(month)) for site, year, month in rows}
+
+
+def store_relayed(
+    records: Sequence[Record],
+    places: Sequence[tuple[int, int]],
+    policies: Mapping[str, SitePolicy],
+    received: datetime,
+    source: str,
+    report: UploadReport,
+) -> None:
+    """Store the records that may go, as they came; refuse the others with the reason."""
+    held = months_with_jobs({str(r.fields["Site"]) for r in records})
+    rows = []
+    for record, (index, line) in zip(records, places, strict=True):
+        policy = policies[str(record.fields["Site"])]
+        reason = refusal(record, policy, held)
+        if reason is not None:
+            log.warning("APEL upload: %s record %d refused: %s", record.header, index, reason)
+            report.errors.append(RecordError(index, line, reason))
+            report.rejected += 1
+            continue
+        rows.append(_row(record, policy.enabled, received, source))
+    ApelRecord.objects.bulk_create(rows)
+    report.accepted += len(rows)
+
+
+def _row(record: Record, forward: bool, received: datetime, source: str) -> ApelRecord:
+    return ApelRecord(
+        kind=RELAYED[record.kind],
+        header=record.header,
+        text=serialise_record(record),
+        site=str(record.fields["Site"]),
+        year=record.integer("Year"),
+        month=record.integer("Month"),
+        jobs=record.integer("NumberOfJobs"),
+        wall_seconds=record.integer("WallDuration"),
+        cpu_seconds=record.integer("CpuDuration"),
+        received_at=received,
+        source=source,
+        forward=forward,
+    )

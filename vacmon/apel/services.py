@@ -1,0 +1,348 @@
+"""Accept uploaded APEL job records, and build the summary and sync records to forward.
+
+`accept_message` parses with the core's loader rules, keeps every good record (a bad one
+never costs its neighbours) and stores them in one multi-row upsert on APEL's own job key
+(site, local job id, end time): as with the loader's REPLACE, the later record of a key
+wins, and a changed record goes out again so that APEL ends up holding the same version.
+`summarise_pending` rebuilds the summary and sync records of every site-month whose job
+records changed, replacing versions that were not yet cut into a batch.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from apel.builder import assemble, serialise_record
+from apel.fields import JOB, SUMMARY, SYNC, RecordKind
+from apel.parse import RECORD_SEPARATOR, parse_message
+from apel.records import ParseResult, Record, RecordError
+from apel.summaries import HS06_PER_UNIT, summarise_jobs, sync_records
+from vacmon.apel import relay
+from vacmon.apel.uploads import SitePolicy, UploadReport
+from vacmon.models import ApelMonth, ApelRecord, ApelSiteSettings
+from vacmon.models.apel import (
+    JOB_KINDS,
+    KIND_JOB,
+    KIND_JOB_V04,
+    KIND_SUMMARY,
+    KIND_SYNC,
+)
+from vacmon.trust.principals import IngestIdentity
+
+_JOB_KIND_NAMES = {RecordKind.JOB: KIND_JOB, RecordKind.JOB_V04: KIND_JOB_V04}
+_COLUMNS = (
+    "kind",
+    "header",
+    "text",
+    "site",
+    "submit_host",
+    "local_job_id",
+    "end_time",
+    "year",
+    "month",
+    "jobs",
+    "wall_seconds",
+    "cpu_seconds",
+    "hs06_seconds",
+    "received_at",
+    "source",
+    "forward",
+)
+_INSERT_CHUNK = 5000
+_PARSE_CHUNK = 1000
+
+
+def site_policies(sites: Iterable[str]) -> dict[str, SitePolicy]:
+    """Each site's forwarding choice; a site without settings forwards its job records."""
+    wanted = set(sites)
+    rows = ApelSiteSettings.objects.filter(site__in=wanted).values_list("site", "mode", "enabled")
+    found = {site: SitePolicy(mode, enabled) for site, mode, enabled in rows}
+    return {site: found.get(site, SitePolicy()) for site in wanted}
+
+
+def accept_message(
+    text: str, identity: IngestIdentity | None = None, now: datetime | None = None
+) -> UploadReport:
+    """Parse, authorise per record, deduplicate and store one uploaded APEL message."""
+    now = now or timezone.now()
+    result = parse_message(text, now)
+    report = UploadReport(rejected=len(result.errors), errors=list(result.errors))
+    if result.message_error is not None:
+        report.message_error = result.message_error
+        return report
+    if result.kind in relay.RELAYED:
+        _relay(result, text, identity, now, report)
+        return report
+    if result.kind not in _JOB_KIND_NAMES:
+        report.message_error = (
+            "Only job, summary and sync messages are accepted here"
+            f" ({JOB.header}, {SUMMARY.header}, {SYNC.header}, ...), not {result.header}"
+        )
+        report.rejected += len(result.records)
+        return report
+    records = _authorised(result.records, result.errors, text, identity, report)
+    unique = _last_of_each_key(records)
+    report.duplicates = len(records) - len(unique)
+    inserted = _store(unique, _JOB_KIND_NAMES[result.kind], now, identity)
+    report.accepted = inserted
+    report.duplicates += len(unique) - inserted
+    report.errors.sort(key=lambda error: error.index)
+    return report
+
+
+def _relay(
+    result: ParseResult,
+    text: str,
+    identity: IngestIdentity | None,
+    now: datetime,
+    report: UploadReport,
+) -> None:
+    """Summary and sync uploads: authorised and stored as they came (vacmon.apel.relay)."""
+    allowed = _authorised(result.records, result.errors, text, identity, report)
+    refused = {error.index for error in result.errors}
+    places = [p for p in enumerate(record_start_lines(text)) if p[0] not in refused]
+    where = {id(record): place for record, place in zip(result.records, places, strict=True)}
+    policies = site_policies(str(r.fields["Site"]) for r in allowed)
+    source = "" if identity is None else f"{identity.kind}:{identity.subject}"[:255]
+    with transaction.atomic():
+        relay.store_relayed(allowed, [where[id(r)] for r in allowed], policies, now, source, report)
+    report.errors.sort(key=lambda error: error.index)
+
+
+def _authorised(
+    records: list[Record],
+    errors: Sequence[RecordError],
+    text: str,
+    identity: IngestIdentity | None,
+    report: UploadReport,
+) -> list[Record]:
+    """Refuse, record by record, the records of sites this caller may not send for."""
+    if identity is None or identity.sites is None:
+        return records
+    allowed = [r for r in records if identity.may_send_for(str(r.fields["Site"]))]
+    if len(allowed) == len(records):
+        return allowed
+    # Only now work out where each accepted record sits in the message.
+    refused_indexes = {error.index for error in errors}
+    places = [p for p in enumerate(record_start_lines(text)) if p[0] not in refused_indexes]
+    for record, (index, line) in zip(records, places, strict=True):
+        site = str(record.fields["Site"])
+        if not identity.may_send_for(site):
+            report.errors.append(RecordError(index, line, f"Not allowed to send for site {site}"))
+            report.rejected += 1
+    return allowed
+
+
+def record_start_lines(text: str) -> list[int]:
+    """The first line of each non-blank record, counted as apel.parse counts them."""
+    _, _, rest = text.strip().partition("\n")
+    line = 2 if rest else 1
+    starts = []
+    for chunk in rest.split(RECORD_SEPARATOR):
+        start = line + chunk[: len(chunk) - len(chunk.lstrip())].count("\n")
+        line += chunk.count("\n")
+        if chunk and not chunk.isspace():
+            starts.append(start)
+    return starts
+
+
+def _last_of_each_key(records: list[Record]) -> list[Record]:
+    """The loader REPLACEs record by record, so within one message the last one wins."""
+    last = {record.natural_key: record for record in records}
+    return list(last.values()) if len(last) < len(records) else records
+
+
+def _row(record: Record, kind: str, received: object, source: str, forward: bool) -> tuple:
+    # Read straight from the fields dict: this runs once per uploaded record.
+    fields = record.fields
+    end = cast(int, fields["EndTime"])
+    wall = cast(int, fields["WallDuration"])
+    unit, level = record.benchmark or ("", 0.0)
+    year, month = time.gmtime(end)[:2]
+    return (
+        kind,
+        record.header,
+        serialise_record(record),
+        fields["Site"],
+        fields.get("SubmitHost") or "",
+        fields["LocalJobId"],
+        end,
+        year,
+        month,
+        1,
+        wall,
+        fields["CpuDuration"],
+        wall * level * HS06_PER_UNIT.get(unit, 0.0),
+        received,
+        source,
+        forward,
+    )
+
+
+def _store(records: list[Record], kind: str, now: datetime, identity: IngestIdentity | None) -> int:
+    """Insert in bulk, skipping keys already stored; return how many rows went in."""
+    if not records:
+        return 0
+    policies = site_policies(str(r.fields["Site"]) for r in records)
+    received = connection.ops.adapt_datetimefield_value(now)
+    source = "" if identity is None else f"{identity.kind}:{identity.subject}"[:255]
+    rows = [
+        _row(r, kind, received, source, policies[str(r.fields["Site"])].forwards_jobs)
+        for r in records
+    ]
+    months = {(row[3], row[7], row[8]) for row in rows}
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            inserted = _upsert_postgresql(cursor, rows)
+        else:
+            inserted = 0
+            for first in range(0, len(rows), _INSERT_CHUNK):
+                cursor.executemany(_insert_sql(), rows[first : first + _INSERT_CHUNK])
+                # Inserted and replaced rows count; a resend identical to what is held
+                # fails the upsert's WHERE and counts 0 (sqlite3 sums over executemany).
+                inserted += max(cursor.rowcount, 0)
+        _mark_changed(months, now)
+    return inserted
+
+
+_STAGE = "apel_upload"
+
+
+def _upsert_postgresql(cursor: Any, rows: list[tuple]) -> int:
+    """COPY the rows into a per-session staging table, then one upsert from it: COPY
+    streams rows without the per-value array adaptation a parameterised INSERT costs."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(name) for name in _COLUMNS)
+    table = quote(ApelRecord._meta.db_table)
+    # Temporary, so private to this session; emptied at commit and after use.
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} ON COMMIT DELETE ROWS"
+        f" AS SELECT {columns} FROM {table} WITH NO DATA"
+    )
+    with cursor.cursor.copy(f"COPY {_STAGE} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    cursor.execute(_insert_sql(f"SELECT {columns} FROM {_STAGE}"))
+    inserted = max(cursor.rowcount, 0)
+    # Emptied now too, for callers that hold one transaction over several uploads.
+    cursor.execute(f"DELETE FROM {_STAGE}")
+    return inserted
+
+
+_KEY_COLUMNS = ("site", "local_job_id", "end_time")
+
+
+def _insert_sql(source: str | None = None) -> str:
+    quote = connection.ops.quote_name
+    table = quote(ApelRecord._meta.db_table)
+    columns = ", ".join(quote(name) for name in _COLUMNS)
+    values = source or f"VALUES ({', '.join(['%s'] * len(_COLUMNS))})"
+    key = ", ".join(quote(name) for name in _KEY_COLUMNS)
+    updates = ", ".join(
+        f"{quote(name)} = excluded.{quote(name)}" for name in _COLUMNS if name not in _KEY_COLUMNS
+    )
+    text, header = quote("text"), quote("header")
+    # Both SQLite (>= 3.24) and PostgreSQL understand this; the unique constraint on the
+    # job key decides what is the same job, even between two concurrent uploads. A
+    # changed record leaves its batch (sent or not) and waits for the next one: a batch
+    # in flight carries the old text, so only a later batch can make APEL's copy current.
+    return (
+        f"INSERT INTO {table} AS held ({columns}) {values} ON CONFLICT ({key}) DO UPDATE"
+        f" SET {updates}, {quote('batch_id')} = NULL"
+        f" WHERE held.{text} <> excluded.{text} OR held.{header} <> excluded.{header}"
+    )
+
+
+def _mark_changed(months: set[tuple[str, int, int]], now: datetime) -> None:
+    ApelMonth.objects.bulk_create(
+        [ApelMonth(site=s, year=y, month=m, changed_at=now) for s, y, m in sorted(months)],
+        update_conflicts=True,
+        unique_fields=["site", "year", "month"],
+        update_fields=["changed_at"],
+    )
+
+
+# --- Summaries and sync records ------------------------------------------------------------
+
+
+def month_start(year: int, month: int) -> datetime:
+    return datetime(year, month, 1, tzinfo=UTC)
+
+
+def stored_jobs(site: str, year: int, month: int, now: datetime) -> Iterator[Record]:
+    """The site-month's job records, parsed again from their stored text in chunks."""
+    rows = (
+        ApelRecord.objects.filter(site=site, year=year, month=month, kind__in=JOB_KINDS)
+        .order_by("header", "id")
+        .values_list("header", "text")
+    )
+    chunk: list[str] = []
+    header = ""
+    for row_header, text in rows.iterator(chunk_size=_PARSE_CHUNK):
+        if chunk and (row_header != header or len(chunk) >= _PARSE_CHUNK):
+            yield from parse_message(assemble(header, chunk), now).records
+            chunk = []
+        header = row_header
+        chunk.append(text)
+    if chunk:
+        yield from parse_message(assemble(header, chunk), now).records
+
+
+def summarise_month(site: str, year: int, month: int, policy: SitePolicy, now: datetime) -> int:
+    """Replace the site-month's unsent summary and sync records; return how many now wait."""
+    built = sync_records(stored_jobs(site, year, month, now))
+    if policy.forwards_summaries:
+        built = summarise_jobs(stored_jobs(site, year, month, now)) + built
+    rows = [_summary_row(record, site, year, month, now) for record in built]
+    with transaction.atomic():
+        ApelRecord.objects.filter(
+            site=site, year=year, month=month, kind__in=(KIND_SUMMARY, KIND_SYNC), batch=None
+        ).delete()
+        ApelRecord.objects.bulk_create(rows)
+    return len(rows)
+
+
+def _summary_row(record: Record, site: str, year: int, month: int, now: datetime) -> ApelRecord:
+    is_sync = record.kind is RecordKind.SYNC
+    return ApelRecord(
+        kind=KIND_SYNC if is_sync else KIND_SUMMARY,
+        header=record.header,
+        text=serialise_record(record),
+        site=site,
+        year=year,
+        month=month,
+        jobs=record.integer("NumberOfJobs"),
+        wall_seconds=record.integer("WallDuration"),
+        cpu_seconds=record.integer("CpuDuration"),
+        received_at=now,
+        forward=True,
+    )
+
+
+def summarise_pending(now: datetime | None = None) -> int:
+    """Rebuild every changed site-month that has begun; return how many were rebuilt."""
+    now = now or timezone.now()
+    changed = ApelMonth.objects.filter(
+        Q(summarised_at=None) | Q(summarised_at__lt=F("changed_at"))
+    ).order_by("site", "year", "month")
+    # A month that has not begun yet (EndTime may be up to two days ahead) would be
+    # refused by the loader as "in the future": it waits until it starts.
+    months = [m for m in changed if month_start(m.year, m.month) <= now]
+    policies = site_policies(m.site for m in months)
+    rebuilt = 0
+    for m in months:
+        policy = policies[m.site]
+        if not policy.enabled:
+            continue  # stays pending: enabling the site later still sends this month
+        summarise_month(m.site, m.year, m.month, policy, now)
+        # Set to when we started: an upload during the rebuild bumps changed_at past it.
+        ApelMonth.objects.filter(pk=m.pk).update(summarised_at=now)
+        rebuilt += 1
+    return rebuilt
