@@ -79,9 +79,11 @@ def main() -> None:
         print(f"{args.factories} factories written in {time.perf_counter() - started:.1f} s")
         client = Client()
         _, _, _, first = timed(client, "/api/v1/factories/?limit=100", 1)
+        # A fleet of at most one page has no `next` to follow.
+        following = [first["next"].replace("http://testserver", "")] if first["next"] else []
         urls = [
             "/api/v1/factories/?limit=100",
-            str(first["next"]).replace("http://testserver", ""),
+            *following,
             "/api/v1/factories/?limit=1000",
             "/api/v1/sites/?limit=100",
         ]
