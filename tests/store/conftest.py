@@ -25,3 +25,17 @@ def store(request, db):
     if request.param == "embedded":
         return EmbeddedStore()
     return request.getfixturevalue("make_es_store")()
+
+
+@pytest.fixture
+def embedded_only(settings, monkeypatch):
+    """For tests of the embedded store's own machinery (its write lock, rollups, latest-state
+    rules): they run on the embedded store even when the suite is pointed at a cluster, in
+    this process and in the listener processes they start."""
+    from vacmon.store import reset_store
+
+    settings.ELASTICSEARCH_URL = ""
+    monkeypatch.delenv("ELASTICSEARCH_URL", raising=False)
+    reset_store()
+    yield
+    reset_store()

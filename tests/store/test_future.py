@@ -15,7 +15,7 @@ from vacmon.store.base import Scope
 from vacmon.store.embedded import EmbeddedStore
 from vacmon.store.heartbeats import HEARTBEAT_FIELDS, from_messages
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("embedded_only")]
 
 NOW = int(time.time())
 # Far beyond the skew window, yet inside the year ahead the parser takes (a clock further

@@ -19,7 +19,7 @@ from vacmon.models import Rollup
 from vacmon.store import get_store
 from vacmon.store.embedded import rollups
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("embedded_only")]
 
 SECONDS = 4.0
 

@@ -11,7 +11,7 @@ from django.db import connections
 
 from vacmon.store.writelock import lock_path, write_lock
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("embedded_only")]
 
 
 def test_a_second_writer_waits_until_the_first_lets_go():
