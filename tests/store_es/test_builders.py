@@ -135,10 +135,10 @@ def test_a_history_query_for_some_fields_fetches_only_those_of_the_raw_copy():
     )
 
 
-def test_the_buckets_query_uses_a_fixed_epoch_aligned_histogram_with_empty_buckets():
+def test_the_buckets_query_uses_a_fixed_epoch_aligned_histogram_of_filled_buckets_only():
     body = builders.buckets_query(
         "factory_status",
-        "running_processors",
+        ("running_processors",),
         group_by="site",
         since=1000,
         until=4000,
@@ -151,19 +151,48 @@ def test_the_buckets_query_uses_a_fixed_epoch_aligned_histogram_with_empty_bucke
     assert histogram == {
         "field": "@timestamp",
         "fixed_interval": "300s",
-        "min_doc_count": 0,
-        "extended_bounds": {"min": 900_000, "max": 4_000_000},
+        "min_doc_count": 1,
     }
-    assert entities["aggs"]["t"]["aggs"]["total"] == {"sum": {"field": "running_processors"}}
+    assert entities["aggs"]["t"]["aggs"] == {
+        "sum_running_processors": {"sum": {"field": "running_processors"}},
+        "n_running_processors": {"value_count": {"field": "running_processors"}},
+    }
     filters = body["query"]["bool"]["filter"]
     assert filters[0] == {"range": {"@timestamp": {"gte": 400_000, "lte": 4_000_000}}}
     assert {"exists": {"field": "running_processors"}} in filters
 
 
+def test_the_buckets_query_reads_several_metrics_from_the_messages_carrying_any():
+    body = builders.buckets_query(
+        "factory_status",
+        ("running_processors", "load_average"),
+        group_by="site",
+        since=0,
+        until=3600,
+        interval=60,
+        scope=Scope(),
+    )
+    filters = body["query"]["bool"]["filter"]
+    assert filters[1] == {
+        "bool": {
+            "should": [
+                {"exists": {"field": "running_processors"}},
+                {"exists": {"field": "load_average"}},
+            ]
+        }
+    }
+    assert set(body["aggs"]["entities"]["aggs"]["t"]["aggs"]) == {
+        "sum_running_processors",
+        "n_running_processors",
+        "sum_load_average",
+        "n_load_average",
+    }
+
+
 def test_the_buckets_query_adds_the_group_as_a_source_when_it_is_not_the_entity():
     body = builders.buckets_query(
         "machinetype_status",
-        "running_hs06",
+        ("running_hs06",),
         group_by="vo",
         since=0,
         until=3600,
@@ -181,6 +210,14 @@ def test_the_buckets_page_stays_under_the_bucket_limit():
     assert builders.buckets_page_size(since=0, until=10**9, interval=1, lookback=0) == 1
 
 
+def test_later_buckets_pages_are_sized_for_the_buckets_senders_filled():
+    worst = builders.buckets_page_size(since=0, until=86400 * 365, interval=86400, lookback=0)
+    assert worst == builders.BUCKET_BUDGET // 367
+    assert builders.next_page_size(worst, filled=7) == builders.MAX_PAGE
+    assert builders.next_page_size(worst, filled=99) == builders.BUCKET_BUDGET // 100
+    assert builders.next_page_size(worst, filled=400) == worst
+
+
 @pytest.mark.parametrize(
     ("message_type", "metric", "group_by"),
     [
@@ -192,7 +229,7 @@ def test_the_buckets_page_stays_under_the_bucket_limit():
 def test_the_buckets_query_refuses_what_cannot_be_charted(message_type, metric, group_by):
     with pytest.raises(ValueError):
         builders.buckets_query(
-            message_type, metric, group_by=group_by, since=0, until=1, interval=60, scope=Scope()
+            message_type, (metric,), group_by=group_by, since=0, until=1, interval=60, scope=Scope()
         )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests import samples
-from tests.store_es.fake_server import Reply
+from tests.store_es.fake_server import Reply, error_reply
 from tests.store_es.messages import RECEIVED, sample
 from vacmon.store.base import EntityBuckets, FactoryRef, Scope
 from vacmon.store.es import builders
@@ -90,9 +90,16 @@ def test_entity_buckets_sum_pages_into_averages(fake_es, es_store):
     server = fake_es()
     key = {"site": "S", "space": "sp", "factory": "f"}
     slots = [
-        {"key": 600_000, "total": {"value": 6.0}, "samples": {"value": 2}},
-        {"key": 900_000, "total": {"value": 0.0}, "samples": {"value": 0}},
-        {"key": 1_200_000, "total": {"value": 5.0}, "samples": {"value": 1}},
+        {
+            "key": 600_000,
+            "sum_running_processors": {"value": 6.0},
+            "n_running_processors": {"value": 2},
+        },
+        {
+            "key": 1_200_000,
+            "sum_running_processors": {"value": 5.0},
+            "n_running_processors": {"value": 1},
+        },
     ]
     server.on("POST", SEARCH, composite([{"key": key, "t": {"buckets": slots}}]))
     store = es_store(server)
@@ -112,8 +119,38 @@ def test_entity_buckets_sum_pages_into_averages(fake_es, es_store):
             group="sp", entity=("S", "sp", "f"), averages={1200: 5.0}, last_before=(899, 3.0)
         )
     ]
-    body = server.seen("POST", SEARCH)[0].json()
+    (request,) = server.seen("POST", SEARCH)
+    body = request.json()
     assert body["aggs"]["entities"]["aggs"]["t"]["date_histogram"]["fixed_interval"] == "300s"
+    assert request.query["filter_path"] == [",".join(builders.BUCKETS_FILTER_PATH)]
+
+
+def test_entity_buckets_read_every_metric_in_one_search_sized_by_what_senders_filled(
+    fake_es, es_store
+):
+    server = fake_es()
+    slot = {"key": 86_400_000, "sum_max_hs06": {"value": 6.0}, "n_max_hs06": {"value": 2}}
+    first = {"key": {"site": "S", "space": "sp", "factory": "a"}, "t": {"buckets": [slot]}}
+    second = {"key": {"site": "S", "space": "sp", "factory": "b"}, "t": {"buckets": [slot]}}
+    server.on(
+        "POST",
+        SEARCH,
+        composite([first], after=first["key"]),
+        error_reply(400, "too_many_buckets_exception"),
+        composite([second], after=second["key"]),
+        composite([]),
+    )
+    metrics = ("max_hs06", "max_processors")
+    year = dict(group_by="site", since=0, until=365 * 86400, interval=86400, lookback=600)
+    result = es_store(server).entity_buckets_many("factory_status", metrics, **year)
+
+    assert [e.entity[2] for e in result["max_hs06"]] == ["a", "b"]
+    assert result["max_processors"] == []
+    sizes = [r.json()["aggs"]["entities"]["composite"]["size"] for r in server.seen("POST", SEARCH)]
+    worst = builders.buckets_page_size(0, 365 * 86400, 86400, 600)
+    # One search per page for both metrics; after a page of one-bucket senders the next is
+    # as big as a page gets, and the cluster's bucket limit sends it again at the safe size.
+    assert sizes == [worst, builders.MAX_PAGE, worst, builders.next_page_size(worst, 1)]
 
 
 def test_factories_reads_the_last_receive_time_per_factory(fake_es, es_store):

@@ -100,12 +100,16 @@ def test_the_machinetypes_page_keeps_a_missing_vo_as_none():
     assert refs == [MachinetypeRef("S", "sp", "f", "m", None, 1543000003)]
 
 
-def slot(start, total, samples_):
-    return {"key": start * 1000, "total": {"value": total}, "samples": {"value": samples_}}
+def slot(start, total, samples_, metric="running_processors"):
+    return {
+        "key": start * 1000,
+        f"sum_{metric}": {"value": total},
+        f"n_{metric}": {"value": samples_},
+    }
 
 
 def test_buckets_average_per_bucket_skip_empty_ones_and_carry_the_last_earlier_one():
-    acc = parsers.BucketAccumulator(("site", "space", "factory"), "site")
+    acc = parsers.BucketAccumulator(("site", "space", "factory"), "site", ("running_processors",))
     key = {"site": "S", "space": "sp", "factory": "f"}
     body = composite(
         [
@@ -116,7 +120,7 @@ def test_buckets_average_per_bucket_skip_empty_ones_and_carry_the_last_earlier_o
         ]
     )
     assert acc.add_page(body) is None
-    assert acc.result(since=1000, interval=300) == [
+    assert acc.result(since=1000, interval=300)["running_processors"] == [
         EntityBuckets(
             group="S", entity=("S", "sp", "f"), averages={1200: 3.0}, last_before=(899, 5.0)
         )
@@ -124,7 +128,9 @@ def test_buckets_average_per_bucket_skip_empty_ones_and_carry_the_last_earlier_o
 
 
 def test_a_sender_whose_vo_changed_is_merged_and_charted_under_its_newest_vo():
-    acc = parsers.BucketAccumulator(("site", "space", "factory", "machinetype"), "vo")
+    acc = parsers.BucketAccumulator(
+        ("site", "space", "factory", "machinetype"), "vo", ("running_processors",)
+    )
     entity = {"site": "S", "space": "sp", "factory": "f", "machinetype": "m"}
     body = composite(
         [
@@ -137,15 +143,39 @@ def test_a_sender_whose_vo_changed_is_merged_and_charted_under_its_newest_vo():
         after={"vo": "lhcb"},
     )
     assert acc.add_page(body) == {"vo": "lhcb"}
-    (result,) = acc.result(since=0, interval=60)
+    (result,) = acc.result(since=0, interval=60)["running_processors"]
     assert result.group == "lhcb"
     assert result.averages == {0: 4.0, 60: 3.0, 120: 1.0}
 
 
 def test_a_missing_group_value_is_charted_as_unknown():
-    acc = parsers.BucketAccumulator(("site",), "vo")
+    acc = parsers.BucketAccumulator(("site",), "vo", ("running_processors",))
     acc.add_page(composite([{"key": {"site": "S", "vo": None}, "t": {"buckets": [slot(0, 1, 1)]}}]))
-    assert acc.result(since=0, interval=60)[0].group == "unknown"
+    assert acc.result(since=0, interval=60)["running_processors"][0].group == "unknown"
+
+
+def test_metrics_read_together_are_averaged_each_on_its_own_samples():
+    acc = parsers.BucketAccumulator(("site",), "site", ("load_average", "running_processors"))
+    one = {**slot(0, 3.0, 2, "load_average"), **slot(0, 10.0, 1)}
+    two = {**slot(60, 0.0, 0, "load_average"), **slot(60, 8.0, 2)}
+    acc.add_page(composite([{"key": {"site": "S"}, "t": {"buckets": [one, two]}}]))
+    got = acc.result(since=0, interval=60)
+    assert got["load_average"][0].averages == {0: 1.5}
+    assert got["running_processors"][0].averages == {0: 10.0, 60: 4.0}
+    assert acc.filled == 2
+
+
+def test_a_buckets_page_cut_down_by_filter_path_may_have_no_buckets_at_all():
+    acc = parsers.BucketAccumulator(("site",), "site", ("running_processors",))
+    assert acc.add_page({}) is None  # no index yet
+    assert acc.add_page({"aggregations": {"entities": {}}}) is None
+    assert acc.result(since=0, interval=60) == {"running_processors": []}
+
+
+def test_the_bucket_limit_refusal_is_recognised():
+    refusal = {"error": {"caused_by": {"type": "too_many_buckets_exception"}}}
+    assert parsers.too_many_buckets(refusal)
+    assert not parsers.too_many_buckets({"error": {"type": "parsing_exception"}})
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ message the listener accepted is never lost while the spool has room.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -304,11 +305,14 @@ class ElasticsearchStore:
 
     # --- reading -----------------------------------------------------------------------
 
-    def _search(self, message_type: str, body: dict[str, Any]) -> Any:
+    def _search(
+        self, message_type: str, body: dict[str, Any], filter_path: list[str] | None = None
+    ) -> Any:
         index = templates.stream_name(self.prefix, message_type)
+        extra: dict[str, Any] = {"filter_path": filter_path} if filter_path else {}
         # A stream that was never written to does not exist yet: that is an empty answer.
         response = self.client.search(
-            index=index, ignore_unavailable=True, allow_no_indices=True, **body
+            index=index, ignore_unavailable=True, allow_no_indices=True, **extra, **body
         )
         return response.body
 
@@ -376,23 +380,9 @@ class ElasticsearchStore:
         scope: Scope = Scope(),
         lookback: int = 0,
     ) -> list[EntityBuckets]:
-        acc = parsers.BucketAccumulator(ENTITY[message_type], group_by)
-        after: dict[str, Any] | None = None
-        while True:
-            body = builders.buckets_query(
-                message_type,
-                metric,
-                group_by=group_by,
-                since=since,
-                until=until,
-                interval=interval,
-                scope=scope,
-                lookback=lookback,
-                after=after,
-            )
-            after = acc.add_page(self._search(message_type, body))
-            if after is None:
-                return acc.result(since=since, interval=interval)
+        return self._sender_buckets(
+            message_type, (metric,), group_by, since, until, interval, scope, lookback
+        )[metric]
 
     def entity_buckets_many(
         self,
@@ -407,22 +397,52 @@ class ElasticsearchStore:
         lookback: int = 0,
         per_group: bool = False,
     ) -> dict[str, list[EntityBuckets]]:
-        # One aggregation per metric: each pages through composite buckets on its own.
         # Per-sender buckets always (`per_group` is a permission, not a demand): the sums
         # and carry-forward are left to `combine`.
-        return {
-            metric: self.entity_buckets(
+        return self._sender_buckets(
+            message_type, tuple(metrics), group_by, since, until, interval, scope, lookback
+        )
+
+    def _sender_buckets(
+        self,
+        message_type: str,
+        metrics: tuple[str, ...],
+        group_by: str,
+        since: int,
+        until: int,
+        interval: int,
+        scope: Scope,
+        lookback: int,
+    ) -> dict[str, list[EntityBuckets]]:
+        """Every metric in one composite aggregation, paged: the first page sized for
+        senders that fill every bucket, the next ones for what the last page held."""
+        acc = parsers.BucketAccumulator(ENTITY[message_type], group_by, metrics)
+        worst = builders.buckets_page_size(since, until, interval, lookback)
+        page, after = worst, None
+        while True:
+            query = functools.partial(
+                builders.buckets_query,
                 message_type,
-                metric,
+                metrics,
                 group_by=group_by,
                 since=since,
                 until=until,
                 interval=interval,
                 scope=scope,
                 lookback=lookback,
+                after=after,
             )
-            for metric in metrics
-        }
+            try:
+                body = self._search(message_type, query(page=page), builders.BUCKETS_FILTER_PATH)
+            except ApiError as exc:
+                if page == worst or not parsers.too_many_buckets(exc.body):
+                    raise
+                # Senders fuller than the last page's: this page again, at the safe size.
+                body = self._search(message_type, query(page=worst), builders.BUCKETS_FILTER_PATH)
+            after = acc.add_page(body)
+            if after is None:
+                return acc.result(since=since, interval=interval)
+            page = builders.next_page_size(worst, acc.filled)
 
     def shutdowns(
         self, *, since: int, until: int, scope: Scope = Scope(), limit: int = 1000

@@ -222,13 +222,33 @@ def bucket_sources(message_type: str, group_by: str) -> list[tuple[str, bool]]:
 
 
 def buckets_page_size(since: int, until: int, interval: int, lookback: int) -> int:
+    """Senders per page when each may fill every bucket of the window: the first page's
+    size, before the cluster has said how many buckets a sender really fills."""
     per_entity = (until - since + lookback) // interval + 2
     return max(1, min(MAX_PAGE, BUCKET_BUDGET // per_entity))
 
 
+def next_page_size(worst: int, filled: int) -> int:
+    """Senders per page once a page showed senders filling at most `filled` buckets: only
+    buckets holding samples come back (min_doc_count 1), so a week of 5-minute buckets
+    over two days of data is paged for two days. Never fewer than the worst case; a sender
+    filling more than that page's budget still stays under `search.max_buckets`, which is
+    three budgets."""
+    return max(worst, min(MAX_PAGE, BUCKET_BUDGET // (filled + 1)))
+
+
+def metric_aggs(metrics: Sequence[str]) -> dict[str, Any]:
+    """Sum and count of each metric per bucket, named `sum_<metric>` and `n_<metric>`."""
+    out: dict[str, Any] = {}
+    for metric in metrics:
+        out[f"sum_{metric}"] = {"sum": {"field": metric}}
+        out[f"n_{metric}"] = {"value_count": {"field": metric}}
+    return out
+
+
 def buckets_query(
     message_type: str,
-    metric: str,
+    metrics: Sequence[str],
     *,
     group_by: str,
     since: int,
@@ -237,20 +257,26 @@ def buckets_query(
     scope: Scope,
     lookback: int = 0,
     after: dict[str, Any] | None = None,
+    page: int | None = None,
 ) -> dict[str, Any]:
-    """One page of per-entity histograms of a metric. Buckets are aligned on the epoch, so a
-    bucket's key is t - t % interval as in the embedded store; sum and count (rather than
-    avg) let a sender split over two composite buckets be merged exactly."""
-    check_series(message_type, metric, group_by)
+    """One page of per-entity histograms of several metrics of one message type, read
+    together. Buckets are aligned on the epoch, so a bucket's key is t - t % interval as in
+    the embedded store; sum and count (rather than avg) let a sender split over two
+    composite buckets be merged exactly. Only buckets holding a sample come back."""
+    if not metrics:
+        raise ValueError("no metric to chart")
+    for metric in metrics:
+        check_series(message_type, metric, group_by)
     if interval <= 0:
         raise ValueError("interval must be a positive number of seconds")
-    first = since - since % interval
+    carrying = [{"exists": {"field": metric}} for metric in metrics]
     filters = [
         time_range(since - lookback, until),
-        {"exists": {"field": metric}},
+        carrying[0] if len(carrying) == 1 else {"bool": {"should": carrying}},
         *scope_filters(message_type, scope),
     ]
-    page = buckets_page_size(since, until, interval, lookback)
+    if page is None:
+        page = buckets_page_size(since, until, interval, lookback)
     return {
         "size": 0,
         "track_total_hits": False,
@@ -263,18 +289,24 @@ def buckets_query(
                         "date_histogram": {
                             "field": "@timestamp",
                             "fixed_interval": f"{interval}s",
-                            "min_doc_count": 0,
-                            "extended_bounds": {"min": first * 1000, "max": until * 1000},
+                            "min_doc_count": 1,
                         },
-                        "aggs": {
-                            "total": {"sum": {"field": metric}},
-                            "samples": {"value_count": {"field": metric}},
-                        },
+                        "aggs": metric_aggs(metrics),
                     }
                 },
             }
         },
     }
+
+
+# What a buckets page needs of the answer: bucket keys and the metric values, not each
+# bucket's key_as_string and doc_count (a week of a fleet is 100,000 buckets).
+BUCKETS_FILTER_PATH = [
+    "aggregations.entities.after_key",
+    "aggregations.entities.buckets.key",
+    "aggregations.entities.buckets.t.buckets.key",
+    "aggregations.entities.buckets.t.buckets.*.value",
+]
 
 
 def factories_query(

@@ -149,21 +149,41 @@ class _Entity:
     group_seen: int = -1
 
 
+def _filtered_composite(body: Body) -> tuple[list[Body], dict[str, Any] | None]:
+    """Like `_composite`, for an answer cut down by `filter_path`: an empty page (or no
+    index yet) then comes back without the keys that would have held nothing."""
+    if not body or ("aggregations" not in body and "hits" in body):
+        return [], None
+    try:
+        agg = body["aggregations"]["entities"]
+    except (KeyError, TypeError):
+        raise UnexpectedResponse("no composite aggregation 'entities' in the response") from None
+    buckets = list(agg.get("buckets") or [])
+    return buckets, agg.get("after_key") if buckets else None
+
+
 class BucketAccumulator:
-    """Collects the pages of a per-entity histogram search into EntityBuckets.
+    """Collects the pages of a per-entity histogram search of several metrics into
+    EntityBuckets per metric.
 
     A sender appears in two composite buckets when its group (vo) changed inside the
-    window; its sums are merged and it is charted under its newest group.
+    window; its sums are merged and it is charted under its newest group (newest among
+    the buckets holding that metric, as if the metric had been read alone).
     """
 
-    def __init__(self, entity_fields: tuple[str, ...], group_by: str) -> None:
+    def __init__(
+        self, entity_fields: tuple[str, ...], group_by: str, metrics: tuple[str, ...]
+    ) -> None:
         self.entity_fields = entity_fields
         self.group_by = group_by
-        self._entities: dict[tuple[str, ...], _Entity] = {}
+        self.metrics = metrics
+        self._entities: dict[str, dict[tuple[str, ...], _Entity]] = {m: {} for m in metrics}
+        self.filled = 0  # the most buckets one composite bucket of the last page held
 
     def add_page(self, body: Body) -> dict[str, Any] | None:
         """Accumulate one page; return the key of the next page, None after the last."""
-        buckets, after = _composite(body)
+        buckets, after = _filtered_composite(body)
+        self.filled = 0
         for bucket in buckets:
             self._add_bucket(bucket)
         return after
@@ -171,33 +191,38 @@ class BucketAccumulator:
     def _add_bucket(self, bucket: Body) -> None:
         key = bucket["key"]
         ident = tuple(str(key[name]) for name in self.entity_fields)
-        entity = self._entities.setdefault(ident, _Entity())
-        newest = -1
-        for slot in bucket.get("t", {}).get("buckets", []):
-            samples = slot.get("samples", {}).get("value") or 0
-            total = slot.get("total", {}).get("value")
-            if not samples or total is None:
-                continue  # an empty bucket that min_doc_count 0 filled in
-            start = int(slot["key"]) // 1000
-            cell = entity.sums.setdefault(start, [0.0, 0.0])
-            cell[0] += float(total)
-            cell[1] += float(samples)
-            newest = max(newest, start)
-        if newest > entity.group_seen:
-            value = key.get(self.group_by)
-            entity.group = str(value) if value is not None else "unknown"
-            entity.group_seen = newest
+        slots = bucket.get("t", {}).get("buckets", [])
+        self.filled = max(self.filled, len(slots))
+        for metric in self.metrics:
+            entity = self._entities[metric].setdefault(ident, _Entity())
+            newest = -1
+            for slot in slots:
+                samples = slot.get(f"n_{metric}", {}).get("value") or 0
+                total = slot.get(f"sum_{metric}", {}).get("value")
+                if not samples or total is None:
+                    continue  # no sample of this metric in the bucket
+                start = int(slot["key"]) // 1000
+                cell = entity.sums.setdefault(start, [0.0, 0.0])
+                cell[0] += float(total)
+                cell[1] += float(samples)
+                newest = max(newest, start)
+            if newest > entity.group_seen:
+                value = key.get(self.group_by)
+                entity.group = str(value) if value is not None else "unknown"
+                entity.group_seen = newest
 
-    def result(self, *, since: int, interval: int) -> list[EntityBuckets]:
-        """Averages per bucket; buckets before the window become `last_before`, timed at
-        the bucket's end as the embedded store does."""
+    def result(self, *, since: int, interval: int) -> dict[str, list[EntityBuckets]]:
+        """Averages per bucket and metric; buckets before the window become `last_before`,
+        timed at the bucket's end as the embedded store does."""
         first = since - since % interval
-        out = []
-        for ident, entity in self._entities.items():
-            averages = {b: s / n for b, (s, n) in sorted(entity.sums.items()) if n}
-            found = sender_buckets(entity.group, ident, averages, first, interval)
-            if found.averages or found.last_before is not None:
-                out.append(found)
+        out: dict[str, list[EntityBuckets]] = {}
+        for metric, entities in self._entities.items():
+            found_all = out[metric] = []
+            for ident, entity in entities.items():
+                averages = {b: s / n for b, (s, n) in sorted(entity.sums.items()) if n}
+                found = sender_buckets(entity.group, ident, averages, first, interval)
+                if found.averages or found.last_before is not None:
+                    found_all.append(found)
         return out
 
 
@@ -235,6 +260,11 @@ def _error_reason(error: Any) -> str:
     if isinstance(error, Mapping):
         return f"{error.get('type', 'error')}: {error.get('reason', '')}".strip()
     return str(error or "")
+
+
+def too_many_buckets(body: Any) -> bool:
+    """Whether an error answer is the cluster's `search.max_buckets` refusal."""
+    return "too_many_buckets" in json.dumps(body, default=str)
 
 
 def deleted_count(body: Body) -> int:
