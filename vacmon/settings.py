@@ -122,7 +122,10 @@ VACMON_UDP_RCVBUF = env_int("VACMON_UDP_RCVBUF", 32 * 1024 * 1024, minimum=65536
 VACMON_UDP_WORKERS = env_int("VACMON_UDP_WORKERS", 2, minimum=0)
 VACMON_BATCH_SIZE = env_int("VACMON_BATCH_SIZE", 5000, minimum=1)
 VACMON_BATCH_SECONDS = env_float("VACMON_BATCH_SECONDS", 0.25)
-VACMON_QUEUE_LIMIT = env_int("VACMON_QUEUE_LIMIT", 1_000_000, minimum=1000)
+# Bytes of received datagrams held between the UDP socket and the parsers (payload plus
+# about 200 bytes each); beyond it datagrams are refused and counted as queue_full, and the
+# kernel's receive buffer (VACMON_UDP_RCVBUF) is the next queue.
+VACMON_UDP_BUFFER_BYTES = env_int("VACMON_UDP_BUFFER_BYTES", 64 * 1024 * 1024, minimum=65536)
 # How long the UDP listener may take, after SIGTERM, to write what it holds; what the store
 # has not taken by then is kept in VAR_DIR/ingest and read again at the next start.
 VACMON_SHUTDOWN_GRACE = env_int("VACMON_SHUTDOWN_GRACE", 25, minimum=1)

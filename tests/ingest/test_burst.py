@@ -1,0 +1,111 @@
+"""A burst larger than the listener's buffer: every datagram is either held or counted as
+lost (by VacMon or by the kernel), and what is held never exceeds the buffer's bytes."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+import tracemalloc
+
+import pytest
+
+from tests import samples
+from vacmon.ingest.buffer import OVERHEAD, RawBuffer
+from vacmon.ingest.counters import Counters, read_all
+from vacmon.ingest.kernel_drops import KernelDrops, socket_drops
+from vacmon.ingest.pipeline import BatchWriter, Parser
+from vacmon.ingest.udp import KERNEL_DROPPED, UdpListener, open_socket
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BUFFER = 64 * 1024
+SENT = 2000
+
+
+def datagram(i: int) -> bytes:
+    body = json.loads(samples.VAC_FACTORY)
+    body.update(factory=f"f{i}.example", time_sent=1_700_000_000 + i)
+    return json.dumps(body).encode()
+
+
+def test_the_buffer_refuses_what_would_pass_its_bytes_and_frees_what_is_taken():
+    buffer = RawBuffer(2 * (100 + OVERHEAD))
+    assert buffer.put(b"x" * 100, "a", 0.0)
+    assert buffer.put(b"x" * 100, "a", 0.0)
+    assert not buffer.put(b"x", "a", 0.0)
+    assert [len(d) for d, _, _ in buffer.take(5)] == [100, 100]
+    assert buffer.bytes == 0
+    assert buffer.put(b"y" * 100, "a", 0.0)
+    taken = [buffer.popleft()]
+    buffer.put_back(taken)
+    assert list(buffer) == taken and buffer.bytes == 100 + OVERHEAD
+
+
+def test_a_burst_larger_than_the_buffer_is_counted_and_memory_stays_bounded():
+    counters = Counters()
+    # The writer is never started: nothing drains the buffer, so it fills and stays full.
+    writer = BatchWriter(Parser(counters, "udp"), lambda messages: None, buffer_bytes=BUFFER)
+    sock = open_socket("127.0.0.1", 0, 65536)
+    listener = UdpListener(sock, writer, account_every=3600)
+    port = listener.address[1]
+    payloads = [datagram(i) for i in range(SENT)]
+    tracemalloc.start()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+        # Before the listener reads anything: the kernel's buffer overflows too.
+        for data in payloads:
+            client.sendto(data, ("127.0.0.1", port))
+        thread = threading.Thread(target=listener.serve)
+        thread.start()
+        for data in payloads:
+            client.sendto(data, ("127.0.0.1", port))
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        held = len(writer.raw)
+        time.sleep(0.3)
+        if len(writer.raw) == held and sock_idle(listener):
+            break
+    listener.stop()
+    thread.join(5)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    queue_full = counters.total("udp", "rejected", "queue_full")
+    kernel = counters.total("udp", "rejected", KERNEL_DROPPED)
+    assert queue_full > 0 and kernel > 0
+    assert len(writer.raw) + queue_full + kernel == 2 * SENT
+    assert writer.raw.bytes <= BUFFER
+    # What the burst allocated here: the payloads the test built and the bounded buffer.
+    assert peak < sum(map(len, payloads)) * 2 + BUFFER + 1_000_000
+    saved = read_all()
+    assert saved[("udp", "rejected", "queue_full")] == queue_full
+    assert saved[("udp", "rejected", KERNEL_DROPPED)] == kernel
+
+
+def sock_idle(listener: UdpListener) -> bool:
+    """Nothing is left in the socket's receive queue (the listener read it all)."""
+    return socket_rx_queue(listener.kernel_drops) == 0
+
+
+def socket_rx_queue(drops: KernelDrops) -> int:
+    for table in drops.tables:
+        for line in table.read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[9] == str(drops.inode):
+                return int(fields[4].split(":")[1], 16)
+    return 0
+
+
+def test_kernel_drops_count_only_what_is_new_and_none_where_unreadable(tmp_path):
+    table = tmp_path / "udp"
+    head = "sl local rem st tx:rx tr:when retrnsmt uid timeout inode ref pointer drops\n"
+    row = "0: 0100007F:1F90 00000000:0000 07 0:0 00:00000000 00000000 0 0 {} 2 ff {}\n"
+    table.write_text(head + row.format(4242, 5))
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        drops = KernelDrops(sock, (table,))
+        drops.inode = 4242
+        drops._seen = 5
+        table.write_text(head + row.format(4242, 12))
+        assert drops.new() == 7
+        assert drops.new() == 0
+    assert socket_drops(4242, (tmp_path / "missing",)) is None
