@@ -2,7 +2,11 @@
 
 The unique natural key makes duplicates (version-logger bursts, several destinations) a
 no-op at the database, and the statement's row count tells how many were new. SQLite and
-PostgreSQL both support this syntax and both report executemany's total row count.
+PostgreSQL both support this syntax and both report the total row count.
+
+On SQLite executemany runs in C inside the process. On PostgreSQL Django's client-side
+binding sends executemany one row per round trip, which held a listener to about 2,500
+messages a second (bench/ingest_profile.py); there each statement carries many rows.
 """
 
 from __future__ import annotations
@@ -46,17 +50,39 @@ def _plan(message_type: str) -> tuple[str, Callable[[Message], list[Any]]]:
         model = MODELS[message_type]
         make = row_maker(columns(model))
         cols = make.columns  # type: ignore[attr-defined]
-        sql = "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT DO NOTHING".format(
-            model._meta.db_table, ", ".join(cols), ", ".join(["%s"] * len(cols))
-        )
+        sql = "INSERT INTO {} ({})".format(model._meta.db_table, ", ".join(cols))
         _PLANS[message_type] = (sql, make)
     return _PLANS[message_type]
 
 
 def _insert(cursor: object, message_type: str, batch: list[Message]) -> int:
-    sql, make = _plan(message_type)
-    cursor.executemany(sql, [make(m) for m in batch])  # type: ignore[attr-defined]
-    return max(cursor.rowcount, 0)  # type: ignore[attr-defined]
+    head, make = _plan(message_type)
+    return insert_many(cursor, head, [make(m) for m in batch], "ON CONFLICT DO NOTHING")
+
+
+# PostgreSQL takes at most 65,535 parameters a statement; beyond some hundreds of rows a
+# longer statement saves nothing more.
+ROWS_A_STATEMENT = 1000
+PARAMETERS_A_STATEMENT = 60_000
+
+
+def insert_many(cursor: Any, head: str, rows: Sequence[Sequence[Any]], tail: str) -> int:
+    """Run `head VALUES (row) tail` for every row; return the total row count."""
+    if not rows:
+        return 0
+    width = len(rows[0])
+    one = f"({', '.join(['%s'] * width)})"
+    if connection.vendor != "postgresql":
+        cursor.executemany(f"{head} VALUES {one} {tail}", rows)
+        return max(cursor.rowcount, 0)
+    step = max(1, min(ROWS_A_STATEMENT, PARAMETERS_A_STATEMENT // width))
+    total = 0
+    for start in range(0, len(rows), step):
+        part = rows[start : start + step]
+        values = ", ".join([one] * len(part))
+        cursor.execute(f"{head} VALUES {values} {tail}", [v for row in part for v in row])
+        total += max(cursor.rowcount, 0)
+    return total
 
 
 def _upsert_latest(cursor: object, batch: list[Message]) -> None:
@@ -71,9 +97,8 @@ def _upsert_latest(cursor: object, batch: list[Message]) -> None:
     table = LatestStatus._meta.db_table
     envelope = ("vo", "time_received", "time_sent", "skewed", "trusted")
     kept = (*envelope, *LATEST_FIGURES)
-    sql = (
-        f"INSERT INTO {table} (message_type, site, space, factory, item, {', '.join(kept)}) "
-        f"VALUES ({', '.join(['%s'] * (5 + len(kept)))}) "
+    head = f"INSERT INTO {table} (message_type, site, space, factory, item, {', '.join(kept)})"
+    tail = (
         "ON CONFLICT (message_type, site, space, factory, item) DO UPDATE SET "
         + ", ".join(f"{c} = excluded.{c}" for c in kept)
         # A row already ahead (stored before this rule) gives way to any current report.
@@ -85,13 +110,13 @@ def _upsert_latest(cursor: object, batch: list[Message]) -> None:
         (*key, *(getattr(m, c) for c in envelope), *(m.fields.get(f) for f in LATEST_FIGURES))
         for key, m in newest.items()
     ]
-    cursor.executemany(sql, rows)  # type: ignore[attr-defined]
+    # One row per key (newest above): PostgreSQL refuses a statement that updates a row twice.
+    insert_many(cursor, head, rows, tail)
 
 
 _SHUTDOWN_SQL = (
     f"INSERT INTO {MachineShutdown._meta.db_table} (site, space, factory, machinetype, vo, "
-    "machine, time, message, time_received) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
-    "ON CONFLICT DO NOTHING"
+    "machine, time, message, time_received)"
 )
 
 
@@ -124,7 +149,7 @@ def _insert_shutdowns(cursor: object, batch: list[Message]) -> None:
                 m.time_received,
             )
     if first:
-        cursor.executemany(_SHUTDOWN_SQL, list(first.values()))  # type: ignore[attr-defined]
+        insert_many(cursor, _SHUTDOWN_SQL, list(first.values()), "ON CONFLICT DO NOTHING")
         transaction.on_commit(lambda: _remember(first))
 
 
