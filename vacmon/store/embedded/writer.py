@@ -5,8 +5,8 @@ no-op at the database, and the statement's row count tells how many were new. SQ
 PostgreSQL both support this syntax and both report the total row count.
 
 On SQLite executemany runs in C inside the process. On PostgreSQL Django's client-side
-binding sends executemany one row per round trip, which held a listener to about 2,500
-messages a second (bench/ingest_profile.py); there each statement carries many rows.
+binding turns every row into SQL text in Python, which held a listener to about 2,500
+messages a second; there the rows go through a server-binding cursor (see insert_many).
 """
 
 from __future__ import annotations
@@ -60,29 +60,23 @@ def _insert(cursor: object, message_type: str, batch: list[Message]) -> int:
     return insert_many(cursor, head, [make(m) for m in batch], "ON CONFLICT DO NOTHING")
 
 
-# PostgreSQL takes at most 65,535 parameters a statement; beyond some hundreds of rows a
-# longer statement saves nothing more.
-ROWS_A_STATEMENT = 1000
-PARAMETERS_A_STATEMENT = 60_000
-
-
 def insert_many(cursor: Any, head: str, rows: Sequence[Sequence[Any]], tail: str) -> int:
     """Run `head VALUES (row) tail` for every row; return the total row count."""
     if not rows:
         return 0
-    width = len(rows[0])
-    one = f"({', '.join(['%s'] * width)})"
+    sql = f"{head} VALUES ({', '.join(['%s'] * len(rows[0]))}) {tail}"
     if connection.vendor != "postgresql":
-        cursor.executemany(f"{head} VALUES {one} {tail}", rows)
+        cursor.executemany(sql, rows)
         return max(cursor.rowcount, 0)
-    step = max(1, min(ROWS_A_STATEMENT, PARAMETERS_A_STATEMENT // width))
-    total = 0
-    for start in range(0, len(rows), step):
-        part = rows[start : start + step]
-        values = ", ".join([one] * len(part))
-        cursor.execute(f"{head} VALUES {values} {tail}", [v for row in part for v in row])
-        total += max(cursor.rowcount, 0)
-    return total
+    import psycopg
+
+    # A server-binding cursor on Django's own connection (so inside its transaction): its
+    # executemany sends the statement once and every row in one pipeline, where Django's
+    # client-binding cursor formats each row into SQL text in Python (bench/ingest_profile.py
+    # --profile write: most of the write went to psycopg's query splitting).
+    with psycopg.Cursor(connection.connection) as raw:
+        raw.executemany(sql, rows)
+        return max(raw.rowcount, 0)
 
 
 def _upsert_latest(cursor: object, batch: list[Message]) -> None:
