@@ -43,7 +43,7 @@ def test_the_buffer_refuses_what_would_pass_its_bytes_and_frees_what_is_taken():
     assert list(buffer) == taken and buffer.bytes == 100 + OVERHEAD
 
 
-def test_a_burst_larger_than_the_buffer_is_counted_and_memory_stays_bounded():
+def test_a_burst_larger_than_the_buffer_is_counted_and_memory_stays_bounded(client):
     counters = Counters()
     # The writer is never started: nothing drains the buffer, so it fills and stays full.
     writer = BatchWriter(Parser(counters, "udp"), lambda messages: None, buffer_bytes=BUFFER)
@@ -52,14 +52,14 @@ def test_a_burst_larger_than_the_buffer_is_counted_and_memory_stays_bounded():
     port = listener.address[1]
     payloads = [datagram(i) for i in range(SENT)]
     tracemalloc.start()
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
         # Before the listener reads anything: the kernel's buffer overflows too.
         for data in payloads:
-            client.sendto(data, ("127.0.0.1", port))
+            sender.sendto(data, ("127.0.0.1", port))
         thread = threading.Thread(target=listener.serve)
         thread.start()
         for data in payloads:
-            client.sendto(data, ("127.0.0.1", port))
+            sender.sendto(data, ("127.0.0.1", port))
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         held = len(writer.raw)
@@ -80,6 +80,9 @@ def test_a_burst_larger_than_the_buffer_is_counted_and_memory_stays_bounded():
     saved = read_all()
     assert saved[("udp", "rejected", "queue_full")] == queue_full
     assert saved[("udp", "rejected", KERNEL_DROPPED)] == kernel
+    metrics = client.get("/metrics").content.decode()
+    for reason, n in (("queue_full", queue_full), (KERNEL_DROPPED, kernel)):
+        assert f'vacmon_ingest_rejected_total{{channel="udp",reason="{reason}"}} {n}.0' in metrics
 
 
 def sock_idle(listener: UdpListener) -> bool:
