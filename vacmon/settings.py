@@ -123,9 +123,10 @@ VACMON_UDP_WORKERS = env_int("VACMON_UDP_WORKERS", 2, minimum=0)
 VACMON_BATCH_SIZE = env_int("VACMON_BATCH_SIZE", 5000, minimum=1)
 VACMON_BATCH_SECONDS = env_float("VACMON_BATCH_SECONDS", 0.25)
 # Bytes of received datagrams held between the UDP socket and the parsers (payload plus
-# about 200 bytes each); beyond it datagrams are refused and counted as queue_full, and the
-# kernel's receive buffer (VACMON_UDP_RCVBUF) is the next queue.
-VACMON_UDP_BUFFER_BYTES = env_int("VACMON_UDP_BUFFER_BYTES", 64 * 1024 * 1024, minimum=65536)
+# about 200 bytes each). When it is full the listener stops reading and the kernel's
+# receive buffer (VACMON_UDP_RCVBUF) is the next queue; what overflows that is counted as
+# kernel_buffer_full. 48 MiB keeps the listener under 150 MB (bench/ingest.py).
+VACMON_UDP_BUFFER_BYTES = env_int("VACMON_UDP_BUFFER_BYTES", 48 * 1024 * 1024, minimum=65536)
 # How long the UDP listener may take, after SIGTERM, to write what it holds; what the store
 # has not taken by then is kept in VAR_DIR/ingest and read again at the next start.
 VACMON_SHUTDOWN_GRACE = env_int("VACMON_SHUTDOWN_GRACE", 25, minimum=1)

@@ -2,9 +2,9 @@
 
 The socket loop only copies datagrams in here; parsing and writing happen behind it. The
 bound is in bytes, not datagrams, because a count says nothing about memory: a million
-queued datagrams cost the listener over 900 MB (issue 17). When the buffer is full the
-datagram is refused and counted (`queue_full`), and the kernel's receive buffer is the next
-queue (see vacmon.ingest.kernel_drops).
+queued datagrams cost the listener over 900 MB (issue 17). When the buffer is full the UDP
+listener stops reading and the kernel's receive buffer is the next queue (its drops are
+counted: vacmon.ingest.kernel_drops); a writer's submit refuses and counts `queue_full`.
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ class WorkerPool:
         *,
         skew_seconds: int = 300,
         batch_size: int = 5000,
-        buffer_bytes: int = 64 << 20,
+        buffer_bytes: int = 48 << 20,
         grace: float = 25.0,
     ) -> None:
         from django.db import connections
