@@ -1,20 +1,25 @@
 #!/usr/bin/env python
-"""Ingest figures on this machine, printed in one run:
+"""Ingest figures on this machine, printed in one run (issue 17):
 
-1. the raw recvfrom rate of a bare Python socket loop (the ceiling);
-2. sustained end-to-end UDP -> durable embedded store, msg/s;
-3. loss at a fixed offered rate (default 20,000 msg/s for 60 s);
-4. p99 message-to-queryable latency, measured with marker messages during (3);
-5. the listener's peak RSS.
+1. the raw recvfrom rate of a bare Python socket loop (the ceiling), beside the load average;
+2. a burst of --count datagrams (default 100,000) sent as fast as possible, end to end
+   UDP -> stored and counted `accepted`: the sustained rate, its ratio to the bare loop,
+   what was lost (VacMon's `queue_full`, the kernel's `kernel_buffer_full`, not stored) and
+   the listener's peak RSS;
+3. loss and p99 message-to-queryable latency at a fixed offered rate (default 20,000 msg/s
+   for 60 s), measured with marker messages, and the listener's peak RSS;
+4. with --database-url postgres://..., (2) on PostgreSQL too, and two `listen_udp
+   --reuse-port` processes against one, side by side;
+5. with --service, (2) and (3) again with the whole service started as `make run` does
+   (`manage.py runservice`: web, UDP listener, Celery worker and beat).
 
-The listener runs as `manage.py listen_udp` in its own process on a fresh SQLite database
-under a temporary VACMON_VAR_DIR, exactly as `make run` starts it. Everything is on
-127.0.0.1 with ephemeral ports. With `--store elasticsearch` the end-to-end burst (2) is
-run a second time, in the same run, with the listener writing to the cluster at
-ELASTICSEARCH_URL (under a fresh prefix, ELASTICSEARCH_LIFECYCLE=none unless set), and both
-figures are printed side by side.
+The listener runs as `manage.py listen_udp` in its own process on a fresh database under a
+temporary VACMON_VAR_DIR. Everything is on 127.0.0.1 with ephemeral ports. With `--store
+elasticsearch` the burst (2) is run a second time with the listener writing to the cluster
+at ELASTICSEARCH_URL (under a fresh prefix, ELASTICSEARCH_LIFECYCLE=none unless set).
 
 Usage: bench/ingest.py [--count N] [--rate R] [--duration S] [--store elasticsearch]
+                       [--database-url postgres://...] [--service]
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ import time
 import urllib.request
 import uuid
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -62,10 +68,18 @@ def message(i: int, tmpls: list[str], sent: int) -> bytes:
     return (tmpls[i % 3] % {"f": i // 3 % SENDERS, "t": sent}).encode()
 
 
+SOCKETS = 16
+
+
 def blast(port: int, count: int, rate: float, done: mp.Value) -> None:  # type: ignore[type-arg]
     tmpls = templates()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 8 << 20)
+    # Several source ports, as a fleet has: SO_REUSEPORT spreads datagrams over listeners
+    # by source address and port, so one sender socket would feed one listener only.
+    socks = []
+    for _ in range(SOCKETS):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 8 << 20)
+        socks.append(sock)
     start = time.perf_counter()
     sent = int(time.time())
     for i in range(count):
@@ -74,7 +88,7 @@ def blast(port: int, count: int, rate: float, done: mp.Value) -> None:  # type: 
             ahead = i / rate - (time.perf_counter() - start) if rate else 0
             if ahead > 0:
                 time.sleep(ahead)
-        sock.sendto(message(i, tmpls, sent), ("127.0.0.1", port))
+        socks[i % SOCKETS].sendto(message(i, tmpls, sent), ("127.0.0.1", port))
     done.value = time.perf_counter() - start
 
 
@@ -98,11 +112,83 @@ def raw_recv_rate(seconds: float = 3.0) -> float:
     return received / elapsed
 
 
+def free_port(kind: int) -> int:
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load {one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+class Database:
+    """A fresh database for one run: SQLite under var_dir, or a new PostgreSQL database."""
+
+    def __init__(self, var_dir: str, url: str = "") -> None:
+        self.pg = url.startswith("postgres")
+        if self.pg:
+            import psycopg
+
+            base, _, _ = url.rpartition("/")
+            self.name = f"vacmon_bench_{uuid.uuid4().hex[:8]}"
+            with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+                admin.execute(f"CREATE DATABASE {self.name}")
+            self.url = f"{base}/{self.name}"
+            self.admin_url = f"{base}/postgres"
+        else:
+            self.url = f"sqlite:///{Path(var_dir) / 'vacmon.sqlite3'}"
+        self._conns: dict[int, Any] = {}
+
+    def conn(self) -> Any:
+        """One connection per thread (the marker probe reads beside the main thread)."""
+        ident = threading.get_ident()
+        if ident not in self._conns:
+            if self.pg:
+                import psycopg
+
+                self._conns[ident] = psycopg.connect(self.url, autocommit=True)
+            else:
+                path = self.url.removeprefix("sqlite:///")
+                self._conns[ident] = sqlite3.connect(path, timeout=30, check_same_thread=False)
+        return self._conns[ident]
+
+    def one(self, sql: str, args: tuple[object, ...] = ()) -> Any:
+        if self.pg:
+            sql = sql.replace("?", "%s")
+        return self.conn().execute(sql, args).fetchone()
+
+    def all(self, sql: str) -> list[Any]:
+        return list(self.conn().execute(sql).fetchall())
+
+    def drop(self) -> None:
+        for conn in self._conns.values():
+            conn.close()
+        if self.pg:
+            import psycopg
+
+            with psycopg.connect(self.admin_url, autocommit=True) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+
+
 class Listener:
-    def __init__(self, var_dir: str, store: str = "embedded") -> None:
+    """`manage.py listen_udp` (one, or several on one port with --reuse-port), or the whole
+    service as `make run` starts it (`manage.py runservice`)."""
+
+    def __init__(
+        self,
+        var_dir: str,
+        store: str = "embedded",
+        database_url: str = "",
+        listeners: int = 1,
+        service: bool = False,
+    ) -> None:
+        self.db = Database(var_dir, database_url)
         # One loopback source stands for the whole simulated fleet: no per-source name budget.
-        env = dict(os.environ, VACMON_VAR_DIR=var_dir, DATABASE_URL="", VACMON_NAME_BUDGET="0")
-        env.pop("DATABASE_URL")
+        env = dict(
+            os.environ, VACMON_VAR_DIR=var_dir, DATABASE_URL=self.db.url, VACMON_NAME_BUDGET="0"
+        )
         self.es_url = ""
         if store == "elasticsearch":
             self.es_url = os.environ["ELASTICSEARCH_URL"].rstrip("/")
@@ -118,37 +204,58 @@ class Listener:
         subprocess.run(
             [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True
         )
-        port_file = Path(var_dir) / "port"
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "manage.py",
-                "listen_udp",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                "0",
-                "--port-file",
-                str(port_file),
-            ],
+        self.procs = self._start_service(var_dir) if service else self._start(var_dir, listeners)
+
+    def _start(self, var_dir: str, listeners: int) -> list[subprocess.Popen[bytes]]:
+        procs = []
+        self.port = 0
+        for i in range(listeners):
+            port_file = Path(var_dir) / f"port{i}"
+            args = ["--host", "127.0.0.1", "--port", str(self.port), "--port-file", str(port_file)]
+            procs.append(self._popen(["listen_udp", *args, "--reuse-port"]))
+            while not port_file.exists() or not port_file.read_text():
+                time.sleep(0.05)
+            self.port = int(port_file.read_text())
+        self.listeners = [p.pid for p in procs]
+        return procs
+
+    def _start_service(self, var_dir: str) -> list[subprocess.Popen[bytes]]:
+        self.port = free_port(socket.SOCK_DGRAM)
+        http = f"127.0.0.1:{free_port(socket.SOCK_STREAM)}"
+        self.env.update(VACMON_UDP_HOST="127.0.0.1", VACMON_UDP_PORT=str(self.port))
+        self.env.update(VACMON_HTTP_BIND=http, DJANGO_DEBUG="true")  # as `make run` does
+        self.env.update(CELERY_BROKER_URL=f"filesystem://{var_dir}/celery")
+        proc = self._popen(["runservice"], new_session=True)
+        deadline = time.monotonic() + 60
+        self.listeners = []
+        while not self.listeners and time.monotonic() < deadline:
+            time.sleep(0.2)
+            self.listeners = [p for p in descendants(proc.pid) if is_listener(p)]
+        while not udp_bound(self.port) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(1)  # the listener's workers start just behind its socket
+        return [proc]
+
+    def _popen(self, command: list[str], new_session: bool = False) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [sys.executable, "manage.py", *command],
             cwd=ROOT,
-            env=env,
+            env=self.env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=new_session,
         )
-        while not port_file.exists() or not port_file.read_text():
-            time.sleep(0.05)
-        self.port = int(port_file.read_text())
-        self.db_path = Path(var_dir) / "vacmon.sqlite3"
-        self.db = sqlite3.connect(self.db_path, timeout=30, check_same_thread=False)
 
     def stored(self) -> int:
         if self.es_url:
             return self._es_count()
         return sum(
-            self.db.execute(f"SELECT count(*) FROM vacmon_{t}").fetchone()[0]
+            self.db.one(f"SELECT count(*) FROM vacmon_{t}")[0]
             for t in ("factorystatus", "machinetypestatus")
         )
+
+    def has_factory(self, name: str) -> bool:
+        return bool(self.db.one("SELECT 1 FROM vacmon_factorystatus WHERE factory = ?", (name,)))
 
     def _es_count(self) -> int:
         streams = f"{self.prefix}factory_status,{self.prefix}machinetype_status"
@@ -159,18 +266,67 @@ class Listener:
             return int(json.load(r)["count"])
 
     def counters(self) -> dict[str, int]:
-        rows = self.db.execute("SELECT name, reason, value FROM vacmon_ingestcounter")
-        return {f"{name}{':' + reason if reason else ''}": value for name, reason, value in rows}
+        rows = self.db.all("SELECT channel, name, reason, value FROM vacmon_ingestcounter")
+        return {
+            f"{name}{':' + reason if reason else ''}": value
+            for channel, name, reason, value in rows
+            if channel == "udp"
+        }
 
     def peak_rss_mb(self) -> float:
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
+        """The largest peak RSS of a listening process (its workers have their own)."""
+        peaks = [0.0]
+        for pid in self.listeners:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peaks.append(int(line.split()[1]) / 1024)
+        return max(peaks)
 
     def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(60)
+        for proc in self.procs:
+            proc.terminate()
+        for proc in self.procs:
+            proc.wait(90)
+        self.db.drop()
+
+
+def descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            try:
+                kids = [int(p) for p in (task / "children").read_text().split()]
+            except FileNotFoundError:
+                continue
+            found.extend(kids)
+            todo.extend(kids)
+    return found
+
+
+def udp_bound(port: int) -> bool:
+    """Something listens on this UDP port (datagrams sent before that are lost)."""
+    wanted = f":{port:04X}"
+    for table in ("/proc/net/udp", "/proc/net/udp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            if line.split()[1].endswith(wanted):
+                return True
+    return False
+
+
+def is_listener(pid: int) -> bool:
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except FileNotFoundError:
+        return False
+    # The listening process itself, not the workers it forks (those share its cmdline).
+    parent_cmd = b""
+    try:
+        ppid = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]
+        parent_cmd = Path(f"/proc/{ppid}/cmdline").read_bytes()
+    except (FileNotFoundError, IndexError):
+        pass
+    return b"listen_udp" in cmdline and b"listen_udp" not in parent_cmd
 
 
 def wait_stored(listener: Listener, expected: int, idle_limit: float = 10.0) -> tuple[int, float]:
@@ -186,48 +342,51 @@ def wait_stored(listener: Listener, expected: int, idle_limit: float = 10.0) -> 
         time.sleep(0.5 if listener.es_url else 0.05)
 
 
-def end_to_end(count: int, store: str = "embedded") -> tuple[float, int]:
+def end_to_end(count: int, **how: Any) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as var_dir:
-        listener = Listener(var_dir, store)
+        listener = Listener(var_dir, **how)
         done = mp.Value("d", 0.0)
         start = time.perf_counter()
         sender = mp.Process(target=blast, args=(listener.port, count, 0, done))
         sender.start()
         sender.join()
         n, when = wait_stored(listener, count)
-        print(f"  (end-to-end burst: listener counted {listener.counters()})", flush=True)
+        time.sleep(1.5)  # the listener saves its loss counters once a second
+        figures = {
+            "rate": n / (when - start),
+            "not_stored": count - n,
+            "counters": listener.counters(),
+            "rss": listener.peak_rss_mb(),
+            "load": load(),
+        }
         listener.stop()
-        return n / (when - start), count - n
+        return figures
 
 
-def markers(port: int, listener: Listener, stop: threading.Event, out: list[float]) -> None:
+def markers(listener: Listener, stop: threading.Event, out: list[float]) -> None:
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    db = sqlite3.connect(listener.db_path, timeout=30)
     i = 0
     while not stop.is_set():
         i += 1
         name = f"marker-{i}"
         body = dict(FACTORY, factory=name, time_sent=int(time.time()))
         sent = time.perf_counter()
-        sock.sendto(json.dumps(body).encode(), ("127.0.0.1", port))
+        sock.sendto(json.dumps(body).encode(), ("127.0.0.1", listener.port))
         while not stop.is_set():
-            row = db.execute(
-                "SELECT 1 FROM vacmon_factorystatus WHERE factory = ?", (name,)
-            ).fetchone()
-            if row:
+            if listener.has_factory(name):
                 out.append(time.perf_counter() - sent)
                 break
             time.sleep(0.005)
         time.sleep(0.1)
 
 
-def fixed_rate(rate: float, duration: float) -> tuple[int, int, float, float]:
+def fixed_rate(rate: float, duration: float, **how: Any) -> dict[str, Any]:
     count = int(rate * duration)
     with tempfile.TemporaryDirectory() as var_dir:
-        listener = Listener(var_dir)
+        listener = Listener(var_dir, **how)
         latencies: list[float] = []
         stop = threading.Event()
-        probe = threading.Thread(target=markers, args=(listener.port, listener, stop, latencies))
+        probe = threading.Thread(target=markers, args=(listener, stop, latencies))
         done = mp.Value("d", 0.0)
         sender = mp.Process(target=blast, args=(listener.port, count, rate, done))
         probe.start()
@@ -237,45 +396,65 @@ def fixed_rate(rate: float, duration: float) -> tuple[int, int, float, float]:
         probe.join()
         markers_sent = len(latencies)
         n, _ = wait_stored(listener, count + markers_sent)
-        rss = listener.peak_rss_mb()
+        figures = {"rss": listener.peak_rss_mb(), "load": load(), "sent": count}
         listener.stop()
-        stored = min(count, n - markers_sent)
+        figures["lost"] = count - min(count, n - markers_sent)
         latencies.sort()
-        p99 = latencies[int(len(latencies) * 0.99) - 1] if latencies else float("nan")
-        return count, count - stored, p99, rss
+        figures["p99"] = latencies[int(len(latencies) * 0.99) - 1] if latencies else float("nan")
+        return figures
+
+
+def show_burst(label: str, f: dict[str, Any], bare: float, count: int) -> None:
+    lost = {k: v for k, v in f["counters"].items() if k.startswith("rejected")}
+    print(
+        f"{label:<38} {f['rate']:>8,.0f} msg/s = {f['rate'] / bare:.3f} of the bare loop; "
+        f"{count:,} sent, {f['not_stored']:,} not stored, counted lost {lost or 0}; "
+        f"listener peak RSS {f['rss']:,.0f} MB  ({f['load']})",
+        flush=True,
+    )
+
+
+def show_fixed(label: str, f: dict[str, Any], rate: float, duration: float) -> None:
+    print(
+        f"{label:<38} at {rate:,.0f} msg/s for {duration:.0f} s: lost {f['lost']:,} of "
+        f"{f['sent']:,}, p99 message-to-queryable {f['p99'] * 1000:,.0f} ms, "
+        f"listener peak RSS {f['rss']:,.0f} MB  ({f['load']})",
+        flush=True,
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--count", type=int, default=300_000, help="end-to-end burst size")
+    parser.add_argument("--count", type=int, default=100_000, help="burst size")
     parser.add_argument("--rate", type=float, default=20_000)
     parser.add_argument("--duration", type=float, default=60)
     parser.add_argument("--store", choices=["embedded", "elasticsearch"], default="embedded")
+    parser.add_argument("--database-url", default="", help="postgres://... for PostgreSQL too")
+    parser.add_argument("--service", action="store_true", help="also under runservice")
     args = parser.parse_args()
     if args.store == "elasticsearch" and not os.environ.get("ELASTICSEARCH_URL"):
         parser.error("--store elasticsearch needs ELASTICSEARCH_URL (scripts/elasticsearch.sh)")
-    print(f"raw recvfrom rate (bare socket loop):  {raw_recv_rate():,.0f} msg/s", flush=True)
-    rate, lost = end_to_end(args.count)
-    print(
-        f"end-to-end UDP -> SQLite, sustained:   {rate:,.0f} msg/s "
-        f"({args.count:,} sent as fast as possible, {lost:,} not stored)",
-        flush=True,
-    )
+    bare = raw_recv_rate()
+    print(f"{'raw recvfrom rate (bare socket loop)':<38} {bare:>8,.0f} msg/s  ({load()})")
+    n = args.count
+    show_burst("burst UDP -> SQLite", end_to_end(n), bare, n)
+    if args.service:
+        show_burst("burst UDP -> SQLite, runservice", end_to_end(n, service=True), bare, n)
+    if args.database_url:
+        one = end_to_end(n, database_url=args.database_url)
+        show_burst("burst UDP -> PostgreSQL", one, bare, n)
+        two = end_to_end(n, database_url=args.database_url, listeners=2)
+        show_burst("burst UDP -> PostgreSQL, 2 listeners", two, bare, n)
+        print(f"{'two --reuse-port listeners vs one':<38} {two['rate'] / one['rate']:.2f}x")
     if args.store == "elasticsearch":
-        es_rate, es_lost = end_to_end(args.count, "elasticsearch")
-        print(
-            f"end-to-end UDP -> Elasticsearch:       {es_rate:,.0f} msg/s "
-            f"({args.count:,} sent as fast as possible, {es_lost:,} not stored; "
-            f"{es_rate / rate:.2f}x the SQLite figure)",
-            flush=True,
-        )
-    sent, lost, p99, rss = fixed_rate(args.rate, args.duration)
-    print(
-        f"loss at {args.rate:,.0f} msg/s for {args.duration:.0f} s:      "
-        f"{lost:,} of {sent:,} ({100 * lost / sent:.3f} %)"
-    )
-    print(f"p99 message-to-queryable latency:      {p99 * 1000:,.0f} ms")
-    print(f"listener peak RSS:                     {rss:,.0f} MB")
+        show_burst("burst UDP -> Elasticsearch", end_to_end(n, store="elasticsearch"), bare, n)
+    r, d = args.rate, args.duration
+    show_fixed("fixed rate UDP -> SQLite", fixed_rate(r, d), r, d)
+    if args.service:
+        show_fixed("fixed rate UDP -> SQLite, runservice", fixed_rate(r, d, service=True), r, d)
+    if args.database_url:
+        pg = fixed_rate(r, d, database_url=args.database_url)
+        show_fixed("fixed rate UDP -> PostgreSQL", pg, r, d)
 
 
 if __name__ == "__main__":

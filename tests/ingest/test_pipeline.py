@@ -67,7 +67,7 @@ def test_a_failed_store_write_is_retried_not_dropped():
 
 def test_a_full_queue_refuses_and_counts_new_datagrams():
     writer, counters = make_writer()
-    writer.queue_limit = 1
+    writer.raw.limit = 2 + 200  # one datagram of two bytes and its overhead
     assert writer.submit(b"{}", "a", 0.0)
     assert not writer.submit(b"{}", "a", 0.0)
     assert counters.total("udp", "rejected", "queue_full") == 1

@@ -182,7 +182,8 @@ def descendants(pid: int) -> set[int]:
 
 
 def test_sigterm_to_runservice_ends_every_part_and_their_children(var_dir):
-    env = env_for(var_dir, VACMON_UDP_PORT="0")
+    # As `make run` starts it: a development run, where the development defaults are allowed.
+    env = env_for(var_dir, VACMON_UDP_PORT="0", DJANGO_DEBUG="true")
     service = subprocess.Popen(
         [sys.executable, "manage.py", "runservice", "--http", "127.0.0.1:0", "--web-workers", "1"],
         cwd=ROOT,

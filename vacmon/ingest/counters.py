@@ -34,6 +34,10 @@ class Counters:
         with self._lock:
             return self.totals[(channel, name, reason)]
 
+    @property
+    def pending(self) -> bool:
+        return bool(self._pending)
+
     def flush(self) -> bool:
         """Add the pending deltas to the database rows; on failure keep them for the next
         flush (a counter must never cost a message) and return False."""

@@ -1,9 +1,10 @@
 """Parse -> deduplicate -> batch -> store: the part of ingest shared by UDP and HTTP.
 
-The socket side only appends raw datagrams to a deque; a writer thread parses and writes
-them in batches, so a slow database write never stalls `recvfrom` (spec 9.3). Accepted
-messages stay in memory until the store has them: a write that fails transiently is retried,
-and a message the store can never take is quarantined without holding up its batch.
+The socket side only appends raw datagrams to a byte-bounded buffer (vacmon.ingest.buffer);
+a writer thread parses and writes them in batches, so a slow database write never stalls
+`recvfrom` (spec 9.3). Accepted messages stay in memory until the store has them: a write
+that fails transiently is retried, and a message the store can never take is quarantined
+without holding up its batch.
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
 from factories.messages import Message, Rejected, decode_datagram, normalise
+from vacmon.ingest.buffer import RawBuffer
 from vacmon.ingest.counters import Counters
 from vacmon.ingest.isolate import GiveUp, write_isolating
 from vacmon.ingest.names import NameBudget
@@ -151,7 +152,7 @@ class BatchWriter:
         *,
         batch_size: int = 5000,
         max_delay: float = 0.25,
-        queue_limit: int = 1_000_000,
+        buffer_bytes: int = 48 << 20,
         on_written: Callable[[list[Message]], None] | None = None,
         lock: Callable[[], AbstractContextManager[object]] = write_lock,
     ) -> None:
@@ -159,26 +160,28 @@ class BatchWriter:
         self.write = write
         self.batch_size = batch_size
         self.max_delay = max_delay
-        self.queue_limit = queue_limit
         self.on_written = on_written
         self.lock = lock
-        self.raw: deque[tuple[bytes, str, float]] = deque()
+        self.raw = RawBuffer(buffer_bytes)
         # When set (by stop), a write still failing at that monotonic time gives up.
         self.give_up_at: float | None = None
         self.stuck: WriterStuck | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="vacmon-writer", daemon=True)
 
+    @property
+    def counters(self) -> Counters:
+        return self.parser.counters
+
     def start(self) -> None:
         self._thread.start()
 
     def submit(self, data: bytes, source: str, received: float) -> bool:
-        """Queue one datagram; False (and counted) when the queue is full."""
-        if len(self.raw) >= self.queue_limit:
-            self.parser.counters.add(self.parser.channel, "rejected", "queue_full")
-            return False
-        self.raw.append((data, source, received))
-        return True
+        """Queue one datagram; False (and counted) when the buffer is full."""
+        if self.raw.put(data, source, received):
+            return True
+        self.parser.counters.add(self.parser.channel, "rejected", "queue_full")
+        return False
 
     def stop(self, timeout: float | None = None) -> bool:
         """Stop after writing everything already queued; True when it all went in. A
@@ -201,7 +204,7 @@ class BatchWriter:
         except WriterStuck as exc:
             self.stuck = exc
             # Back in the queue, in order, for whoever reports (or spills) what is left.
-            self.raw.extendleft(reversed([(h.raw, h.source, h.received) for h in exc.held]))
+            self.raw.put_back([(h.raw, h.source, h.received) for h in exc.held])
             return
         self.parser.counters.flush()
         flush_writes()

@@ -14,12 +14,12 @@ import logging
 import multiprocessing as mp
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from multiprocessing.connection import Connection
 from typing import Any
 
+from vacmon.ingest.buffer import Raw, RawBuffer
 from vacmon.ingest.counters import Counters
 from vacmon.ingest.name_refusals import budget_from_settings
 from vacmon.ingest.pipeline import Parser, Writer
@@ -30,7 +30,6 @@ from vacmon.store.writelock import write_lock
 
 log = logging.getLogger("vacmon.ingest")
 
-Raw = tuple[bytes, str, float]
 CHUNK = 256
 
 
@@ -44,7 +43,7 @@ class WorkerPool:
         *,
         skew_seconds: int = 300,
         batch_size: int = 5000,
-        queue_limit: int = 1_000_000,
+        buffer_bytes: int = 48 << 20,
         grace: float = 25.0,
     ) -> None:
         from django.db import connections
@@ -57,8 +56,7 @@ class WorkerPool:
         # bench/ingest.py, workers queueing on the file lock alone lost a quarter of the
         # sustained rate.
         pool_lock = ctx.Lock() if connections["default"].vendor == "sqlite" else None
-        self.queue_limit = queue_limit
-        self.raw: deque[Raw] = deque()
+        self.raw = RawBuffer(buffer_bytes)
         self.counters = Counters()
         self._pipes: list[Connection] = []
         self._procs: list[Any] = []
@@ -91,11 +89,10 @@ class WorkerPool:
         self._thread.start()
 
     def submit(self, data: bytes, source: str, received: float) -> bool:
-        if len(self.raw) >= self.queue_limit:
-            self.counters.add("udp", "rejected", "queue_full")
-            return False
-        self.raw.append((data, source, received))
-        return True
+        if self.raw.put(data, source, received):
+            return True
+        self.counters.add("udp", "rejected", "queue_full")
+        return False
 
     def _dispatch(self) -> None:
         turn = 0
@@ -104,10 +101,9 @@ class WorkerPool:
             if not raw:
                 time.sleep(0.005)
                 continue
-            n = min(len(raw), CHUNK)
-            self._in_flight = [raw.popleft() for _ in range(n)]
+            self._in_flight = raw.take(CHUNK)
             # Blocks while that worker is busy, which is what keeps memory bounded by the
-            # queue limit rather than by the pipes.
+            # buffer's limit rather than by the pipes.
             try:
                 self._pipes[turn].send(self._in_flight)
             except (OSError, ValueError):

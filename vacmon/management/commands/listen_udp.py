@@ -83,7 +83,7 @@ class Command(BaseCommand):
                 _store_writer,
                 skew_seconds=settings.VACMON_SKEW_SECONDS,
                 batch_size=settings.VACMON_BATCH_SIZE,
-                queue_limit=settings.VACMON_QUEUE_LIMIT,
+                buffer_bytes=settings.VACMON_UDP_BUFFER_BYTES,
                 grace=settings.VACMON_SHUTDOWN_GRACE,
             )
         return BatchWriter(
@@ -97,7 +97,7 @@ class Command(BaseCommand):
             get_store().write,
             batch_size=settings.VACMON_BATCH_SIZE,
             max_delay=settings.VACMON_BATCH_SECONDS,
-            queue_limit=settings.VACMON_QUEUE_LIMIT,
+            buffer_bytes=settings.VACMON_UDP_BUFFER_BYTES,
             on_written=NewSpaces(),
         )
 

@@ -2,7 +2,11 @@
 
 The unique natural key makes duplicates (version-logger bursts, several destinations) a
 no-op at the database, and the statement's row count tells how many were new. SQLite and
-PostgreSQL both support this syntax and both report executemany's total row count.
+PostgreSQL both support this syntax and both report the total row count.
+
+On SQLite executemany runs in C inside the process. On PostgreSQL Django's client-side
+binding turns every row into SQL text in Python, which held a listener to about 2,500
+messages a second; there the rows go through a server-binding cursor (see insert_many).
 """
 
 from __future__ import annotations
@@ -46,17 +50,33 @@ def _plan(message_type: str) -> tuple[str, Callable[[Message], list[Any]]]:
         model = MODELS[message_type]
         make = row_maker(columns(model))
         cols = make.columns  # type: ignore[attr-defined]
-        sql = "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT DO NOTHING".format(
-            model._meta.db_table, ", ".join(cols), ", ".join(["%s"] * len(cols))
-        )
+        sql = "INSERT INTO {} ({})".format(model._meta.db_table, ", ".join(cols))
         _PLANS[message_type] = (sql, make)
     return _PLANS[message_type]
 
 
 def _insert(cursor: object, message_type: str, batch: list[Message]) -> int:
-    sql, make = _plan(message_type)
-    cursor.executemany(sql, [make(m) for m in batch])  # type: ignore[attr-defined]
-    return max(cursor.rowcount, 0)  # type: ignore[attr-defined]
+    head, make = _plan(message_type)
+    return insert_many(cursor, head, [make(m) for m in batch], "ON CONFLICT DO NOTHING")
+
+
+def insert_many(cursor: Any, head: str, rows: Sequence[Sequence[Any]], tail: str) -> int:
+    """Run `head VALUES (row) tail` for every row; return the total row count."""
+    if not rows:
+        return 0
+    sql = f"{head} VALUES ({', '.join(['%s'] * len(rows[0]))}) {tail}"
+    if connection.vendor != "postgresql":
+        cursor.executemany(sql, rows)
+        return max(cursor.rowcount, 0)
+    import psycopg
+
+    # A server-binding cursor on Django's own connection (so inside its transaction): its
+    # executemany sends the statement once and every row in one pipeline, where Django's
+    # client-binding cursor formats each row into SQL text in Python (bench/ingest_profile.py
+    # --profile write: most of the write went to psycopg's query splitting).
+    with psycopg.Cursor(connection.connection) as raw:
+        raw.executemany(sql, rows)
+        return max(raw.rowcount, 0)
 
 
 def _upsert_latest(cursor: object, batch: list[Message]) -> None:
@@ -71,9 +91,8 @@ def _upsert_latest(cursor: object, batch: list[Message]) -> None:
     table = LatestStatus._meta.db_table
     envelope = ("vo", "time_received", "time_sent", "skewed", "trusted")
     kept = (*envelope, *LATEST_FIGURES)
-    sql = (
-        f"INSERT INTO {table} (message_type, site, space, factory, item, {', '.join(kept)}) "
-        f"VALUES ({', '.join(['%s'] * (5 + len(kept)))}) "
+    head = f"INSERT INTO {table} (message_type, site, space, factory, item, {', '.join(kept)})"
+    tail = (
         "ON CONFLICT (message_type, site, space, factory, item) DO UPDATE SET "
         + ", ".join(f"{c} = excluded.{c}" for c in kept)
         # A row already ahead (stored before this rule) gives way to any current report.
@@ -85,13 +104,13 @@ def _upsert_latest(cursor: object, batch: list[Message]) -> None:
         (*key, *(getattr(m, c) for c in envelope), *(m.fields.get(f) for f in LATEST_FIGURES))
         for key, m in newest.items()
     ]
-    cursor.executemany(sql, rows)  # type: ignore[attr-defined]
+    # One row per key (newest above): PostgreSQL refuses a statement that updates a row twice.
+    insert_many(cursor, head, rows, tail)
 
 
 _SHUTDOWN_SQL = (
     f"INSERT INTO {MachineShutdown._meta.db_table} (site, space, factory, machinetype, vo, "
-    "machine, time, message, time_received) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
-    "ON CONFLICT DO NOTHING"
+    "machine, time, message, time_received)"
 )
 
 
@@ -124,7 +143,7 @@ def _insert_shutdowns(cursor: object, batch: list[Message]) -> None:
                 m.time_received,
             )
     if first:
-        cursor.executemany(_SHUTDOWN_SQL, list(first.values()))  # type: ignore[attr-defined]
+        insert_many(cursor, _SHUTDOWN_SQL, list(first.values()), "ON CONFLICT DO NOTHING")
         transaction.on_commit(lambda: _remember(first))
 
 
