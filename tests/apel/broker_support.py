@@ -19,12 +19,12 @@ class Received:
 
 class Collector(stomp.ConnectionListener):  # type: ignore[misc]
     def __init__(self) -> None:
-        self.messages: list[Received] = []
+        self.frames: list[Any] = []
         self.arrived = threading.Condition()
 
     def on_message(self, frame: Any) -> None:
         with self.arrived:
-            self.messages.append(Received(frame.headers.get("empa-id", ""), frame.body))
+            self.frames.append(frame)
             self.arrived.notify_all()
 
 
@@ -32,8 +32,10 @@ def new_queue_name() -> str:
     return f"vacmon-test-{uuid.uuid4().hex[:12]}"
 
 
-def consume(host: str, port: int, queue: str, expected: int, timeout: float = 20) -> list[Received]:
-    """Subscribe and wait for `expected` messages, then a short grace for unexpected extras."""
+def consume_frames(
+    host: str, port: int, queue: str, expected: int, timeout: float = 20
+) -> list[Any]:
+    """Subscribe and wait for `expected` frames, then a short grace for unexpected extras."""
     connection = stomp.Connection11([(host, port)], prefer_localhost=False)
     collector = Collector()
     connection.set_listener("collector", collector)
@@ -41,11 +43,17 @@ def consume(host: str, port: int, queue: str, expected: int, timeout: float = 20
     connection.subscribe(f"/queue/{queue}", id="1", ack="auto")
     deadline = time.monotonic() + timeout
     with collector.arrived:
-        while len(collector.messages) < expected and time.monotonic() < deadline:
+        while len(collector.frames) < expected and time.monotonic() < deadline:
             collector.arrived.wait(0.2)
     time.sleep(0.3)
     connection.disconnect()
-    return list(collector.messages)
+    return list(collector.frames)
+
+
+def consume(host: str, port: int, queue: str, expected: int, timeout: float = 20) -> list[Received]:
+    """What the forwarder sent: each message's empa-id and body."""
+    frames = consume_frames(host, port, queue, expected, timeout)
+    return [Received(f.headers.get("empa-id", ""), f.body) for f in frames]
 
 
 def delete_queue(queue: str) -> None:

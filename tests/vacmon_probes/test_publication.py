@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
-import time
 import uuid
 import warnings
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import stomp
 
 from probes.model import parse_metric_output
+from tests.apel.broker_support import consume_frames, delete_queue
 from tests.vacmon_probes.helpers import PLUGINS, external
 from vacmon.models import ProbeMessage
 from vacmon.probes import outbox, service, tasks
@@ -102,38 +100,6 @@ def broker_open() -> bool:
     return True
 
 
-class Collector(stomp.ConnectionListener):
-    def __init__(self) -> None:
-        self.frames: list[Any] = []
-        self.arrived = threading.Condition()
-
-    def on_message(self, frame: Any) -> None:
-        with self.arrived:
-            self.frames.append(frame)
-            self.arrived.notify_all()
-
-
-def consume(queue: str, expected: int, timeout: float = 15) -> list[Any]:
-    connection = stomp.Connection11([BROKER], prefer_localhost=False)
-    collector = Collector()
-    connection.set_listener("collector", collector)
-    connection.connect("guest", "guest", wait=True)
-    connection.subscribe(f"/queue/{queue}", id="1", ack="auto")
-    deadline = time.monotonic() + timeout
-    with collector.arrived:
-        while len(collector.frames) < expected and time.monotonic() < deadline:
-            collector.arrived.wait(0.2)
-    connection.disconnect()
-    return collector.frames
-
-
-def delete_queue(queue: str) -> None:
-    import kombu  # AMQP client that comes with Celery; only for tidying up
-
-    with kombu.Connection("amqp://guest:guest@127.0.0.1:5672//", connect_timeout=5) as conn:
-        conn.default_channel.queue_delete(queue)
-
-
 @pytest.mark.broker
 def test_published_results_come_back_from_the_real_broker(publishing):
     if not broker_open():
@@ -145,7 +111,7 @@ def test_published_results_come_back_from_the_real_broker(publishing):
     try:
         run_dummy()
         assert service.publish_results() == 2
-        frames = consume(queue, expected=2)
+        frames = consume_frames(*BROKER, queue, expected=2, timeout=15)
     finally:
         delete_queue(queue)
     by_format = {f.headers["vacmon-format"]: f for f in frames}
