@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests import samples  # noqa: E402
+from tests.processes import descendants  # noqa: E402
 
 FACTORY = json.loads(samples.VAC_FACTORY)
 MACHINETYPE = json.loads(samples.VAC_MACHINETYPE)
@@ -288,20 +289,6 @@ class Listener:
         for proc in self.procs:
             proc.wait(90)
         self.db.drop()
-
-
-def descendants(pid: int) -> list[int]:
-    found, todo = [], [pid]
-    while todo:
-        parent = todo.pop()
-        for task in Path(f"/proc/{parent}/task").glob("*"):
-            try:
-                kids = [int(p) for p in (task / "children").read_text().split()]
-            except FileNotFoundError:
-                continue
-            found.extend(kids)
-            todo.extend(kids)
-    return found
 
 
 def udp_bound(port: int) -> bool:

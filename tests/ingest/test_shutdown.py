@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests import samples
+from tests.processes import descendants
 
 ROOT = Path(__file__).resolve().parents[2]
 GRACE = 2
@@ -164,21 +165,6 @@ def test_a_locked_store_is_reported_and_what_it_held_is_written_at_the_next_star
     assert stored(var_dir) == set(names)
     assert code == 0, again.stderr
     assert not list((var_dir / "ingest").glob("unwritten-*"))
-
-
-def descendants(pid: int) -> set[int]:
-    found: set[int] = set()
-    todo = [pid]
-    while todo:
-        parent = todo.pop()
-        for task in Path(f"/proc/{parent}/task").glob("*"):
-            try:
-                kids = [int(p) for p in (task / "children").read_text().split()]
-            except FileNotFoundError:
-                continue
-            found.update(kids)
-            todo.extend(kids)
-    return found
 
 
 def test_sigterm_to_runservice_ends_every_part_and_their_children(var_dir):
