@@ -60,6 +60,22 @@ def test_a_space_may_be_stricter_than_its_site_on_http_too(client):
     assert [i["status"] for i in answer.json()["items"]] == ["accepted", "rejected"]
 
 
+def test_an_open_space_of_a_signed_site_takes_anonymous_http_status(client):
+    site = Site.objects.create(name=MAN, udp_policy="signed")
+    Space.objects.create(site=site, name="open.example.ac.uk", udp_policy="open")
+    answer = post_status(client, [status_message(), status_message(space="open.example.ac.uk")])
+    assert [i["status"] for i in answer.json()["items"]] == ["rejected", "accepted"]
+
+
+def test_closing_a_site_refuses_the_very_next_anonymous_request(client):
+    site = Site.objects.create(name=MAN)
+    assert post_status(client, status_message()).status_code == 202
+    site.udp_policy = "signed"
+    site.save()
+    (item,) = post_status(client, status_message()).json()["items"]
+    assert item["reason"] == "anonymous_refused"
+
+
 def test_a_closed_site_takes_status_with_its_own_token(client):
     site = Site.objects.create(name=MAN, udp_policy="signed")
     _, token = issue_token(site, "factory")

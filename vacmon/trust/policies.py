@@ -38,3 +38,18 @@ class SitePolicy:
 
 
 OPEN_POLICY = SitePolicy()
+
+
+def policy_of(
+    sites: Mapping[str, SitePolicy],
+    spaces: Mapping[tuple[str, str], SitePolicy],
+    site: str,
+    space: str | None,
+) -> SitePolicy:
+    """The one statement of the override rule: a space with a mode of its own is governed
+    by it, any other space by its site's, and an unregistered site is open."""
+    if space is not None and spaces:
+        override = spaces.get((site, space))
+        if override is not None:
+            return override
+    return sites.get(site, OPEN_POLICY)

@@ -7,39 +7,44 @@ from __future__ import annotations
 import ipaddress
 import logging
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from vacmon.models.registry import POLICY_OPEN, Site, Space
-from vacmon.trust.policies import Network, SitePolicy
+from vacmon.models.registry import POLICY_OPEN, SigningKey, Site, SiteNetwork, Space
+from vacmon.trust.policies import Network, SitePolicy, policy_of
 
 log = logging.getLogger("vacmon.trust")
 
 
-def load_policies() -> tuple[dict[str, SitePolicy], dict[tuple[str, str], SitePolicy]]:
-    """Every registered site's policy, and the spaces that override their site's mode."""
-    networks: dict[int, list[Network]] = defaultdict(list)
-    keys: dict[int, dict[str, bytes]] = defaultdict(dict)
-    sites = list(Site.objects.prefetch_related("networks", "keys", "spaces"))
-    for site in sites:
-        for net in site.networks.all():
+def load_policies(
+    *, credentials: bool = True
+) -> tuple[dict[str, SitePolicy], dict[tuple[str, str], SitePolicy]]:
+    """Every registered site's policy, and the spaces that override their site's mode.
+
+    Without `credentials`, only the modes are read (two small queries): what the HTTP
+    channels need to know whether a caller without credentials is refused."""
+    networks: dict[str, list[Network]] = defaultdict(list)
+    keys: dict[str, dict[str, bytes]] = defaultdict(dict)
+    if credentials:
+        for site_name, cidr in SiteNetwork.objects.values_list("site__name", "cidr"):
             try:
-                networks[site.pk].append(ipaddress.ip_network(net.cidr, strict=False))
+                networks[site_name].append(ipaddress.ip_network(cidr, strict=False))
             except ValueError:
-                log.error("site %s: ignoring the bad network %r", site.name, net.cidr)
-        for key in site.keys.all():
-            if not key.active:
-                continue
-            keys[site.pk][key.key_id] = key.key
-    by_site: dict[str, SitePolicy] = {}
+                log.error("site %s: ignoring the bad network %r", site_name, cidr)
+        active = SigningKey.objects.filter(active=True)
+        for site_name, key_id, secret in active.values_list("site__name", "key_id", "secret"):
+            keys[site_name][key_id] = secret.encode("utf-8")
+    by_site = {
+        name: SitePolicy(mode, tuple(networks[name]), keys[name])
+        for name, mode in Site.objects.values_list("name", "udp_policy")
+    }
     by_space: dict[tuple[str, str], SitePolicy] = {}
-    for site in sites:
-        policy = SitePolicy(site.udp_policy, tuple(networks[site.pk]), keys[site.pk])
-        by_site[site.name] = policy
-        for space in site.spaces.all():
-            if space.udp_policy and space.udp_policy != site.udp_policy:
-                by_space[(site.name, space.name)] = SitePolicy(
-                    space.udp_policy, policy.networks, policy.keys
-                )
+    for site_name, name, mode in Space.objects.exclude(udp_policy="").values_list(
+        "site__name", "name", "udp_policy"
+    ):
+        site = by_site[site_name]
+        if mode != site.mode:
+            by_space[(site_name, name)] = SitePolicy(mode, site.networks, site.keys)
     return by_site, by_space
 
 
@@ -47,30 +52,16 @@ def load_policies() -> tuple[dict[str, SitePolicy], dict[tuple[str, str], SitePo
 class AnonymousPolicy:
     """Which sites and spaces refuse data from a caller without credentials on HTTP (status
     messages and APEL uploads): a `signed` or `networks` site's policy holds on every
-    channel, and HTTP has neither a signature nor a registered network to offer."""
+    channel, and HTTP has neither a signature nor a registered network to offer.
 
-    closed_sites: frozenset[str]
-    closed_spaces: frozenset[tuple[str, str]]
-    open_spaces: frozenset[tuple[str, str]]
+    It is read afresh for each request, so a site an operator closes is closed at once."""
+
+    sites: Mapping[str, SitePolicy]
+    spaces: Mapping[tuple[str, str], SitePolicy]
 
     @classmethod
     def load(cls) -> AnonymousPolicy:
-        closed = frozenset(
-            Site.objects.exclude(udp_policy=POLICY_OPEN).values_list("name", flat=True)
-        )
-        spaces = Space.objects.exclude(udp_policy="").values_list(
-            "site__name", "name", "udp_policy"
-        )
-        overrides = [((site, name), policy == POLICY_OPEN) for site, name, policy in spaces]
-        return cls(
-            closed,
-            frozenset(key for key, is_open in overrides if not is_open),
-            frozenset(key for key, is_open in overrides if is_open),
-        )
+        return cls(*load_policies(credentials=False))
 
     def refuses(self, site: str, space: str | None = None) -> bool:
-        if space is not None and (site, space) in self.open_spaces:
-            return False
-        if space is not None and (site, space) in self.closed_spaces:
-            return True
-        return site in self.closed_sites
+        return policy_of(self.sites, self.spaces, site, space).mode != POLICY_OPEN

@@ -27,7 +27,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from factories.signing import SIGNATURE_KEY, verify
-from vacmon.trust.policies import NETWORKS, OPEN, OPEN_POLICY, SIGNED, Network, SitePolicy
+from vacmon.trust.policies import (
+    NETWORKS,
+    OPEN,
+    OPEN_POLICY,
+    SIGNED,
+    Network,
+    SitePolicy,
+    policy_of,
+)
 
 log = logging.getLogger("vacmon.trust")
 
@@ -116,13 +124,8 @@ class UdpPolicy:
         site = site_of(obj)
         if site is None:
             return OPEN_POLICY
-        if self.spaces:
-            space = obj.get("space")
-            if isinstance(space, str):
-                override = self.spaces.get((site, space))
-                if override is not None:
-                    return override
-        return self.sites.get(site, OPEN_POLICY)
+        space = obj.get("space")
+        return policy_of(self.sites, self.spaces, site, space if isinstance(space, str) else None)
 
     def check(self, obj: Any, source_ip: str, now: float) -> Verdict:
         if not isinstance(obj, dict):
