@@ -105,6 +105,8 @@ def ingest_body(
 ) -> IngestReport:
     """Take every message of a request body; raises BodyRefused or StoreUnavailable."""
     media = content_type.split(";", 1)[0].strip().lower()
+    if not body.strip():
+        raise refuse(400, EMPTY, "the body holds no message")
     if any(mark in media for mark in NDJSON_MARKS):
         items: Sequence[Any] = ndjson_lines(body)
         values = False
