@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import time
 
+import orjson
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -64,7 +66,7 @@ class MessagesView(APIView):
             503: OpenApiResponse(description="the store is unavailable; send again later"),
         },
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: Request) -> Response | HttpResponse:
         identity = authenticate_ingest(request)  # raises 401/403 itself
         source = request.META.get("REMOTE_ADDR", "?")
         if _limiter is not None and not _limiter.allow(source, time.time()):
@@ -87,7 +89,11 @@ class MessagesView(APIView):
         answer = status.HTTP_202_ACCEPTED
         if report.rejected and not (report.accepted or report.duplicates):
             answer = status.HTTP_400_BAD_REQUEST
-        return Response(report.as_dict(), status=answer)
+        # Rendered here: the report holds only ints and strings, and orjson writes a
+        # report of thousands of items in a fraction of the time DRF's renderer takes.
+        return HttpResponse(
+            orjson.dumps(report.as_dict()), content_type="application/json", status=answer
+        )
 
 
 def _body(request: Request) -> bytes:

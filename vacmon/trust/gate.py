@@ -78,6 +78,9 @@ class HttpGate:
     def __init__(self, identity: IngestIdentity | None) -> None:
         self.identity = identity
         self.anonymous = AnonymousPolicy.load() if identity is None else None
+        # The verdict per (site, space): a request's thousands of lines name a few senders.
+        # Kept as (reason, detail): an exception raised again would grow its traceback.
+        self._verdicts: dict[tuple[str, str], tuple[str, str] | None] = {}
 
     def admit(self, source: str, now: float) -> None:
         """Per request, not per message: see vacmon.api.ingest_views."""
@@ -86,11 +89,21 @@ class HttpGate:
         return self.identity is not None
 
     def check(self, message: Message) -> None:
-        if not check_ingest_site(self.identity, message.site):
-            raise Rejected(SITE_NOT_ALLOWED, f"this sender may not send for {message.site}")
+        key = (message.site, message.space)
+        try:
+            refusal = self._verdicts[key]
+        except KeyError:
+            refusal = self._verdicts[key] = self._verdict(*key)
+        if refusal is not None:
+            raise Rejected(*refusal)
+
+    def _verdict(self, site: str, space: str) -> tuple[str, str] | None:
+        if not check_ingest_site(self.identity, site):
+            return SITE_NOT_ALLOWED, f"this sender may not send for {site}"
         anonymous = self.anonymous
-        if anonymous is not None and anonymous.refuses(message.site, message.space):
-            raise Rejected(ANONYMOUS_REFUSED, f"{message.site} takes data only with a token")
+        if anonymous is not None and anonymous.refuses(site, space):
+            return ANONYMOUS_REFUSED, f"{site} takes data only with a token"
+        return None
 
 
 def mark(message: Message, trusted: bool) -> Message:
