@@ -9,7 +9,8 @@ Vac-shaped messages (one factory_status and two machinetype_status per factory c
 NDJSON bodies of --lines lines over --connections keep-alive connections. The figure is
 messages stored (rows counted in the database) and counted `accepted` (the http ingest
 counter) over the time from the first request sent to the last answer read, printed beside
-the load average. With --production it runs a second time with DJANGO_DEBUG=false (and
+the load average, with the CPU time gunicorn's processes spent per message (on a machine
+others share, the steadier figure of the two). With --production it runs a second time with DJANGO_DEBUG=false (and
 VACMON_ALLOW_INSECURE=true, the development key being loopback-only here), side by side.
 
 --profile runs the same request path (Django's WSGI handler: middleware, authentication,
@@ -42,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.ingest import Database, free_port, load, message, templates  # noqa: E402
+from tests.processes import descendants  # noqa: E402
 
 PATH = "/api/v1/messages"
 NDJSON = "application/x-ndjson"
@@ -124,6 +126,19 @@ class Web:
                 time.sleep(0.2)
         raise SystemExit("gunicorn did not answer /healthz within 60 s")
 
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by gunicorn and its workers: on a machine others share,
+        CPU per message says more about the request path than the wall-clock rate."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for pid in [self.proc.pid, *descendants(self.proc.pid)]:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except FileNotFoundError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+        return total
+
     def stored(self) -> int:
         tables = ("factorystatus", "machinetypestatus")
         return sum(self.db.one(f"SELECT count(*) FROM vacmon_{t}")[0] for t in tables)
@@ -146,12 +161,14 @@ def end_to_end(args: argparse.Namespace, debug: bool) -> dict[str, Any]:
         web = Web(var_dir, args.database_url, args.web_workers, debug)
         try:
             out: Any = mp.Queue()
+            cpu_before = web.cpu_seconds()
             client = mp.Process(
                 target=sender, args=(web.port, args.count, args.lines, args.connections, out)
             )
             client.start()
             elapsed, answered, failed = out.get()
             client.join()
+            cpu = web.cpu_seconds() - cpu_before
             stored, accepted = web.stored(), web.accepted()
             return {
                 "rate": min(stored, accepted) / elapsed,
@@ -159,6 +176,7 @@ def end_to_end(args: argparse.Namespace, debug: bool) -> dict[str, Any]:
                 "accepted": accepted,
                 "answered": answered,
                 "failed": failed,
+                "cpu_us": cpu / max(stored, 1) * 1e6,
                 "load": load(),
             }
         finally:
@@ -169,7 +187,8 @@ def show(label: str, f: dict[str, Any], count: int) -> None:
     print(
         f"{label:<44} {f['rate']:>8,.0f} msg/s; {count:,} sent, {f['stored']:,} stored, "
         f"{f['accepted']:,} counted accepted, {f['answered']:,} answered accepted, "
-        f"{f['failed']} requests refused  ({f['load']})",
+        f"{f['failed']} requests refused; server CPU {f['cpu_us']:.1f} us/msg "
+        f"(= {1e6 / f['cpu_us'] * 2:,.0f} msg/s on 2 free cores)  ({f['load']})",
         flush=True,
     )
 

@@ -13,8 +13,7 @@ import logging
 import threading
 from collections import Counter
 
-from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import F
+from django.db import DatabaseError, connection, transaction
 
 from vacmon.models import IngestCounter
 from vacmon.models.ops import StoreWriteStat
@@ -111,27 +110,22 @@ class WriteStats:
             pending, self._pending = self._pending, Counter()
         if not pending:
             return True
+        table = StoreWriteStat._meta.db_table
+        # One upsert for every key: it is paid once per stored batch, and any number of
+        # processes add to the same rows.
+        sql = (
+            f"INSERT INTO {table} (key, value) VALUES (%s, %s) ON CONFLICT (key) "
+            f"DO UPDATE SET value = {table}.value + excluded.value"
+        )
         try:
-            with transaction.atomic():
-                for key, delta in pending.items():
-                    _add(key, float(delta))
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.executemany(sql, [(key, float(n)) for key, n in pending.items()])
         except DatabaseError:
             log.warning("could not record store write latency; keeping it for later")
             with self._lock:
                 self._pending.update(pending)
             return False
         return True
-
-
-def _add(key: str, delta: float) -> None:
-    if StoreWriteStat.objects.filter(key=key).update(value=F("value") + delta):
-        return
-    try:
-        with transaction.atomic():
-            StoreWriteStat.objects.create(key=key, value=delta)
-    except IntegrityError:
-        # Another process created the row first: add to it instead.
-        StoreWriteStat.objects.filter(key=key).update(value=F("value") + delta)
 
 
 _writes = WriteStats()
