@@ -78,7 +78,8 @@ class Outcome:
 
 
 class Parser:
-    """Turns raw datagrams into messages, counting and (rate-limited) logging rejections."""
+    """Turns what an edge received (a datagram, an NDJSON line, a JSON array's item) into
+    messages, counting them and (rate-limited) logging rejections, for one channel."""
 
     def __init__(
         self,
