@@ -10,8 +10,9 @@ NDJSON bodies of --lines lines over --connections keep-alive connections. The fi
 messages stored (rows counted in the database) and counted `accepted` (the http ingest
 counter) over the time from the first request sent to the last answer read, printed beside
 the load average, with the CPU time gunicorn's processes spent per message (on a machine
-others share, the steadier figure of the two). With --production it runs a second time with DJANGO_DEBUG=false (and
-VACMON_ALLOW_INSECURE=true, the development key being loopback-only here), side by side.
+others share, the steadier figure of the two). With --production it runs a second time
+with DJANGO_DEBUG=false (and VACMON_ALLOW_INSECURE=true, the development key being
+loopback-only here), side by side.
 
 --profile runs the same request path (Django's WSGI handler: middleware, authentication,
 the view, parsing and the store write, without gunicorn and its sockets) in this process
