@@ -29,3 +29,13 @@ def _fresh_name_budget():
     from vacmon.ingest import http
 
     http._budgets.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_http_dedup():
+    """HTTP ingest remembers the keys it took lately, per process: each test's database
+    starts empty, so a message another test sent is no duplicate in this one."""
+    from vacmon.ingest import http
+    from vacmon.ingest.pipeline import RecentKeys
+
+    http._parser.recent = RecentKeys()

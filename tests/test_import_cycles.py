@@ -120,3 +120,17 @@ def test_the_walk_sees_the_imports_of_the_project() -> None:
     assert "vacmon.trust.policies" in edges["vacmon.trust.udp"]
     assert "vacmon.trust.registry" in edges["vacmon.trust.udp"]  # the lazy one counts
     assert "vacmon.store.base" in edges["vacmon.store"]
+
+
+def test_ingest_imports_nothing_from_ops() -> None:
+    """Ingest owns its counters and write statistics; ops only reads and exports them."""
+    edges = graph()
+    into_ops = {
+        (module, target)
+        for module, targets in edges.items()
+        if module.startswith("vacmon.ingest")
+        for target in targets
+        if target == "vacmon.ops" or target.startswith("vacmon.ops.")
+    }
+    assert into_ops == set()
+    assert "vacmon.ingest.counters" in edges["vacmon.ops.metrics"]

@@ -135,7 +135,7 @@ def deep_item(depth: int) -> str:
 
 @pytest.mark.django_db(transaction=True)
 def test_an_item_the_store_cannot_take_is_quarantined_and_its_neighbour_stored(client, monkeypatch):
-    import vacmon.ingest.http as http
+    import vacmon.ingest.pipeline as pipeline
     from factories.messages import normalise
     from vacmon.models import QuarantinedMessage
 
@@ -147,7 +147,7 @@ def test_an_item_the_store_cannot_take_is_quarantined_and_its_neighbour_stored(c
             message.extra["x"] = deep
         return message
 
-    monkeypatch.setattr(http, "normalise", lenient)
+    monkeypatch.setattr(pipeline, "normalise", lenient)
 
     good = json.loads(samples.VAC_FACTORY)
     good["factory"] = "good.example"

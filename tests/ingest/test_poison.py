@@ -117,7 +117,7 @@ def test_a_poison_message_in_the_middle_of_a_batch_leaves_the_rest_stored(no_par
 
 
 def test_a_transient_error_is_retried_with_the_write_lock_let_go(monkeypatch):
-    import vacmon.ingest.pipeline as pipeline
+    import vacmon.ingest.batch as batch
 
     events: list[str] = []
 
@@ -133,7 +133,7 @@ def test_a_transient_error_is_retried_with_the_write_lock_let_go(monkeypatch):
             raise OperationalError("database is locked")
         return WriteResult(inserted=len(messages), duplicates=0)
 
-    monkeypatch.setattr(pipeline.time, "sleep", lambda s: events.append("sleep"))
+    monkeypatch.setattr(batch.time, "sleep", lambda s: events.append("sleep"))
     counters = Counters()
     writer = BatchWriter(Parser(counters, "udp"), locked_once, lock=lock)
     writer.submit(factory_datagram("f.example"), "192.0.2.1", time.time())

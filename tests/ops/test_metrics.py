@@ -8,9 +8,9 @@ from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.builders import factory_status
+from vacmon.ingest.counters import WriteStats, bucket_key, record_write
 from vacmon.models import CrrTarget, IngestCounter, ProbeMessage, ProbeResult
 from vacmon.ops import metrics
-from vacmon.ops.writestats import WriteStats, bucket_key
 from vacmon.store import get_store
 
 pytestmark = pytest.mark.django_db
@@ -67,8 +67,8 @@ def test_an_empty_store_has_no_lag_sample(client):
 
 
 def test_write_latency_is_a_histogram_shared_through_the_database(client):
-    metrics.record_write(0.02, 100)
-    metrics.record_write(0.02, 100)
+    record_write(0.02, 100)
+    record_write(0.02, 100)
     other_process = WriteStats()  # a second listener process, with its own memory
     other_process.record(3.0, 5000)
     assert other_process.flush()

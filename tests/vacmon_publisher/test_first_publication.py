@@ -97,14 +97,15 @@ def test_the_udp_listener_queues_the_first_publication_of_a_new_space(monkeypatc
     from vacmon.management.commands.listen_udp import Command
 
     writer = Command()._writer(0)
-    assert isinstance(writer.on_written, NewSpaces)
+    assert isinstance(writer.batches.on_written, NewSpaces)
 
 
 def test_http_ingest_queues_the_first_publication_of_a_new_space(client, monkeypatch):
     from vacmon.ingest import http
 
     queued: list[tuple[str, str]] = []
-    monkeypatch.setattr(http, "_new_spaces", NewSpaces(send=lambda s, sp: queued.append((s, sp))))
+    spaces = NewSpaces(send=lambda s, sp: queued.append((s, sp)))
+    monkeypatch.setattr(http._batches, "on_written", spaces)
     now = int(time.time())
     message = {
         "message_type": "factory_status",

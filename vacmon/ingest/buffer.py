@@ -11,8 +11,13 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from vacmon.ingest.counters import Counters
 
 Raw = tuple[bytes, str, float]
+QUEUE_FULL = "queue_full"
 
 # What one queued datagram costs besides its payload, measured with sys.getsizeof on
 # CPython 3.11: the bytes header (33), the tuple (64), the float (24), the source string
@@ -73,3 +78,20 @@ class RawBuffer:
 
     def __iter__(self) -> Iterator[Raw]:
         return iter(list(self._items))
+
+
+class Intake:
+    """What the UDP socket loop hands datagrams to (the in-process BatchWriter, or the
+    WorkerPool in front of worker processes): a RawBuffer and the counters its refusals go
+    to. `submit` is the one place a datagram refused for want of room is counted."""
+
+    raw: RawBuffer
+    counters: Counters
+    channel: str = "udp"
+
+    def submit(self, data: bytes, source: str, received: float) -> bool:
+        """Queue one datagram; False (and counted as `queue_full`) when it does not fit."""
+        if self.raw.put(data, source, received):
+            return True
+        self.counters.add(self.channel, "rejected", QUEUE_FULL)
+        return False

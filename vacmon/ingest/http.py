@@ -1,9 +1,15 @@
-"""HTTP ingest: one JSON object, a JSON array, or NDJSON, parsed item by item.
+"""HTTP ingest: one JSON object, a JSON array, or NDJSON, through the steps UDP uses.
 
-Items are validated individually: a bad item is reported and never drops its neighbours.
-Accepted items are written to the store before the 202 is sent, so an answered upload is
-durable. A store that stays unavailable answers 503 (the client sends again); an item the
-store can never take is quarantined and reported as rejected, and its neighbours stored.
+Each item goes through the parse step (vacmon.ingest.pipeline.Parser: trust gate, name
+budget, dedup) and the accepted ones through the store step (vacmon.ingest.batch), with
+the same counting as UDP, on the channel "http". An NDJSON line is taken as UDP takes a
+datagram: at most 65,507 bytes, UTF-8, one JSON object; a bad line costs that line only.
+
+Accepted items are written before the answer, so an answered upload is durable. A store
+that stays unavailable answers 503 (the client sends again); an item the store can never
+take is quarantined and reported as rejected, and its neighbours stored. A request refused
+as a whole (too large, too many items, the wrong content type, an unreadable or empty body)
+is counted once as `rejected` with its reason, as a rate-limited one is.
 """
 
 from __future__ import annotations
@@ -16,29 +22,40 @@ from typing import Any
 import orjson
 from django.conf import settings
 
-from factories.messages import Message, Rejected, decode_json, normalise
+from factories.messages import Message, Rejected, decode_json
+from vacmon.ingest.batch import BatchStore, Brief
 from vacmon.ingest.counters import Counters
-from vacmon.ingest.isolate import write_isolating
 from vacmon.ingest.name_refusals import budget_from_settings
 from vacmon.ingest.names import NameBudget
-from vacmon.ingest.pipeline import Parser
-from vacmon.ingest.quarantine import UNSTORABLE, Held, quarantine
-from vacmon.ops.metrics import record_write
+from vacmon.ingest.pipeline import Outcome, Parser
+from vacmon.ingest.quarantine import UNSTORABLE, Held
 from vacmon.publisher.first import NewSpaces
 from vacmon.store import get_store
 from vacmon.store.base import WriteResult
-from vacmon.store.faults import Backoff, describe, is_transient, retry_transient
-from vacmon.store.writelock import write_lock
-from vacmon.trust.http import check_ingest_site
+from vacmon.store.faults import describe, is_transient
+from vacmon.trust.gate import HttpGate
 from vacmon.trust.principals import IngestIdentity
-from vacmon.trust.registry import AnonymousPolicy
 
-# A signed or networks site's policy holds here too: HTTP has no signature or network.
-ANONYMOUS_REFUSED = "anonymous_refused"
+CHANNEL = "http"
+EMPTY = "empty"
+TOO_MANY_ITEMS = "too_many_items"
+OVERSIZE = "oversize"
+UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+# What a body may be, by its media type; no Content-Type at all is taken as JSON.
+NDJSON_MARKS = ("ndjson", "jsonlines", "json-seq")
+JSON_TYPES = ("application/json", "")
 
 _counters = Counters()
-_new_spaces = NewSpaces()  # a new space's first CRR document, queued at once
-_parser = Parser(_counters, "http")
+_parser = Parser(_counters, CHANNEL)
+
+
+def _write(messages: Sequence[Message]) -> WriteResult:
+    return get_store().write(messages)
+
+
+# A client waits for the answer: a few short tries, then 503 so that it sends again. In
+# line with the UDP workers for SQLite's one writer (the write lock), not starved by them.
+_batches = BatchStore(_parser, _write, retry=Brief(tries=4), on_written=NewSpaces())
 
 
 @dataclass
@@ -48,81 +65,139 @@ class IngestReport:
     rejected: int = 0
     items: list[dict[str, Any]] = field(default_factory=list)
 
-
-def split_items(body: bytes, content_type: str) -> list[Any]:
-    """Decode the body into items; raises Rejected when the body as a whole is unreadable."""
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise Rejected("not_utf8", f"body is not UTF-8 at byte {exc.start}") from None
-    if "ndjson" in content_type or "jsonlines" in content_type:
-        return [_line(n, line) for n, line in enumerate(text.splitlines()) if line.strip()]
-    try:
-        value = decode_json(text)
-    except Rejected:
-        if "\n" not in text.strip():
-            raise
-        return [_line(n, line) for n, line in enumerate(text.splitlines()) if line.strip()]
-    return value if isinstance(value, list) else [value]
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "rejected": self.rejected,
+            "items": self.items,
+        }
 
 
-def _line(number: int, line: str) -> Any:
-    try:
-        return decode_json(line)
-    except Rejected as exc:
-        # Keep the position: the item is reported as rejected, its neighbours still count.
-        return _BadLine(number, exc)
+class BodyRefused(Exception):
+    """The request as a whole is refused (and counted); `status` is the HTTP answer."""
 
-
-@dataclass
-class _BadLine:
-    number: int
-    error: Rejected
+    def __init__(self, status: int, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.reason = reason
+        self.detail = detail
 
 
 class StoreUnavailable(Exception):
-    """The store kept failing transiently; nothing of the request was lost or stored."""
+    """The store kept failing transiently; what was not stored may be sent again."""
+
+
+def refuse(status: int, reason: str, detail: str) -> BodyRefused:
+    """Count a request refused as a whole and return the error to raise."""
+    _counters.add(CHANNEL, "rejected", reason)
+    _counters.flush()
+    return BodyRefused(status, reason, detail)
+
+
+def count_rate_limited() -> None:
+    _counters.add(CHANNEL, "rejected", "rate_limited")
+    _counters.flush()
+
+
+def ingest_body(
+    body: bytes, content_type: str, source: str, *, identity: IngestIdentity | None = None
+) -> IngestReport:
+    """Take every message of a request body; raises BodyRefused or StoreUnavailable."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    if not body.strip():
+        raise refuse(400, EMPTY, "the body holds no message")
+    if any(mark in media for mark in NDJSON_MARKS):
+        items: Sequence[Any] = ndjson_lines(body)
+        values = False
+    elif media in JSON_TYPES or media.endswith("+json"):
+        items, values = json_items(body)
+    else:
+        raise refuse(
+            415,
+            UNSUPPORTED_MEDIA_TYPE,
+            f"{media!r:.80} is not application/json or application/x-ndjson",
+        )
+    if not items:
+        raise refuse(400, EMPTY, "the body holds no message")
+    most = settings.VACMON_HTTP_MAX_ITEMS
+    if len(items) > most:
+        raise refuse(413, TOO_MANY_ITEMS, f"at most {most} messages a request")
+    return ingest_items(items, source, identity=identity, values=values, body=body)
+
+
+def ndjson_lines(body: bytes) -> list[bytes]:
+    """The non-blank lines (LF or CRLF) of an NDJSON body, each still as bytes."""
+    return [line for line in body.splitlines() if line.strip()]
+
+
+def json_items(body: bytes) -> tuple[list[Any], bool]:
+    """The items of a JSON body, decoded (True), or its lines when it is not one JSON value
+    but several lines (False): NDJSON sent as application/json."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise refuse(400, "not_utf8", f"body is not UTF-8 at byte {exc.start}") from None
+    try:
+        value = decode_json(text)
+    except Rejected as exc:
+        if "\n" not in text.strip():
+            raise refuse(400, exc.reason, exc.detail) from None
+        return ndjson_lines(body), False
+    return (value if isinstance(value, list) else [value]), True
 
 
 def ingest_items(
-    items: list[Any], source: str, *, identity: IngestIdentity | None = None, body: bytes = b""
+    items: Sequence[Any],
+    source: str,
+    *,
+    identity: IngestIdentity | None = None,
+    values: bool = False,
+    body: bytes = b"",
 ) -> IngestReport:
-    """Validate each item and store the accepted ones; an authenticated sender's messages
-    are trusted, but only for the sites its token or JWT grants. An item the store can
-    never take is quarantined and reported as rejected; its neighbours are stored."""
+    """Parse each item (raw lines, or decoded `values`) and store the accepted ones; an
+    authenticated sender's messages are trusted, but only for the sites it is granted."""
     now = time.time()
+    parser = _parser.with_gate(HttpGate(identity), name_budget())
+    parse = parser.parse_value if values else parser.parse
     report = IngestReport()
-    accepted: list[tuple[int, Held]] = []
-    anonymous = AnonymousPolicy.load() if identity is None else None
-    names = name_budget()
+    out = report.items
+    held: list[Held] = []
+    positions: list[int] = []
+    duplicates = 0
     for index, item in enumerate(items):
-        _counters.add("http", "received")
-        try:
-            if isinstance(item, _BadLine):
-                raise item.error
-            message = normalise(
-                item,
-                received=int(now),
-                skew_seconds=settings.VACMON_SKEW_SECONDS,
-                trusted=identity is not None,
-            )
-            if not check_ingest_site(identity, message.site):
-                raise Rejected("site_not_allowed", f"this sender may not send for {message.site}")
-            if anonymous is not None and anonymous.refuses(message.site, message.space):
-                raise Rejected(ANONYMOUS_REFUSED, f"{message.site} takes data only with a token")
-            if names is not None:
-                names.check(message, source, now)
-        except Rejected as exc:
-            _parser.reject(exc, source, now)
+        outcome: Outcome = parse(item, source, now)
+        message = outcome.message
+        if message is None:
             report.rejected += 1
-            report.items.append(_rejected_item(index, exc))
+            out.append(_rejected_item(index, outcome.rejection or _NO_REASON))
             continue
-        accepted.append((index, Held(message, _raw_item(item, body), source, now)))
-        report.items.append({"index": index, "status": "accepted"})
-    if accepted:
-        _store(accepted, report)
-    _counters.flush()
+        # A duplicate is answered as taken: the server has it, as it has a store duplicate.
+        out.append({"index": index, "status": "accepted"})
+        if outcome.duplicate:
+            duplicates += 1
+            continue
+        raw = _raw_value(item, body) if values else item
+        held.append(Held(message, raw, source, now))
+        positions.append(index)
+    _store(held, positions, report)
+    report.duplicates += duplicates
     return report
+
+
+def _store(held: list[Held], positions: list[int], report: IngestReport) -> None:
+    try:
+        isolated = _batches.store(held)
+    except Exception as exc:
+        if not is_transient(exc):
+            raise
+        raise StoreUnavailable(describe(exc)) from exc
+    for i, reason in isolated.poisoned:
+        index = positions[i]
+        report.items[index] = _rejected_item(index, Rejected(UNSTORABLE, reason))
+    report.rejected += len(isolated.poisoned)
+    report.accepted = isolated.inserted
+    report.duplicates = isolated.duplicates
 
 
 _budgets: dict[int, NameBudget | None] = {}
@@ -137,51 +212,17 @@ def name_budget() -> NameBudget | None:
     return _budgets[per_hour]
 
 
-def _store(accepted: list[tuple[int, Held]], report: IngestReport) -> None:
-    held = [h for _, h in accepted]
-    try:
-        isolated = write_isolating(_write_retrying, [h.message for h in held])
-    except Exception as exc:
-        if not is_transient(exc):
-            raise
-        raise StoreUnavailable(describe(exc)) from exc
-    poisoned = [(held[i], reason) for i, reason in isolated.poisoned]
-    quarantine("http", poisoned, _counters, _parser.ratelog)
-    for i, reason in isolated.poisoned:
-        index = accepted[i][0]
-        report.items[index] = _rejected_item(index, Rejected(UNSTORABLE, reason))
-    report.rejected += len(poisoned)
-    report.accepted = isolated.inserted
-    report.duplicates = isolated.duplicates
-    _counters.add("http", "accepted", n=isolated.inserted)
-    _counters.add("http", "duplicates", n=isolated.duplicates)
-    bad = {i for i, _ in isolated.poisoned}
-    _new_spaces([h.message for i, h in enumerate(held) if i not in bad])
-
-
-def _write_retrying(messages: Sequence[Message]) -> WriteResult:
-    # A client waits for this answer: a few short tries, then 503 so that it sends again.
-    return retry_transient(
-        lambda: _timed_write(messages), tries=4, backoff=Backoff(first=0.05, most=0.5)
-    )
-
-
-def _timed_write(messages: Sequence[Message]) -> WriteResult:
-    # In line with the UDP workers for SQLite's one writer, not starved by them.
-    with write_lock():
-        started = time.perf_counter()
-        result = get_store().write(messages)
-        record_write(time.perf_counter() - started, len(messages))
-    return result
-
-
-def _raw_item(item: Any, body: bytes) -> bytes:
-    """The item as JSON, kept should it be quarantined; an item too deep to encode again
-    is kept as the whole request body it came in."""
+def _raw_value(item: Any, body: bytes) -> bytes:
+    """An item of a JSON array as JSON, kept should it be quarantined; one too deep to
+    encode again is kept as the whole request body it came in."""
     try:
         return orjson.dumps(item)
     except (orjson.JSONEncodeError, RecursionError):
         return body
+
+
+# Every parse outcome without a message carries its reason; this only satisfies the types.
+_NO_REASON = Rejected("internal_error", "refused without a reason")
 
 
 def _rejected_item(index: int, exc: Rejected) -> dict[str, Any]:
@@ -194,8 +235,3 @@ def _rejected_item(index: int, exc: Rejected) -> dict[str, Any]:
     if exc.field:
         item["field"] = exc.field
     return item
-
-
-def count_rate_limited() -> None:
-    _counters.add("http", "rejected", "rate_limited")
-    _counters.flush()

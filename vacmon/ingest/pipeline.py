@@ -1,45 +1,49 @@
-"""Parse -> deduplicate -> batch -> store: the part of ingest shared by UDP and HTTP.
+"""Parse -> trust gate -> name budget -> dedup: the steps UDP and HTTP share before a batch
+is stored (vacmon.ingest.batch), and the writer thread that drives them for UDP.
 
-The socket side only appends raw datagrams to a byte-bounded buffer (vacmon.ingest.buffer);
-a writer thread parses and writes them in batches, so a slow database write never stalls
-`recvfrom` (spec 9.3). Accepted messages stay in memory until the store has them: a write
-that fails transiently is retried, and a message the store can never take is quarantined
-without holding up its batch.
+Both edges hand each message, as received, to `Parser.parse` (an HTTP JSON array's items,
+already decoded, to `Parser.parse_value`): the parser counts it received, and rejected
+with its reason or as a duplicate, in the one set of counters the store step also counts
+in. The UDP socket side only appends raw datagrams to a byte-bounded buffer
+(vacmon.ingest.buffer); a writer thread parses and writes them in batches, so a slow
+database write never stalls `recvfrom` (spec 9.3).
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from factories.messages import Message, Rejected, decode_datagram, normalise
-from vacmon.ingest.buffer import RawBuffer
-from vacmon.ingest.counters import Counters
-from vacmon.ingest.isolate import GiveUp, write_isolating
+from vacmon.ingest.batch import BatchStore, Persistent, Writer, WriterStuck
+from vacmon.ingest.buffer import Intake, RawBuffer
+from vacmon.ingest.counters import Counters, flush_writes
 from vacmon.ingest.names import NameBudget
-from vacmon.ingest.quarantine import Held, quarantine
+from vacmon.ingest.quarantine import Held
 from vacmon.ingest.ratelog import RateLimitedLog
-from vacmon.ops.metrics import flush_writes, record_write
-from vacmon.store.base import WriteResult
-from vacmon.store.faults import Backoff, describe, is_transient
 from vacmon.store.writelock import write_lock
+
+__all__ = ["BatchWriter", "Gate", "Outcome", "Parser", "RecentKeys", "Writer", "WriterStuck"]
 
 log = logging.getLogger("vacmon.ingest")
 
-Writer = Callable[[Sequence[Message]], WriteResult]
-
 
 class Gate(Protocol):
-    """Rate limits and trust policy around parsing (see vacmon.trust.gate.IngestGate)."""
+    """Rate limits and trust policy around parsing (vacmon.trust.gate: IngestGate for UDP,
+    HttpGate for an HTTP request's sender)."""
 
     def admit(self, source: str, now: float) -> None: ...
 
     def trusted(self, obj: object, source: str, now: float) -> bool: ...
+
+    def check(self, message: Message) -> None:
+        """Raise Rejected when this sender may not send `message` (its site, say)."""
 
 
 class RecentKeys:
@@ -60,6 +64,11 @@ class RecentKeys:
             del keys[next(iter(keys))]
         return False
 
+    def forget(self, keys: Iterable[tuple[object, ...]]) -> None:
+        """Unsee keys whose messages were not stored, so that a resend is taken."""
+        for key in keys:
+            self._keys.pop(key, None)
+
 
 @dataclass
 class Outcome:
@@ -69,7 +78,8 @@ class Outcome:
 
 
 class Parser:
-    """Turns raw datagrams into messages, counting and (rate-limited) logging rejections."""
+    """Turns what an edge received (a datagram, an NDJSON line, a JSON array's item) into
+    messages, counting them and (rate-limited) logging rejections, for one channel."""
 
     def __init__(
         self,
@@ -87,25 +97,44 @@ class Parser:
         self.recent = RecentKeys()
         self.ratelog = RateLimitedLog()
 
+    def with_gate(self, gate: Gate | None, names: NameBudget | None) -> Parser:
+        """This parser (its counters, recent keys and log) deciding trust with `gate`: an
+        HTTP request's sender is known per request."""
+        other = copy.copy(self)
+        other.gate, other.names = gate, names
+        return other
+
     def parse(self, data: bytes, source: str, received: float) -> Outcome:
+        """The message in one datagram or NDJSON line, as received."""
+        return self._parse(data, source, received, decode_datagram)
+
+    def parse_value(self, obj: Any, source: str, received: float) -> Outcome:
+        """The message in a JSON value already decoded (an item of an HTTP JSON array)."""
+        return self._parse(obj, source, received, _as_is)
+
+    def _parse(
+        self, raw: Any, source: str, received: float, decode: Callable[[Any], Any]
+    ) -> Outcome:
         self.counters.add(self.channel, "received")
         gate = self.gate
         try:
             if gate is not None:
                 gate.admit(source, received)
-            obj = decode_datagram(data)
+            obj = decode(raw)
             # Trust is decided on the raw object: the signature covers the message as sent.
             trusted = gate.trusted(obj, source, received) if gate is not None else False
             message = normalise(
                 obj, received=int(received), skew_seconds=self.skew_seconds, trusted=trusted
             )
+            if gate is not None:
+                gate.check(message)
             if self.names is not None:
                 self.names.check(message, source, received)
         except Rejected as exc:
             self.reject(exc, source, received)
             return Outcome(None, rejection=exc)
         except Exception as exc:
-            log.exception("internal error parsing a datagram from %s", source)
+            log.exception("internal error parsing a message from %s", source)
             error = Rejected("internal_error", f"{type(exc).__name__} while parsing")
             self.reject(error, source, received)
             return Outcome(None, rejection=error)
@@ -128,22 +157,21 @@ class Parser:
             self.counters.add(self.channel, "skewed")
         return Outcome(message)
 
-
-class WriterStuck(GiveUp):
-    """The store stayed unavailable past the stop deadline; `held` was not written."""
-
-    def __init__(self, held: list[Held], last_error: str) -> None:
-        super().__init__(f"{len(held)} messages not written: {last_error}")
-        self.held = held
-        self.last_error = last_error
+    def forget(self, messages: Iterable[Message]) -> None:
+        """The store did not take these: a copy sent again is not a duplicate."""
+        self.recent.forget(m.key for m in messages)
 
 
-class BatchWriter:
+def _as_is(obj: Any) -> Any:
+    return obj
+
+
+class BatchWriter(Intake):
     """A thread that drains raw datagrams, parses them and writes accepted messages.
 
     A transient store error is retried with backoff, the write lock let go while waiting;
     a message the store refuses for good is quarantined and the rest of its batch stored
-    (vacmon.ingest.isolate)."""
+    (vacmon.ingest.batch)."""
 
     def __init__(
         self,
@@ -157,31 +185,28 @@ class BatchWriter:
         lock: Callable[[], AbstractContextManager[object]] = write_lock,
     ) -> None:
         self.parser = parser
-        self.write = write
+        self.counters = parser.counters
+        self.channel = parser.channel
         self.batch_size = batch_size
         self.max_delay = max_delay
-        self.on_written = on_written
-        self.lock = lock
+        self.retry = Persistent()
+        self.batches = BatchStore(parser, write, retry=self.retry, lock=lock, on_written=on_written)
         self.raw = RawBuffer(buffer_bytes)
-        # When set (by stop), a write still failing at that monotonic time gives up.
-        self.give_up_at: float | None = None
         self.stuck: WriterStuck | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="vacmon-writer", daemon=True)
 
     @property
-    def counters(self) -> Counters:
-        return self.parser.counters
+    def give_up_at(self) -> float | None:
+        """When set (by stop), a write still failing at that monotonic time gives up."""
+        return self.retry.give_up_at
+
+    @give_up_at.setter
+    def give_up_at(self, when: float | None) -> None:
+        self.retry.give_up_at = when
 
     def start(self) -> None:
         self._thread.start()
-
-    def submit(self, data: bytes, source: str, received: float) -> bool:
-        """Queue one datagram; False (and counted) when the buffer is full."""
-        if self.raw.put(data, source, received):
-            return True
-        self.parser.counters.add(self.parser.channel, "rejected", "queue_full")
-        return False
 
     def stop(self, timeout: float | None = None) -> bool:
         """Stop after writing everything already queued; True when it all went in. A
@@ -206,7 +231,7 @@ class BatchWriter:
             # Back in the queue, in order, for whoever reports (or spills) what is left.
             self.raw.put_back([(h.raw, h.source, h.received) for h in exc.held])
             return
-        self.parser.counters.flush()
+        self.counters.flush()
         flush_writes()
 
     def flush_once(self) -> int:
@@ -222,65 +247,5 @@ class BatchWriter:
         return self.store(pending)
 
     def store(self, held: list[Held]) -> int:
-        counters = self.parser.counters
-        if not held:
-            with self.lock():
-                counters.flush()
-            return 0
-        messages = [h.message for h in held]
-        try:
-            isolated = write_isolating(self._write_retrying, messages)
-        except WriterStuck as exc:
-            raise WriterStuck(held, exc.last_error) from None
-        if isolated.poisoned:
-            poisoned = [(held[i], reason) for i, reason in isolated.poisoned]
-            with self.lock():
-                quarantine(self.parser.channel, poisoned, counters, self.parser.ratelog)
-                counters.flush()
-        if self.on_written is not None:
-            bad = {i for i, _ in isolated.poisoned}
-            self.on_written([m for i, m in enumerate(messages) if i not in bad])
-        return isolated.inserted
-
-    def _write_retrying(self, messages: Sequence[Message]) -> WriteResult:
-        """One write, tried again while it fails transiently; the lock is held only for
-        each try, never while waiting."""
-        backoff = Backoff(first=0.1, most=5.0)
-        failures = 0
-        while True:
-            with self.lock():
-                started = time.perf_counter()
-                try:
-                    result = self.write(messages)
-                except Exception as exc:
-                    if not is_transient(exc):
-                        raise
-                    error = exc
-                else:
-                    # Its counts and statistics go in while the lock is still held: one
-                    # turn at the database per batch, not two.
-                    record_write(time.perf_counter() - started, len(messages))
-                    self._count(result)
-                    return result
-            failures += 1
-            self._wait_to_retry(error, failures, len(messages), backoff.next_delay())
-
-    def _count(self, result: WriteResult) -> None:
-        counters, channel = self.parser.counters, self.parser.channel
-        counters.add(channel, "accepted", n=result.inserted)
-        counters.add(channel, "duplicates", n=result.duplicates)
-        counters.flush()
-
-    def _wait_to_retry(self, exc: Exception, failures: int, n: int, delay: float) -> None:
-        # The first failure and then one in twenty: a database away for an hour must not
-        # fill the log, but it must be plain that ingest is waiting for it.
-        if failures == 1 or failures % 20 == 0:
-            log.warning(
-                "store write of %d messages failed (%d tries so far), retrying: %s",
-                n,
-                failures,
-                describe(exc),
-            )
-        if self.give_up_at is not None and time.monotonic() + delay > self.give_up_at:
-            raise WriterStuck([], describe(exc))
-        time.sleep(delay)
+        """Write held messages (vacmon.ingest.batch); return how many were inserted."""
+        return self.batches.store(held).inserted

@@ -7,15 +7,11 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from factories.messages import MAX_DATAGRAM
+from vacmon.ingest.buffer import Intake
 from vacmon.ingest.kernel_drops import KernelDrops
-from vacmon.ingest.pipeline import BatchWriter
 from vacmon.store.writelock import write_lock
-
-if TYPE_CHECKING:
-    from vacmon.ingest.workers import WorkerPool
 
 log = logging.getLogger("vacmon.ingest")
 
@@ -61,7 +57,7 @@ class UdpListener:
     def __init__(
         self,
         sock: socket.socket,
-        writer: BatchWriter | WorkerPool,
+        writer: Intake,
         clock: Callable[[], float] = time.time,
         account_every: float = 1.0,
     ) -> None:

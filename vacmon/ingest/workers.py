@@ -19,13 +19,13 @@ from contextlib import AbstractContextManager
 from multiprocessing.connection import Connection
 from typing import Any
 
-from vacmon.ingest.buffer import Raw, RawBuffer
-from vacmon.ingest.counters import Counters
+from vacmon.ingest.batch import Writer
+from vacmon.ingest.buffer import Intake, Raw, RawBuffer
+from vacmon.ingest.counters import Counters, flush_writes
 from vacmon.ingest.name_refusals import budget_from_settings
-from vacmon.ingest.pipeline import Parser, Writer
+from vacmon.ingest.pipeline import Parser
 from vacmon.ingest.quarantine import Held
 from vacmon.ingest.spill import spill
-from vacmon.ops.metrics import flush_writes
 from vacmon.store.writelock import write_lock
 
 log = logging.getLogger("vacmon.ingest")
@@ -33,7 +33,7 @@ log = logging.getLogger("vacmon.ingest")
 CHUNK = 256
 
 
-class WorkerPool:
+class WorkerPool(Intake):
     """Receives raw datagrams from the socket loop and feeds them to worker processes."""
 
     def __init__(
@@ -87,12 +87,6 @@ class WorkerPool:
 
     def start(self) -> None:
         self._thread.start()
-
-    def submit(self, data: bytes, source: str, received: float) -> bool:
-        if self.raw.put(data, source, received):
-            return True
-        self.counters.add("udp", "rejected", "queue_full")
-        return False
 
     def _dispatch(self) -> None:
         turn = 0
@@ -178,7 +172,8 @@ def _worker_main(
 ) -> None:
     import signal
 
-    from vacmon.ingest.pipeline import BatchWriter, WriterStuck
+    from vacmon.ingest.batch import WriterStuck
+    from vacmon.ingest.pipeline import BatchWriter
     from vacmon.publisher.first import NewSpaces
 
     for inherited in senders:

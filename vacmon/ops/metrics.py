@@ -1,9 +1,9 @@
 """Prometheus metrics, read from the database at scrape time.
 
 Several processes do the counting (UDP listeners, web workers, Celery), so nothing is kept
-in this process's memory: ingest counters come from IngestCounter rows, write latency from
-StoreWriteStat rows, and the rest from the store and the other parts' tables. A part that
-fails is reported in `vacmon_scrape_errors` and skipped; the scrape itself never fails.
+in this process's memory: ingest counters and write latency come from the rows that
+vacmon.ingest.counters keeps, the rest from the store and the other parts' tables. A part
+that fails is reported in `vacmon_scrape_errors` and skipped; the scrape never fails.
 """
 
 from __future__ import annotations
@@ -24,29 +24,16 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector, CollectorRegistry
 
-from vacmon.ops import optional, writestats
+from vacmon.ingest.counters import read_all, read_writes
+from vacmon.ops import optional
 
 log = logging.getLogger("vacmon.ops")
 
 MESSAGE_TYPES = ("factory_status", "machinetype_status", "machine_status")
 PROBE_WINDOW = 900  # probe lateness is summarised over the last 15 minutes
-_stats = writestats.WriteStats()
-
-
-def record_write(seconds: float, n: int) -> None:
-    """Record one store write of `n` messages that took `seconds`; call once per batch."""
-    _stats.record(seconds, n)
-    _stats.flush()
-
-
-def flush_writes() -> bool:
-    """Retry deltas a failed record_write kept (e.g. at listener shutdown)."""
-    return _stats.flush()
 
 
 def ingest_metrics() -> Iterator[Metric]:
-    from vacmon.ingest.counters import read_all
-
     families = {
         "received": CounterMetricFamily(
             "vacmon_ingest_received", "Messages received", labels=["channel"]
@@ -103,7 +90,7 @@ def lag_metrics() -> Iterator[Metric]:
 
 
 def write_metrics() -> Iterator[Metric]:
-    buckets, total, messages = writestats.read()
+    buckets, total, messages = read_writes()
     yield HistogramMetricFamily(
         "vacmon_store_write_seconds", "Store write latency per batch", buckets, total
     )
