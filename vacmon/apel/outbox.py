@@ -16,7 +16,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -141,18 +141,18 @@ class DjangoOutbox:
 
     @staticmethod
     def _oldest_waiting(marks: dict[str, int]) -> str | None:
-        """The header of the oldest waiting record: one index probe per header."""
-        oldest: tuple[int, str] | None = None
+        """The header of the oldest waiting record: one statement, one index probe per
+        header (`WHERE "forward"` as the partial index apel_record_queue says it)."""
+        table = connection.ops.quote_name(ApelRecord._meta.db_table)
+        probe = f'SELECT MIN("id") FROM {table} WHERE "forward" AND "header" = %s AND "id" > %s'
+        sql = " UNION ALL ".join([f"SELECT %s, ({probe})"] * len(HEADERS))
+        params: list[object] = []
         for header in HEADERS:
-            found = (
-                ApelRecord.objects.filter(forward=True, header=header, id__gt=marks.get(header, 0))
-                .order_by("id")
-                .values_list("id", flat=True)
-                .first()
-            )
-            if found is not None and (oldest is None or found < oldest[0]):
-                oldest = (found, header)
-        return None if oldest is None else oldest[1]
+            params += [header, header, marks.get(header, 0)]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            found = [(int(first), str(header)) for header, first in cursor if first is not None]
+        return min(found)[1] if found else None
 
     def _load(self, batch_id: str) -> Batch:
         batch = ApelBatch.objects.get(id=batch_id)
