@@ -30,6 +30,8 @@ from vacmon.models.apel import cut_marks
 # Claims lost to another worker before this one gives up for this call.
 _CLAIM_TRIES = 5
 # Every header a stored record can carry: each kind's own (uploads and summaries alike).
+# Ids a cut looks through for its records, from the oldest waiting one.
+_CUT_SPAN = 10 * MAX_RECORDS_PER_MESSAGE
 HEADERS = tuple(sorted({schema.header for schema in SCHEMAS.values()}))
 
 
@@ -117,12 +119,17 @@ class DjangoOutbox:
         with transaction.atomic():
             queue_lock()  # one cutter at a time, and no upload half-committed below us
             marks = cut_marks()
-            first = self._oldest_waiting(marks)
-            if first is None:
+            oldest = self._oldest_waiting(marks)
+            if oldest is None:
                 return None
-            header = first
+            first, header = oldest
+            # The upper bound keeps PostgreSQL on the (header, id) index while the table
+            # has no statistics yet (just filled): unbounded, it sorts every waiting row.
+            # Should other headers' records crowd the span, the batch is only smaller.
             rows = list(
-                ApelRecord.objects.filter(forward=True, header=header, id__gt=marks.get(header, 0))
+                ApelRecord.objects.filter(
+                    forward=True, header=header, id__gte=first, id__lt=first + _CUT_SPAN
+                )
                 .order_by("id")
                 .values_list("id", "text")[: self._max_records]
             )
@@ -140,9 +147,9 @@ class DjangoOutbox:
         return Batch(batch.id, header, tuple(texts[:count]), 0)
 
     @staticmethod
-    def _oldest_waiting(marks: dict[str, int]) -> str | None:
-        """The header of the oldest waiting record: one statement, one index probe per
-        header (`WHERE "forward"` as the partial index apel_record_queue says it)."""
+    def _oldest_waiting(marks: dict[str, int]) -> tuple[int, str] | None:
+        """The id and header of the oldest waiting record: one statement, one index probe
+        per header (`WHERE "forward"` as the partial index apel_record_queue says it)."""
         table = connection.ops.quote_name(ApelRecord._meta.db_table)
         probe = f'SELECT MIN("id") FROM {table} WHERE "forward" AND "header" = %s AND "id" > %s'
         sql = " UNION ALL ".join([f"SELECT %s, ({probe})"] * len(HEADERS))
@@ -152,7 +159,7 @@ class DjangoOutbox:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             found = [(int(first), str(header)) for header, first in cursor if first is not None]
-        return min(found)[1] if found else None
+        return min(found) if found else None
 
     def _load(self, batch_id: str) -> Batch:
         batch = ApelBatch.objects.get(id=batch_id)
