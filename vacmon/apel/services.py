@@ -219,42 +219,8 @@ _STAGE = "apel_upload"
 
 
 def _upsert_postgresql(cursor: Any, rows: list[tuple]) -> int:
-    """Look up which of the upload's keys are held, in one statement; COPY the new rows
-    straight into the table and upsert only those whose key is held. Sound because every
-    writer holds queue_lock (the caller took it): no other upload can store one of these
-    keys between the look-up and the COPY. COPY streams rows without the per-value array
-    adaptation a parameterised INSERT costs."""
-    held = _held_versions(cursor, rows)
-    fresh = [row for row in rows if (row[3], row[5], row[6]) not in held]
-    again = [row for row in rows if (row[3], row[5], row[6]) in held]
-    if fresh:
-        quote = connection.ops.quote_name
-        columns = ", ".join(quote(name) for name in _COLUMNS)
-        table = quote(ApelRecord._meta.db_table)
-        # The raw psycopg cursor: its errors get Django's classes as any query's do.
-        with (
-            connection.wrap_database_errors,
-            cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
-        ):
-            for row in fresh:
-                copy.write_row(row)
-    return len(fresh) + (_upsert_staged(cursor, again) if again else 0)
-
-
-def _held_versions(cursor: Any, rows: list[tuple]) -> set[tuple[str, str, int]]:
-    """The job keys among `rows` that are already stored."""
-    table = connection.ops.quote_name(ApelRecord._meta.db_table)
-    cursor.execute(
-        f'SELECT "site", "local_job_id", "end_time" FROM {table}'
-        ' WHERE ("site", "local_job_id", "end_time") IN'
-        " (SELECT * FROM unnest(%s::varchar[], %s::varchar[], %s::bigint[]))",
-        [[row[3] for row in rows], [row[5] for row in rows], [row[6] for row in rows]],
-    )
-    return {(str(site), str(job), int(end)) for site, job, end in cursor.fetchall()}
-
-
-def _upsert_staged(cursor: Any, rows: list[tuple]) -> int:
-    """COPY the rows into a per-session staging table, then one upsert from it."""
+    """COPY the rows into a per-session staging table, then one upsert from it: COPY
+    streams rows without the per-value array adaptation a parameterised INSERT costs."""
     quote = connection.ops.quote_name
     columns = ", ".join(quote(name) for name in _COLUMNS)
     table = quote(ApelRecord._meta.db_table)
@@ -263,10 +229,7 @@ def _upsert_staged(cursor: Any, rows: list[tuple]) -> int:
         f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} ON COMMIT DELETE ROWS"
         f" AS SELECT {columns} FROM {table} WITH NO DATA"
     )
-    with (
-        connection.wrap_database_errors,
-        cursor.cursor.copy(f"COPY {_STAGE} ({columns}) FROM STDIN") as copy,
-    ):
+    with cursor.cursor.copy(f"COPY {_STAGE} ({columns}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
     cursor.execute(_insert_sql(f"SELECT {columns} FROM {_STAGE}"))
