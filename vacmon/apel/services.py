@@ -229,7 +229,11 @@ def _upsert_postgresql(cursor: Any, rows: list[tuple]) -> int:
         f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} ON COMMIT DELETE ROWS"
         f" AS SELECT {columns} FROM {table} WITH NO DATA"
     )
-    with cursor.cursor.copy(f"COPY {_STAGE} ({columns}) FROM STDIN") as copy:
+    # The raw psycopg cursor: its errors get Django's classes as any query's do.
+    with (
+        connection.wrap_database_errors,
+        cursor.cursor.copy(f"COPY {_STAGE} ({columns}) FROM STDIN") as copy,
+    ):
         for row in rows:
             copy.write_row(row)
     cursor.execute(_insert_sql(f"SELECT {columns} FROM {_STAGE}"))
