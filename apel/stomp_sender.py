@@ -1,4 +1,8 @@
-"""Send signed messages over STOMP the way ssmsend does, waiting for each RECEIPT (spec 2.2).
+"""Send signed messages over STOMP the way ssmsend does, with a RECEIPT for each (spec 2.2).
+
+ssmsend waits for each receipt before the next SEND; `send_all` sends a window of
+messages first and then collects their receipts, each message still counted only by its
+own receipt.
 
 All stomp.py I/O lives in StompSender; the forwarder only sees `send(message_id, body)`.
 """
@@ -8,7 +12,8 @@ from __future__ import annotations
 import contextlib
 import ssl
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,6 +98,7 @@ class ReceiptListener(stomp.ConnectionListener):  # type: ignore[misc]
             self.changed.notify_all()
 
     def wait_for_receipt(self, receipt: str, timeout: float) -> None:
+        """Return once `receipt` has come, or raise TransportError with the reason."""
         with self.changed:
             done = self.changed.wait_for(
                 lambda: receipt in self.receipts or self.error is not None or self.closed,
@@ -141,6 +147,37 @@ class StompSender:
             if isinstance(error, TransportError):
                 raise
             raise TransportError(describe(error)) from error
+
+    def send_all(self, messages: Sequence[tuple[str, str]]) -> Iterator[str | None]:
+        """SEND every message, each asking for its own receipt, then collect the receipts:
+        the broker works on one while the next is on its way. A message counts as
+        acknowledged only when its own receipt came; receipts may come in any order."""
+        try:
+            connection, listener = self._connect()
+        except TransportError as error:
+            yield from [str(error)] * len(messages)
+            return
+        sent, reason = 0, None
+        try:
+            for message_id, body in messages:
+                headers = {"empa-id": message_id, "persistent": "true", "receipt": message_id}
+                connection.send(self._settings.destination, body, headers=headers)
+                sent += 1
+        except (StompException, OSError) as error:
+            reason = describe(error)
+        trusted = reason is None
+        # One deadline for the whole window: each message had as long as a lone send.
+        deadline = time.monotonic() + self._receipt_timeout
+        for message_id, _ in messages[:sent]:
+            try:
+                listener.wait_for_receipt(message_id, max(deadline - time.monotonic(), 0.0))
+                yield None
+            except TransportError as error:
+                trusted = False
+                yield str(error)
+        if not trusted:
+            self.close()  # after a loss or an ERROR frame the connection is not to be trusted
+        yield from [reason] * (len(messages) - sent)
 
     def close(self) -> None:
         connection, self._connection = self._connection, None

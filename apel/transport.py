@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Iterator, Sequence
+from typing import Protocol, runtime_checkable
 
 
 class TransportError(RuntimeError):
@@ -14,3 +15,11 @@ class Transport(Protocol):
         """Deliver `body` with `message_id` as its empa-id; return only once acknowledged."""
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class PipelinedTransport(Transport, Protocol):
+    def send_all(self, messages: Sequence[tuple[str, str]]) -> Iterator[str | None]:
+        """Deliver each (message_id, body) without waiting between them, then wait for
+        each acknowledgement; yield, message by message in order, as soon as it is known,
+        None when it was acknowledged, else why not."""

@@ -60,10 +60,10 @@ def _keys(first: str, schema: Schema) -> tuple[str, ...] | None:
 
 
 def _plain(rest: str) -> bool:
-    """No layout the record-by-record reader would treat differently from `Key: value`."""
-    if not rest.isascii() or " \n" in rest or "\n " in rest or ":  " in rest:
-        return False
-    if "\n\n" in rest or rest.startswith(" "):
+    """No layout the record-by-record reader would treat differently from `Key: value`.
+    A line not starting with a key, blank lines among them, cannot match the record
+    pattern, so only blanks around values and nulls are looked for here."""
+    if not rest.isascii() or " \n" in rest or ":  " in rest:
         return False
     lowered = rest.lower()
     if ": none\n" in lowered or ": null\n" in lowered:
@@ -93,7 +93,8 @@ def uniform_job_records(rest: str, schema: Schema, now: int) -> list[Record] | N
         return None
     # Each record's text is its keys, values and ": " plus "\n" per line, nothing else.
     per_record = sum(len(key) + 3 for key in keys)
-    if sum(map(len, texts)) != per_record * len(texts) + sum(map(len, chain(*rows))):
+    # len(rest) counts each record's text and its "%%\n".
+    if len(rest) - 3 * len(texts) != per_record * len(texts) + sum(map(len, chain(*rows))):
         return None
     columns = _typed_columns(keys, list(zip(*rows, strict=True)), schema, now)
     if columns is None:

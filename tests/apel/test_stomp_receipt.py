@@ -56,3 +56,36 @@ def test_every_message_is_sent_persistent(silent_broker: FakeBroker, tmp_path: P
     )
     Forwarder(box, StompSender(settings, receipt_timeout=1), lambda b: b).run_once()
     assert "persistent:true" in silent_broker.send_headers()
+
+
+def test_a_broker_that_never_receipts_one_batch_of_a_window_leaves_exactly_that_batch_unsent(
+    tmp_path: Path,
+) -> None:
+    # Three batches go out before any receipt is awaited; the broker acknowledges the
+    # first and the third. Only its own receipt marks a batch sent.
+    broker = FakeBroker(receipt_for=lambda n: n != 2)
+    try:
+        box = SqliteOutbox(tmp_path / "outbox.sqlite3")
+        box.add(parse_message(many_jobs(2500), NOW).records)
+        settings = StompSettings(
+            brokers=(BrokerAddress("127.0.0.1", broker.port),),
+            destination="/queue/global.accounting.cpu.central",
+            use_ssl=False,
+        )
+        sender = StompSender(settings, receipt_timeout=1)
+        report = Forwarder(box, sender, lambda b: b).run_once()
+    finally:
+        broker.close()
+    sends = [f for f in broker.frames if f.startswith(b"SEND")]
+    empa_ids = [
+        next(line for line in f.split(b"\n") if line.startswith(b"empa-id:"))[8:].decode()
+        for f in sends
+    ]
+    assert len(empa_ids) == 3
+    assert (report.sent_batches, report.sent_records) == (2, 1500)
+    assert report.failures == [(empa_ids[1], "No receipt")]
+    assert box.pending_records() == 1000
+    assert box.batch_state(empa_ids[1])["sent_at"] is None
+    assert box.batch_state(empa_ids[0])["sent_at"] is not None
+    assert box.batch_state(empa_ids[2])["sent_at"] is not None
+    assert box.sent_records() == 1500

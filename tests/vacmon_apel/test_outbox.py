@@ -134,4 +134,4 @@ def test_four_workers_at_once_never_claim_the_same_batch() -> None:
     ids = [batch_id for batch_id, _ in claimed]
     assert len(ids) == len(set(ids)) == 30
     assert sum(count for _, count in claimed) == 3000
-    assert not ApelRecord.objects.filter(forward=True, batch=None).exists()
+    assert not ApelRecord.objects.waiting().exists()

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
+from django.db import DatabaseError, connection
 from django.test import Client
 
 from factories.accounting import ApelUploader, ApelWriter
@@ -13,7 +14,8 @@ from factories.flavour import VAC_03, VCYCLE_03
 from factories.model import MachineState, Sender
 from tests.apel.helpers import message, record_text
 from tests.vacmon_apel.support import job, jobs_message, upload
-from vacmon.models import ApelRecord, ApelSiteSettings, IngestToken, Site
+from vacmon.apel import services
+from vacmon.models import ApelMonth, ApelRecord, ApelSiteSettings, IngestToken, Site
 from vacmon.models.apel import MODE_SUMMARIES
 from vacmon.trust.tokens import issue_token
 
@@ -163,3 +165,46 @@ def _through(client: Client):  # type: ignore[no-untyped-def]
         return response.status_code, response.content
 
     return post
+
+
+@pytest.fixture
+def refuses_job_1500():
+    """A trigger in the real database that refuses one row part way through an upload."""
+    table = ApelRecord._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE FUNCTION apel_refuse() RETURNS trigger AS $$ BEGIN"
+                " RAISE EXCEPTION 'refused by the test'; END $$ LANGUAGE plpgsql"
+            )
+            cursor.execute(
+                f"CREATE TRIGGER apel_refuse BEFORE INSERT ON {table} FOR EACH ROW"
+                " WHEN (NEW.local_job_id = 'job-0001500') EXECUTE FUNCTION apel_refuse()"
+            )
+        else:
+            cursor.execute(
+                f"CREATE TRIGGER apel_refuse BEFORE INSERT ON {table}"
+                " WHEN NEW.local_job_id = 'job-0001500'"
+                " BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+            )
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DROP TRIGGER apel_refuse{' ON ' + table if connection.vendor == 'postgresql' else ''}"
+        )
+        if connection.vendor == "postgresql":
+            cursor.execute("DROP FUNCTION apel_refuse()")
+
+
+def test_an_upload_the_database_refuses_part_way_through_stores_none_of_its_records(
+    refuses_job_1500, monkeypatch
+) -> None:
+    # Small insert chunks, so that on SQLite the refusal comes after rows already went in.
+    monkeypatch.setattr(services, "_INSERT_CHUNK", 100)
+    with pytest.raises(DatabaseError):
+        services.accept_message(jobs_message(2000))
+    assert not ApelRecord.objects.exists()
+    assert not ApelMonth.objects.exists()
+    # The same database takes the next upload whole.
+    assert services.accept_message(jobs_message(1000)).accepted == 1000
+    assert ApelRecord.objects.waiting().count() == 1000

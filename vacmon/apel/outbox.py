@@ -1,9 +1,11 @@
 """The APEL outbox on Django's database: apel.outbox.Outbox for the core's Forwarder.
 
-Records waiting to go are ApelRecord rows with `forward` set and no batch. A batch is cut
-from them once (one header, at most 1,000 records and MAX_BODY_BYTES, oldest first) and
-never changes afterwards. Ownership of a batch is taken with a conditional UPDATE on
-`claimed_until`; one changed row means this worker holds it, so two workers, or a
+Records waiting to go are ApelRecord rows with `forward` set past their header's last cut
+(vacmon.apel.queue). A batch is cut from them once (one header, at most 1,000 records and
+MAX_BODY_BYTES, oldest first) as an id range, and never changes afterwards, except that a
+record replaced by a changed upload leaves it for a later batch. Ownership of a batch is
+taken with a conditional UPDATE on `claimed_until`; one changed row means this worker
+holds it, and a batch is created already claimed by its cutter, so two workers, or a
 restarted one, never send the same batch at the same time. A worker that dies between
 the broker's receipt and `mark_sent` leaves its claim to run out, and the batch then goes
 again under the same id (at-least-once; APEL's loader replaces on natural keys).
@@ -14,16 +16,23 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from apel.builder import MAX_BODY_BYTES, MAX_RECORDS_PER_MESSAGE, fit_count
+from apel.fields import SCHEMAS
 from apel.outbox import DEFAULT_LEASE, Batch
+from vacmon.apel.queue import queue_lock
 from vacmon.models import ApelBatch, ApelForwarderState, ApelRecord
+from vacmon.models.apel import cut_marks
 
 # Claims lost to another worker before this one gives up for this call.
 _CLAIM_TRIES = 5
+# Every header a stored record can carry: each kind's own (uploads and summaries alike).
+# Ids a cut looks through for its records, from the oldest waiting one.
+_CUT_SPAN = 10 * MAX_RECORDS_PER_MESSAGE
+HEADERS = tuple(sorted({schema.header for schema in SCHEMAS.values()}))
 
 
 class DjangoOutbox:
@@ -40,18 +49,16 @@ class DjangoOutbox:
     def claim_next_batch(self, now: datetime) -> Batch | None:
         for _ in range(_CLAIM_TRIES):
             due = self._due_batch(now)
-            formed = None if due is not None else self._form_batch(now)
-            batch_id = due if formed is None else formed.batch_id
-            if batch_id is None:
-                return None
-            if self._claim(batch_id, now):
-                # A batch formed just now is already in hand; no need to read it back.
-                batch = formed or self._load(batch_id)
+            if due is None:
+                # A batch formed here is created claimed and is already in hand.
+                return self._form_batch(now)
+            if self._claim(due, now):
+                batch = self._load(due)
                 if batch.records:
                     return batch
                 # Every record of it was replaced by a newer upload and waits for a
                 # later batch (services._insert_sql): nothing is left to send under it.
-                ApelBatch.objects.filter(id=batch_id, sent_at=None).delete()
+                ApelBatch.objects.filter(id=due, sent_at=None).delete()
                 continue
             # Another worker claimed it between our SELECT and UPDATE: look again.
         return None
@@ -107,49 +114,54 @@ class DjangoOutbox:
         return changed == 1
 
     def _form_batch(self, now: datetime) -> Batch | None:
-        pending = ApelRecord.objects.filter(forward=True, batch=None)
+        """Cut the oldest waiting records of one header into a new batch, claimed by us.
+        Only the batch row is written: its id range names its records."""
         with transaction.atomic():
-            header = pending.order_by("id").values_list("header", flat=True).first()
-            if header is None:
+            queue_lock()  # one cutter at a time, and no upload half-committed below us
+            marks = cut_marks()
+            oldest = self._oldest_waiting(marks)
+            if oldest is None:
                 return None
+            first, header = oldest
+            # The upper bound keeps PostgreSQL on the (header, id) index while the table
+            # has no statistics yet (just filled): unbounded, it sorts every waiting row.
+            # Should other headers' records crowd the span, the batch is only smaller.
             rows = list(
-                pending.filter(header=header)
+                ApelRecord.objects.filter(
+                    forward=True, header=header, id__gte=first, id__lt=first + _CUT_SPAN
+                )
                 .order_by("id")
                 .values_list("id", "text")[: self._max_records]
             )
             texts = [text for _, text in rows]
             count = fit_count(header, texts, self._max_records, self._max_bytes)
-            ids = [row_id for row_id, _ in rows[:count]]
             batch = ApelBatch.objects.create(
-                id=uuid.uuid4().hex, header=header, record_count=count, created_at=now
+                id=uuid.uuid4().hex,
+                header=header,
+                record_count=count,
+                created_at=now,
+                claimed_until=now + self._lease,
+                first_record=rows[0][0],
+                last_record=rows[count - 1][0],
             )
-            # An id range, not `id IN (...)`: a thousand-item IN costs more in the ORM
-            # than the whole UPDATE. `batch=None` again, because on PostgreSQL a
-            # concurrent former may have taken some rows since our SELECT ...
-            mine = pending.filter(header=header, id__gte=ids[0], id__lte=ids[-1])
-            taken = mine.update(batch=batch)
-            if taken != count:
-                # ... or a concurrent upload committed rows inside the range: hand those
-                # back, and keep exactly what we read (the batch must match its text).
-                ApelRecord.objects.filter(batch=batch).exclude(id__in=ids).update(batch=None)
-                return self._settle(batch, now)
         return Batch(batch.id, header, tuple(texts[:count]), 0)
 
-    def _settle(self, batch: ApelBatch, now: datetime) -> Batch | None:
-        texts = tuple(
-            ApelRecord.objects.filter(batch=batch).order_by("id").values_list("text", flat=True)
-        )
-        if not texts:
-            batch.delete()
-            return None
-        ApelBatch.objects.filter(id=batch.id).update(record_count=len(texts))
-        return Batch(batch.id, batch.header, texts, 0)
+    @staticmethod
+    def _oldest_waiting(marks: dict[str, int]) -> tuple[int, str] | None:
+        """The id and header of the oldest waiting record: one statement, one index probe
+        per header (`WHERE "forward"` as the partial index apel_record_queue says it)."""
+        table = connection.ops.quote_name(ApelRecord._meta.db_table)
+        probe = f'SELECT MIN("id") FROM {table} WHERE "forward" AND "header" = %s AND "id" > %s'
+        sql = " UNION ALL ".join([f"SELECT %s, ({probe})"] * len(HEADERS))
+        params: list[object] = []
+        for header in HEADERS:
+            params += [header, header, marks.get(header, 0)]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            found = [(int(first), str(header)) for header, first in cursor if first is not None]
+        return min(found) if found else None
 
     def _load(self, batch_id: str) -> Batch:
-        batch = ApelBatch.objects.only("header", "attempts").get(id=batch_id)
-        texts = (
-            ApelRecord.objects.filter(batch_id=batch_id)
-            .order_by("id")
-            .values_list("text", flat=True)
-        )
+        batch = ApelBatch.objects.get(id=batch_id)
+        texts = batch.records().order_by("id").values_list("text", flat=True)
         return Batch(batch_id, batch.header, tuple(texts), batch.attempts)

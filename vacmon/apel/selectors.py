@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 
 from vacmon.apel.forwarding import config_path
 from vacmon.models import ApelBatch, ApelForwarderState, ApelRecord
@@ -23,20 +23,25 @@ class OutboxDepth:
 
 def outbox_depth() -> OutboxDepth:
     # Two cheap queries instead of one outer join over every record ever sent.
-    pending = ApelRecord.objects.filter(forward=True, batch=None).aggregate(
-        n=Count("id"), oldest=Min("received_at")
-    )
+    pending = ApelRecord.objects.waiting().aggregate(n=Count("id"), oldest=Min("received_at"))
     unsent = ApelBatch.objects.filter(sent_at=None)
     batched = unsent.aggregate(n=Count("id"), records=Sum("record_count"))
-    in_batches = ApelRecord.objects.filter(batch__in=unsent.values("id")).aggregate(
-        oldest=Min("received_at")
-    )
-    oldest = [t for t in (pending["oldest"], in_batches["oldest"]) if t is not None]
+    oldest = [t for t in (pending["oldest"], _oldest_in(unsent)) if t is not None]
     return OutboxDepth(
         records=int(pending["n"]) + int(batched["records"] or 0),
         batches=int(batched["n"]),
         oldest_unsent_at=min(oldest) if oldest else None,
     )
+
+
+def _oldest_in(unsent: QuerySet[ApelBatch]) -> datetime | None:
+    """The oldest record still in an unsent batch. Ids and receipt times rise together, so
+    it sits at the start of the first such batch that still holds a record."""
+    for batch in unsent.order_by("first_record").only("header", "first_record", "last_record"):
+        found: datetime | None = batch.records().aggregate(t=Min("received_at"))["t"]
+        if found is not None:
+            return found
+    return None
 
 
 def failures(limit: int = 20) -> list[dict[str, Any]]:

@@ -25,6 +25,7 @@ from apel.parse import RECORD_SEPARATOR, parse_message
 from apel.records import ParseResult, Record, RecordError
 from apel.summaries import HS06_PER_UNIT, summarise_jobs, sync_records
 from vacmon.apel import relay
+from vacmon.apel.queue import queue_lock
 from vacmon.apel.uploads import SitePolicy, UploadReport
 from vacmon.models import ApelMonth, ApelRecord, ApelSiteSettings
 from vacmon.models.apel import (
@@ -112,6 +113,7 @@ def _relay(
     policies = site_policies(str(r.fields["Site"]) for r in allowed)
     source = "" if identity is None else f"{identity.kind}:{identity.subject}"[:255]
     with transaction.atomic():
+        queue_lock()
         relay.store_relayed(allowed, [where[id(r)] for r in allowed], policies, now, source, report)
     report.errors.sort(key=lambda error: error.index)
 
@@ -199,6 +201,7 @@ def _store(records: list[Record], kind: str, now: datetime, identity: IngestIden
     ]
     months = {(row[3], row[7], row[8]) for row in rows}
     with transaction.atomic(), connection.cursor() as cursor:
+        queue_lock()
         if connection.vendor == "postgresql":
             inserted = _upsert_postgresql(cursor, rows)
         else:
@@ -226,7 +229,11 @@ def _upsert_postgresql(cursor: Any, rows: list[tuple]) -> int:
         f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} ON COMMIT DELETE ROWS"
         f" AS SELECT {columns} FROM {table} WITH NO DATA"
     )
-    with cursor.cursor.copy(f"COPY {_STAGE} ({columns}) FROM STDIN") as copy:
+    # The raw psycopg cursor: its errors get Django's classes as any query's do.
+    with (
+        connection.wrap_database_errors,
+        cursor.cursor.copy(f"COPY {_STAGE} ({columns}) FROM STDIN") as copy,
+    ):
         for row in rows:
             copy.write_row(row)
     cursor.execute(_insert_sql(f"SELECT {columns} FROM {_STAGE}"))
@@ -248,14 +255,19 @@ def _insert_sql(source: str | None = None) -> str:
     updates = ", ".join(
         f"{quote(name)} = excluded.{quote(name)}" for name in _COLUMNS if name not in _KEY_COLUMNS
     )
-    text, header = quote("text"), quote("header")
+    text, header, pk = quote("text"), quote("header"), quote("id")
     # Both SQLite (>= 3.24) and PostgreSQL understand this; the unique constraint on the
     # job key decides what is the same job, even between two concurrent uploads. A
-    # changed record leaves its batch (sent or not) and waits for the next one: a batch
-    # in flight carries the old text, so only a later batch can make APEL's copy current.
+    # changed record takes a new id at the end of the queue, so it leaves its batch (sent
+    # or not) and waits for the next one: a batch in flight carries the old text, so only
+    # a later batch can make APEL's copy current (vacmon.apel.queue).
+    if connection.vendor == "postgresql":
+        new_id = f"nextval(pg_get_serial_sequence('{table}', 'id'))"
+    else:
+        new_id = f"(SELECT MAX({pk}) FROM {table}) + 1"
     return (
         f"INSERT INTO {table} AS held ({columns}) {values} ON CONFLICT ({key}) DO UPDATE"
-        f" SET {updates}, {quote('batch_id')} = NULL"
+        f" SET {updates}, {pk} = {new_id}"
         f" WHERE held.{text} <> excluded.{text} OR held.{header} <> excluded.{header}"
     )
 
@@ -302,8 +314,9 @@ def summarise_month(site: str, year: int, month: int, policy: SitePolicy, now: d
         built = summarise_jobs(stored_jobs(site, year, month, now)) + built
     rows = [_summary_row(record, site, year, month, now) for record in built]
     with transaction.atomic():
-        ApelRecord.objects.filter(
-            site=site, year=year, month=month, kind__in=(KIND_SUMMARY, KIND_SYNC), batch=None
+        queue_lock()  # what waits is decided against the cuts: none may happen meanwhile
+        ApelRecord.objects.waiting().filter(
+            site=site, year=year, month=month, kind__in=(KIND_SUMMARY, KIND_SYNC)
         ).delete()
         ApelRecord.objects.bulk_create(rows)
     return len(rows)

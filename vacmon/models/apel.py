@@ -4,15 +4,18 @@ that forwards them to the central APEL server (spec apel-ssm.md 2, 3).
 One table, ApelRecord, holds every record VacMon keeps: the uploaded individual job
 records (the accounting store, one per APEL job key), the summary and sync records built
 from them, and summary and sync records uploaded by sites that summarise themselves.
-Records with `forward` set are the outbox's contents until a broker has acknowledged the
-ApelBatch they were cut into. Keeping the job record and its outbox entry in one row means
-an upload is a single insert, and "accepted" can never drift from "queued".
+Records with `forward` set are the outbox's contents, queued in id order per header. An
+ApelBatch is a range of that queue: the forwarded records of its header with ids from
+`first_record` to `last_record`. Cutting a batch writes one batch row and no record row,
+and a record replaced by a changed upload takes a new, higher id, so it leaves whatever
+batch it was in and queues again. Keeping the job record and its outbox entry in one row
+means an upload is a single insert, and "accepted" can never drift from "queued".
 """
 
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Max, Q
 
 MODE_INDIVIDUAL = "individual"
 MODE_SUMMARIES = "summaries"
@@ -70,17 +73,46 @@ class ApelBatch(models.Model):
     last_error = models.TextField(blank=True, default="")
     last_failed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True, help_text="when the receipt came")
+    # The batch's records: forwarded ApelRecords of `header` with ids in this range.
+    first_record = models.BigIntegerField(default=0)
+    last_record = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = "APEL batch"
         verbose_name_plural = "APEL batches"
         ordering = ["created_at"]
         indexes = [
-            models.Index(fields=["created_at"], name="apel_batch_unsent", condition=Q(sent_at=None))
+            models.Index(
+                fields=["created_at"], name="apel_batch_unsent", condition=Q(sent_at=None)
+            ),
+            # Where each header's queue was last cut: max(last_record) per header.
+            models.Index(fields=["header", "last_record"], name="apel_batch_cut"),
         ]
+
+    def records(self) -> models.QuerySet[ApelRecord]:
+        """The records still in this batch (one replaced since has left it)."""
+        return ApelRecord.objects.filter(
+            forward=True, header=self.header, id__gte=self.first_record, id__lte=self.last_record
+        )
 
     def __str__(self) -> str:
         return f"{self.id} ({self.record_count} records)"
+
+
+def cut_marks() -> dict[str, int]:
+    """The last record id cut into a batch, per header; a header never cut is absent."""
+    rows = ApelBatch.objects.values_list("header").annotate(last=Max("last_record"))
+    return {header: int(last) for header, last in rows.order_by()}
+
+
+class ApelRecordQuerySet(models.QuerySet["ApelRecord"]):
+    def waiting(self, marks: dict[str, int] | None = None) -> ApelRecordQuerySet:
+        """Forwarded records not yet cut into a batch: past their header's last cut."""
+        marks = cut_marks() if marks is None else marks
+        past = Q(forward=True) & ~Q(header__in=list(marks))
+        for header, last in marks.items():
+            past |= Q(forward=True, header=header, id__gt=last)
+        return self.filter(past)
 
 
 class ApelRecord(models.Model):
@@ -103,9 +135,8 @@ class ApelRecord(models.Model):
     received_at = models.DateTimeField()
     source = models.CharField(max_length=255, blank=True, default="")
     forward = models.BooleanField()
-    batch = models.ForeignKey(
-        ApelBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="records"
-    )
+
+    objects = ApelRecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = "APEL record"
@@ -115,9 +146,9 @@ class ApelRecord(models.Model):
             )
         ]
         indexes = [
-            # Batches are cut oldest first: ORDER BY id over just the waiting rows.
+            # Each header's queue, cut oldest first: ORDER BY id past the last cut.
             models.Index(
-                fields=["id"], name="apel_record_waiting", condition=Q(forward=True, batch=None)
+                fields=["header", "id"], name="apel_record_queue", condition=Q(forward=True)
             ),
             models.Index(fields=["site", "year", "month", "kind"], name="apel_record_month"),
         ]

@@ -37,8 +37,8 @@ def pending(model_class: Any) -> Any:
     """Rows not yet delivered: outboxes either mark delivery or delete delivered rows."""
     names = field_names(model_class)
     qs = model_class.objects.all()
-    if {"forward", "batch"} <= names:
-        return qs.filter(forward=True, batch__isnull=True)  # APEL records not yet batched
+    if hasattr(qs, "waiting"):
+        return qs.waiting()  # APEL records not yet cut into a batch
     if "sent_at" in names:
         return qs.filter(sent_at__isnull=True)
     if "sent" in names:
