@@ -1,12 +1,8 @@
-"""Batched writes: one INSERT ... ON CONFLICT DO NOTHING per table per batch.
+"""Batched writes: each table's rows of a batch in one bulk insert (vacmon.store.embedded.bulk).
 
 The unique natural key makes duplicates (version-logger bursts, several destinations) a
-no-op at the database, and the statement's row count tells how many were new. SQLite and
-PostgreSQL both support this syntax and both report the total row count.
-
-On SQLite executemany runs in C inside the process. On PostgreSQL Django's client-side
-binding turns every row into SQL text in Python, which held a listener to about 2,500
-messages a second; there the rows go through a server-binding cursor (see insert_many).
+no-op at the database (ON CONFLICT DO NOTHING), and the row count tells how many were new.
+The latest state is written once per sender per batch, from its newest message.
 """
 
 from __future__ import annotations
@@ -21,6 +17,7 @@ from factories.messages import Message
 from vacmon.models import LatestStatus, MachineShutdown
 from vacmon.store.ahead import ahead, ahead_sql
 from vacmon.store.base import WriteResult
+from vacmon.store.embedded.bulk import DO_NOTHING, insert_many
 from vacmon.store.embedded.tables import LATEST_FIGURES, MODELS, columns, row_maker
 from vacmon.store.shutdowns import Key, key_of, shutdown_of
 
@@ -42,41 +39,20 @@ def write(messages: Sequence[Message]) -> WriteResult:
     return WriteResult(inserted=inserted, duplicates=len(messages) - inserted)
 
 
-_PLANS: dict[str, tuple[str, Callable[[Message], list[Any]]]] = {}
+_PLANS: dict[str, tuple[str, list[str], Callable[[Message], list[Any]]]] = {}
 
 
-def _plan(message_type: str) -> tuple[str, Callable[[Message], list[Any]]]:
+def _plan(message_type: str) -> tuple[str, list[str], Callable[[Message], list[Any]]]:
     if message_type not in _PLANS:
         model = MODELS[message_type]
         make = row_maker(columns(model))
-        cols = make.columns  # type: ignore[attr-defined]
-        sql = "INSERT INTO {} ({})".format(model._meta.db_table, ", ".join(cols))
-        _PLANS[message_type] = (sql, make)
+        _PLANS[message_type] = (model._meta.db_table, make.columns, make)  # type: ignore[attr-defined]
     return _PLANS[message_type]
 
 
 def _insert(cursor: object, message_type: str, batch: list[Message]) -> int:
-    head, make = _plan(message_type)
-    return insert_many(cursor, head, [make(m) for m in batch], "ON CONFLICT DO NOTHING")
-
-
-def insert_many(cursor: Any, head: str, rows: Sequence[Sequence[Any]], tail: str) -> int:
-    """Run `head VALUES (row) tail` for every row; return the total row count."""
-    if not rows:
-        return 0
-    sql = f"{head} VALUES ({', '.join(['%s'] * len(rows[0]))}) {tail}"
-    if connection.vendor != "postgresql":
-        cursor.executemany(sql, rows)
-        return max(cursor.rowcount, 0)
-    import psycopg
-
-    # A server-binding cursor on Django's own connection (so inside its transaction): its
-    # executemany sends the statement once and every row in one pipeline, where Django's
-    # client-binding cursor formats each row into SQL text in Python (bench/ingest_profile.py
-    # --profile write: most of the write went to psycopg's query splitting).
-    with psycopg.Cursor(connection.connection) as raw:
-        raw.executemany(sql, rows)
-        return max(raw.rowcount, 0)
+    table, cols, make = _plan(message_type)
+    return insert_many(cursor, table, cols, [make(m) for m in batch], DO_NOTHING)
 
 
 def _upsert_latest(cursor: object, batch: list[Message]) -> None:
@@ -91,7 +67,7 @@ def _upsert_latest(cursor: object, batch: list[Message]) -> None:
     table = LatestStatus._meta.db_table
     envelope = ("vo", "time_received", "time_sent", "skewed", "trusted")
     kept = (*envelope, *LATEST_FIGURES)
-    head = f"INSERT INTO {table} (message_type, site, space, factory, item, {', '.join(kept)})"
+    cols = ("message_type", "site", "space", "factory", "item", *kept)
     tail = (
         "ON CONFLICT (message_type, site, space, factory, item) DO UPDATE SET "
         + ", ".join(f"{c} = excluded.{c}" for c in kept)
@@ -105,12 +81,19 @@ def _upsert_latest(cursor: object, batch: list[Message]) -> None:
         for key, m in newest.items()
     ]
     # One row per key (newest above): PostgreSQL refuses a statement that updates a row twice.
-    insert_many(cursor, head, rows, tail)
+    insert_many(cursor, table, cols, rows, tail)
 
 
-_SHUTDOWN_SQL = (
-    f"INSERT INTO {MachineShutdown._meta.db_table} (site, space, factory, machinetype, vo, "
-    "machine, time, message, time_received)"
+_SHUTDOWN_COLUMNS = (
+    "site",
+    "space",
+    "factory",
+    "machinetype",
+    "vo",
+    "machine",
+    "time",
+    "message",
+    "time_received",
 )
 
 
@@ -143,7 +126,8 @@ def _insert_shutdowns(cursor: object, batch: list[Message]) -> None:
                 m.time_received,
             )
     if first:
-        insert_many(cursor, _SHUTDOWN_SQL, list(first.values()), "ON CONFLICT DO NOTHING")
+        table = MachineShutdown._meta.db_table
+        insert_many(cursor, table, _SHUTDOWN_COLUMNS, list(first.values()), DO_NOTHING)
         transaction.on_commit(lambda: _remember(first))
 
 
