@@ -11,13 +11,13 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from factories.messages import Message
 from vacmon.models import LatestStatus, MachineShutdown
 from vacmon.store.ahead import ahead, ahead_sql
 from vacmon.store.base import WriteResult
-from vacmon.store.embedded.bulk import DO_NOTHING, insert_many
+from vacmon.store.embedded.bulk import DO_NOTHING, already_stored, insert_many
 from vacmon.store.embedded.tables import LATEST_FIGURES, MODELS, columns, row_maker
 from vacmon.store.shutdowns import Key, key_of, shutdown_of
 
@@ -28,15 +28,27 @@ def write(messages: Sequence[Message]) -> WriteResult:
     by_type: dict[str, list[Message]] = defaultdict(list)
     for message in messages:
         by_type[message.message_type].append(message)
+    try:
+        inserted = _write(by_type, direct=connection.vendor == "postgresql")
+    except IntegrityError as exc:
+        if not already_stored(exc):
+            raise
+        # A row of the batch was stored before (a copy that reached another listener, a
+        # batch spilled and read again): all of it again, each row checked.
+        inserted = _write(by_type, direct=False)
+    return WriteResult(inserted=inserted, duplicates=len(messages) - inserted)
+
+
+def _write(by_type: dict[str, list[Message]], direct: bool) -> int:
     inserted = 0
     with transaction.atomic(), connection.cursor() as cursor:
         for message_type, batch in by_type.items():
-            inserted += _insert(cursor, message_type, batch)
+            inserted += _insert(cursor, message_type, batch, direct)
             if message_type in _LATEST_TYPES:
                 _upsert_latest(cursor, batch)
             if message_type == "machinetype_status":
-                _insert_shutdowns(cursor, batch)
-    return WriteResult(inserted=inserted, duplicates=len(messages) - inserted)
+                _insert_shutdowns(cursor, batch, direct)
+    return inserted
 
 
 _PLANS: dict[str, tuple[str, list[str], Callable[[Message], list[Any]]]] = {}
@@ -50,9 +62,9 @@ def _plan(message_type: str) -> tuple[str, list[str], Callable[[Message], list[A
     return _PLANS[message_type]
 
 
-def _insert(cursor: object, message_type: str, batch: list[Message]) -> int:
+def _insert(cursor: object, message_type: str, batch: list[Message], direct: bool) -> int:
     table, cols, make = _plan(message_type)
-    return insert_many(cursor, table, cols, [make(m) for m in batch], DO_NOTHING)
+    return insert_many(cursor, table, cols, [make(m) for m in batch], DO_NOTHING, direct=direct)
 
 
 def _upsert_latest(cursor: object, batch: list[Message]) -> None:
@@ -105,7 +117,7 @@ _STORED: OrderedDict[Key, None] = OrderedDict()
 STORED_KEYS = 100_000
 
 
-def _insert_shutdowns(cursor: object, batch: list[Message]) -> None:
+def _insert_shutdowns(cursor: object, batch: list[Message], direct: bool) -> None:
     """Each new outcome the batch names, once."""
     first: dict[Key, tuple[Any, ...]] = {}
     for m in batch:
@@ -127,7 +139,8 @@ def _insert_shutdowns(cursor: object, batch: list[Message]) -> None:
             )
     if first:
         table = MachineShutdown._meta.db_table
-        insert_many(cursor, table, _SHUTDOWN_COLUMNS, list(first.values()), DO_NOTHING)
+        rows = list(first.values())
+        insert_many(cursor, table, _SHUTDOWN_COLUMNS, rows, DO_NOTHING, direct=direct)
         transaction.on_commit(lambda: _remember(first))
 
 
