@@ -56,6 +56,8 @@ def run(count: int, batch: int, profile: str, repeat: int) -> None:
     import django
 
     django.setup()
+    from django.db import connection
+
     from bench.ingest import message, templates
     from factories.messages import decode_datagram, normalise
     from vacmon.ingest.counters import Counters
@@ -83,19 +85,30 @@ def run(count: int, batch: int, profile: str, repeat: int) -> None:
     parse = time.perf_counter() - started
     print(f"  {'Parser.accept':<14} {parse / count * 1e6:6.2f}  (all of the above, dedup, counts)")
     kept = [m for m in messages if m is not None]
-    spent = time_write_stages()
+    spent, server = time_write_stages()
     write = get_store().write
+    server_before = server_cpu()
     started = time.perf_counter()
     with profiler if profile == "write" else _nothing():
         for i in range(0, len(kept), batch):
             write(kept[i : i + batch])
     stored = time.perf_counter() - started
-    print(f"write stages, us/message (batches of {batch:,}, {load()})")
+    server["total"] = server_cpu() - server_before
+    column = ", and the server's CPU" if connection.vendor == "postgresql" else ""
+    print(f"write stages, us/message{column} (batches of {batch:,}, {load()})")
+    n = len(kept)
     for name, seconds in spent.items():
-        print(f"  {name:<14} {seconds / len(kept) * 1e6:6.2f}")
+        print(f"  {name:<14} {seconds / n * 1e6:6.2f}{server_column(server[name], n)}")
     rest = stored - sum(spent.values())
-    print(f"  {'the rest':<14} {rest / len(kept) * 1e6:6.2f}  (grouping, transaction, commit)")
-    print(f"  {'store.write':<14} {stored / len(kept) * 1e6:6.2f}  (all of the above)")
+    rest_server = server["total"] - sum(v for k, v in server.items() if k != "total")
+    print(
+        f"  {'the rest':<14} {rest / n * 1e6:6.2f}{server_column(rest_server, n)}"
+        "  (grouping, transaction, commit)"
+    )
+    print(
+        f"  {'store.write':<14} {stored / n * 1e6:6.2f}{server_column(server['total'], n)}"
+        "  (all of the above)"
+    )
     print(f"parse + write  {(parse / count + stored / len(kept)) * 1e6:6.1f} us/message")
     if profile:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
@@ -110,26 +123,50 @@ def best(stage: Callable[[], object], repeat: int) -> float:
     return min(times)
 
 
-def time_write_stages() -> dict[str, float]:
-    """Wrap each write stage so its time adds up in the returned dict."""
+def time_write_stages() -> tuple[dict[str, float], dict[str, float]]:
+    """Wrap each write stage so its time, and the server's CPU time, add up in the
+    returned dicts."""
     from vacmon.store.embedded import writer
 
     spent: dict[str, float] = {}
+    server: dict[str, float] = {}
     for label, name in WRITE_STAGES:
-        spent[label] = 0.0
-        setattr(writer, name, timed(getattr(writer, name), label, spent))
-    return spent
+        spent[label] = server[label] = 0.0
+        setattr(writer, name, timed(getattr(writer, name), label, spent, server))
+    return spent, server
 
 
-def timed(fn: Callable[..., Any], label: str, spent: dict[str, float]) -> Callable[..., Any]:
+def timed(
+    fn: Callable[..., Any], label: str, spent: dict[str, float], server: dict[str, float]
+) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), server_cpu()
         try:
             return fn(*args, **kwargs)
         finally:
             spent[label] += time.perf_counter() - started
+            server[label] += server_cpu() - cpu
 
     return wrapper
+
+
+def server_cpu() -> float:
+    """CPU seconds of this connection's PostgreSQL backend (a local server; 0 on SQLite,
+    whose work is done in this process and so counted in the wall time)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    connection.ensure_connection()
+    pid = connection.connection.info.backend_pid
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_column(seconds: float, n: int) -> str:
+    from django.db import connection
+
+    return f" {seconds / n * 1e6:6.2f}" if connection.vendor == "postgresql" else ""
 
 
 def load() -> str:
