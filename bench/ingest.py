@@ -288,6 +288,15 @@ class Listener:
             out["server"] = sum(cpu_of(pid) for (pid,) in rows)
         return out
 
+    def batches(self) -> tuple[int, float]:
+        """How many store writes the listeners made, and their mean size in messages
+        (from the write statistics they keep in the database)."""
+        if self.es_url:
+            return 0, 0.0
+        rows = dict(self.db.all("SELECT key, value FROM vacmon_storewritestat"))
+        writes = sum(v for k, v in rows.items() if k not in ("sum", "messages"))
+        return int(writes), rows.get("messages", 0.0) / writes if writes else 0.0
+
     def peak_rss_mb(self) -> float:
         """The largest peak RSS of a listening process (its workers have their own)."""
         peaks = [0.0]
@@ -366,6 +375,7 @@ def end_to_end(count: int, **how: Any) -> dict[str, Any]:
         time.sleep(1.5)  # the listener saves its loss counters once a second
         figures = {
             "cpu": cpu,
+            "batches": listener.batches(),
             "rate": n / (when - start),
             "not_stored": count - n,
             "counters": listener.counters(),
@@ -426,7 +436,12 @@ def show_burst(label: str, f: dict[str, Any], bare: float, count: int) -> None:
         flush=True,
     )
     cpu = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in f["cpu"].items())
-    print(f"{'':<38} CPU seconds of the run: {cpu}", flush=True)
+    writes, mean = f["batches"]
+    print(
+        f"{'':<38} CPU seconds of the run: {cpu}; {writes:,} store writes of "
+        f"{mean:,.0f} messages on average",
+        flush=True,
+    )
 
 
 def show_fixed(label: str, f: dict[str, Any], rate: float, duration: float) -> None:
