@@ -4,8 +4,8 @@ A datagram holding one plain status message (known keys only, legacy ones includ
 signature) is decoded straight into a msgspec Struct built from the field tables of
 factories.messages.schema, with each field's type and bounds (limits.HIGHEST) checked as it
 is read; that is about a third of decoding to a dict and checking every key in Python
-(bench/ingest_profile.py). The result is a `Checked` dict of the message's fields under
-their modern names, which `normalise` finishes without checking them again.
+(bench/ingest_profile.py). The result is a dict of the message's fields under their modern
+names, marked with the key CHECKED, which `normalise` finishes without checking them again.
 
 It only ever says yes: anything it does not take (a bad value, an unknown key, a signed
 message, input that is not JSON) is left to the full path, which gives the reason. So the
@@ -33,13 +33,14 @@ MAX_STRING = 1024
 _TIME_HIGHEST = 2**62
 
 
-class Checked(dict[str, Any]):
-    """The fields of a message the fast path took: modern names, right types, in bounds.
-    Also what the UDP trust gate reads of an unsigned message (its site and space)."""
-
-    __slots__ = ("message_type",)
-
-    message_type: str
+# The key that marks the fields of a message the fast path took (modern names, right types,
+# in bounds), holding its message_type. No JSON object can hold it: its keys are strings.
+# The rest of the dict is also what the UDP trust gate reads of an unsigned message (its
+# site and space), so it is handed on as it is, not copied. None, not a sentinel object:
+# a dict holding only atomic keys and values stays out of the garbage collector's tracking,
+# and a listener holds a few hundred thousand of them (RecentKeys, batches); tracked, they
+# tripled the parse time in bench/ingest_profile.py.
+CHECKED: Any = None
 
 
 def _field_type(name: str, kind: Kind) -> Any:

@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from factories.messages.fast import WHOLE, Checked
+from factories.messages.fast import CHECKED, WHOLE
 from factories.messages.fast import decode as fast_decode
 from factories.messages.limits import (
     FAST_HIGHEST,
@@ -99,8 +99,8 @@ def parse_datagram(data: bytes, *, received: int, skew_seconds: int = 300) -> Me
 
 def decode_datagram(data: bytes, fast: bool = True) -> Any:
     """The JSON value of one UDP payload (not yet validated as a message), or, when the
-    fast path reads it (factories.messages.fast), a `Checked` dict of its fields that
-    `normalise` finishes. `fast=False` always takes the full path."""
+    fast path reads it (factories.messages.fast), the dict of its fields, already checked,
+    that `normalise` finishes. `fast=False` always takes the full path."""
     if len(data) > MAX_DATAGRAM:
         raise Rejected("oversize", f"{len(data)} bytes is more than {MAX_DATAGRAM}")
     if fast and b"\\u0000" not in data and b"\x00" not in data:
@@ -120,8 +120,9 @@ def normalise(
     obj: Any, *, received: int, skew_seconds: int = 300, trusted: bool = False
 ) -> Message:
     """Validate a decoded JSON value and return the modern, typed form of the message."""
-    if type(obj) is Checked:
-        return _build(obj.message_type, dict(obj), {}, received, skew_seconds, trusted)
+    if type(obj) is dict and CHECKED in obj:
+        checked: dict[str, Any] = obj
+        return _build(checked.pop(CHECKED), checked, {}, received, skew_seconds, trusted)
     if not isinstance(obj, Mapping):
         raise Rejected("not_object", f"a JSON {type(obj).__name__} is not a message object")
     message_type = obj.get("message_type")
@@ -159,7 +160,7 @@ def normalise(
     return _build(message_type, fields, extra, received, skew_seconds, trusted)
 
 
-def _finish(found: dict[str, Any]) -> Checked | None:
+def _finish(found: dict[Any, Any]) -> dict[Any, Any] | None:
     """Fold the legacy keys of what the fast path read as `normalise` does, and make its
     whole numbers ints; None when only the full path can say (a bad legacy value, two
     legacy keys for one field that disagree, a fractional count)."""
@@ -167,7 +168,9 @@ def _finish(found: dict[str, Any]) -> Checked | None:
     found.pop("method", None)
     aliases = ALIASES[message_type]
     folded: dict[str, Any] = {}
-    for legacy in [key for key in found if key in aliases]:
+    for legacy in aliases:
+        if legacy not in found:
+            continue
         value = found.pop(legacy)
         modern = aliases[legacy]
         if modern in found:
@@ -188,10 +191,9 @@ def _finish(found: dict[str, Any]) -> Checked | None:
             if not value.is_integer():
                 return None
             found[name] = int(value)
-    checked = Checked(found)
-    checked.message_type = message_type
-    checked["message_type"] = message_type
-    return checked
+    found["message_type"] = message_type
+    found[CHECKED] = message_type
+    return found
 
 
 def _build(
