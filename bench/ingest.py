@@ -274,6 +274,29 @@ class Listener:
             if channel == "udp"
         }
 
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU seconds (user + system) spent so far by the listening processes, by their
+        parse/write workers, and (on PostgreSQL) by the server's backends for this database."""
+        out = {"listener": sum(map(cpu_of, self.listeners))}
+        workers = set().union(*(descendants(pid) for pid in self.listeners))
+        out["workers"] = sum(map(cpu_of, workers))
+        if self.db.pg:
+            rows = self.db.all(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            )
+            out["server"] = sum(cpu_of(pid) for (pid,) in rows)
+        return out
+
+    def batches(self) -> tuple[int, float]:
+        """How many store writes the listeners made, and their mean size in messages
+        (from the write statistics they keep in the database)."""
+        if self.es_url:
+            return 0, 0.0
+        rows = dict(self.db.all("SELECT key, value FROM vacmon_storewritestat"))
+        writes = sum(v for k, v in rows.items() if k not in ("sum", "messages"))
+        return int(writes), rows.get("messages", 0.0) / writes if writes else 0.0
+
     def peak_rss_mb(self) -> float:
         """The largest peak RSS of a listening process (its workers have their own)."""
         peaks = [0.0]
@@ -289,6 +312,15 @@ class Listener:
         for proc in self.procs:
             proc.wait(90)
         self.db.drop()
+
+
+def cpu_of(pid: int) -> float:
+    """User plus system CPU seconds of one process (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def udp_bound(port: int) -> bool:
@@ -338,8 +370,12 @@ def end_to_end(count: int, **how: Any) -> dict[str, Any]:
         sender.start()
         sender.join()
         n, when = wait_stored(listener, count)
+        # Read before the server's backends can go: they end with their connections.
+        cpu = listener.cpu_seconds()
         time.sleep(1.5)  # the listener saves its loss counters once a second
         figures = {
+            "cpu": cpu,
+            "batches": listener.batches(),
             "rate": n / (when - start),
             "not_stored": count - n,
             "counters": listener.counters(),
@@ -397,6 +433,13 @@ def show_burst(label: str, f: dict[str, Any], bare: float, count: int) -> None:
         f"{label:<38} {f['rate']:>8,.0f} msg/s = {f['rate'] / bare:.3f} of the bare loop; "
         f"{count:,} sent, {f['not_stored']:,} not stored, counted lost {lost or 0}; "
         f"listener peak RSS {f['rss']:,.0f} MB  ({f['load']})",
+        flush=True,
+    )
+    cpu = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in f["cpu"].items())
+    writes, mean = f["batches"]
+    print(
+        f"{'':<38} CPU seconds of the run: {cpu}; {writes:,} store writes of "
+        f"{mean:,.0f} messages on average",
         flush=True,
     )
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env python
-"""Where a message's ingest time goes, in one process: parse (decode, validate, trust gate,
-dedup) and store write, in microseconds a message, on a fresh database.
+"""Where a message's ingest time goes, in one process, in microseconds a message by stage:
+parse (decode, trust gate, normalise; then Parser.accept, which adds dedup and counting)
+and the store write (raw rows, latest state, shutdowns, the rest), on a fresh database.
 
 The database is SQLite under a temporary VACMON_VAR_DIR, or DATABASE_URL's server with
 --database-url (a fresh database is created there and dropped after). With --profile the
@@ -8,7 +9,7 @@ write (or, with --profile parse, the parse) runs under cProfile and the top entr
 cumulative time are printed.
 
 Usage: bench/ingest_profile.py [--count N] [--batch B] [--database-url postgres://...]
-                               [--profile parse|write]
+                               [--profile parse|write] [--repeat R]
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -41,34 +44,138 @@ def fresh_database(var_dir: str, url: str) -> tuple[str, str]:
     return f"{base}/{name}", name
 
 
-def run(count: int, batch: int, profile: str) -> None:
+# The write's stages: functions of vacmon.store.embedded.writer, timed by wrapping them.
+WRITE_STAGES = (
+    ("raw rows", "_insert"),
+    ("latest state", "_upsert_latest"),
+    ("shutdowns", "_insert_shutdowns"),
+)
+
+
+def run(count: int, batch: int, profile: str, repeat: int) -> None:
     import django
 
     django.setup()
+    from django.db import connection
+
     from bench.ingest import message, templates
+    from factories.messages import decode_datagram, normalise
     from vacmon.ingest.counters import Counters
     from vacmon.ingest.pipeline import Parser
+    from vacmon.ingest.workers import udp_gate
     from vacmon.store import get_store
 
     tmpls, now = templates(), int(time.time())
     raws = [message(i, tmpls, now) for i in range(count)]
-    parser = Parser(Counters(), "udp")
+    gate = udp_gate()  # as the listener's workers parse: the trust gate included
+    objs = [decode_datagram(raw) for raw in raws]
+    stages = {
+        "decode": lambda: [decode_datagram(raw) for raw in raws],
+        "trust gate": lambda: [gate.trusted(obj, "192.0.2.1", now) for obj in objs],
+        # normalise takes over what decode_datagram hands it, so each run decodes anew
+        # and the decode is taken off.
+        "normalise": lambda: [normalise(decode_datagram(raw), received=now) for raw in raws],
+    }
+    print(f"parse stages, best of {repeat}, us/message ({count:,} messages, {load()})")
+    took = {name: best(stage, repeat) for name, stage in stages.items()}
+    took["normalise"] -= took["decode"]
+    for name, seconds in took.items():
+        print(f"  {name:<14} {seconds / count * 1e6:6.2f}")
+    parser = Parser(Counters(), "udp", gate=gate)
     profiler = cProfile.Profile()
     started = time.perf_counter()
     with profiler if profile == "parse" else _nothing():
         messages = [parser.accept(raw, "192.0.2.1", now) for raw in raws]
     parse = time.perf_counter() - started
-    write = get_store().write
+    print(f"  {'Parser.accept':<14} {parse / count * 1e6:6.2f}  (all of the above, dedup, counts)")
     kept = [m for m in messages if m is not None]
+    spent, server = time_write_stages()
+    write = get_store().write
+    server_before = server_cpu()
     started = time.perf_counter()
     with profiler if profile == "write" else _nothing():
         for i in range(0, len(kept), batch):
             write(kept[i : i + batch])
     stored = time.perf_counter() - started
-    print(f"parse  {parse / count * 1e6:6.1f} us/message  ({count:,} messages)")
-    print(f"write  {stored / len(kept) * 1e6:6.1f} us/message  (batches of {batch:,})")
+    server["total"] = server_cpu() - server_before
+    column = ", and the server's CPU" if connection.vendor == "postgresql" else ""
+    print(f"write stages, us/message{column} (batches of {batch:,}, {load()})")
+    n = len(kept)
+    for name, seconds in spent.items():
+        print(f"  {name:<14} {seconds / n * 1e6:6.2f}{server_column(server[name], n)}")
+    rest = stored - sum(spent.values())
+    rest_server = server["total"] - sum(v for k, v in server.items() if k != "total")
+    print(
+        f"  {'the rest':<14} {rest / n * 1e6:6.2f}{server_column(rest_server, n)}"
+        "  (grouping, transaction, commit)"
+    )
+    print(
+        f"  {'store.write':<14} {stored / n * 1e6:6.2f}{server_column(server['total'], n)}"
+        "  (all of the above)"
+    )
+    print(f"parse + write  {(parse / count + stored / len(kept)) * 1e6:6.1f} us/message")
     if profile:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+
+
+def best(stage: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        stage()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def time_write_stages() -> tuple[dict[str, float], dict[str, float]]:
+    """Wrap each write stage so its time, and the server's CPU time, add up in the
+    returned dicts."""
+    from vacmon.store.embedded import writer
+
+    spent: dict[str, float] = {}
+    server: dict[str, float] = {}
+    for label, name in WRITE_STAGES:
+        spent[label] = server[label] = 0.0
+        setattr(writer, name, timed(getattr(writer, name), label, spent, server))
+    return spent, server
+
+
+def timed(
+    fn: Callable[..., Any], label: str, spent: dict[str, float], server: dict[str, float]
+) -> Callable[..., Any]:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        started, cpu = time.perf_counter(), server_cpu()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            spent[label] += time.perf_counter() - started
+            server[label] += server_cpu() - cpu
+
+    return wrapper
+
+
+def server_cpu() -> float:
+    """CPU seconds of this connection's PostgreSQL backend (a local server; 0 on SQLite,
+    whose work is done in this process and so counted in the wall time)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    connection.ensure_connection()
+    pid = connection.connection.info.backend_pid
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_column(seconds: float, n: int) -> str:
+    from django.db import connection
+
+    return f" {seconds / n * 1e6:6.2f}" if connection.vendor == "postgresql" else ""
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load {one:.2f} {five:.2f} {fifteen:.2f}"
 
 
 class _nothing:
@@ -85,10 +192,11 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=5000)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--profile", choices=["", "parse", "write"], default="")
+    parser.add_argument("--repeat", type=int, default=3, help="best of this many parse runs")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        run(args.count, args.batch, args.profile)
+        run(args.count, args.batch, args.profile, args.repeat)
         return
     with tempfile.TemporaryDirectory() as var_dir:
         url, name = fresh_database(var_dir, args.database_url)
@@ -100,6 +208,7 @@ def main() -> None:
             subprocess.run(manage, cwd=ROOT, env=env, check=True)
             child = [sys.executable, __file__, "--child", "--count", str(args.count)]
             child += ["--batch", str(args.batch), "--profile", args.profile]
+            child += ["--repeat", str(args.repeat)]
             subprocess.run(child, cwd=ROOT, env=env, check=True)
         finally:
             if name:

@@ -11,6 +11,8 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from factories.messages.fast import CHECKED, WHOLE
+from factories.messages.fast import decode as fast_decode
 from factories.messages.limits import (
     FAST_HIGHEST,
     OutOfBounds,
@@ -95,10 +97,18 @@ def parse_datagram(data: bytes, *, received: int, skew_seconds: int = 300) -> Me
     return normalise(decode_datagram(data), received=received, skew_seconds=skew_seconds)
 
 
-def decode_datagram(data: bytes) -> Any:
-    """The JSON value of one UDP payload (not yet validated as a message)."""
+def decode_datagram(data: bytes, fast: bool = True) -> Any:
+    """The JSON value of one UDP payload (not yet validated as a message), or, when the
+    fast path reads it (factories.messages.fast), the dict of its fields, already checked,
+    that `normalise` finishes. `fast=False` always takes the full path."""
     if len(data) > MAX_DATAGRAM:
         raise Rejected("oversize", f"{len(data)} bytes is more than {MAX_DATAGRAM}")
+    if fast and b"\\u0000" not in data and b"\x00" not in data:
+        found = fast_decode(data)
+        if found is not None:
+            checked = _finish(found)
+            if checked is not None:
+                return checked
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -110,6 +120,9 @@ def normalise(
     obj: Any, *, received: int, skew_seconds: int = 300, trusted: bool = False
 ) -> Message:
     """Validate a decoded JSON value and return the modern, typed form of the message."""
+    if type(obj) is dict and CHECKED in obj:
+        checked: dict[str, Any] = obj
+        return _build(checked.pop(CHECKED), checked, {}, received, skew_seconds, trusted)
     if not isinstance(obj, Mapping):
         raise Rejected("not_object", f"a JSON {type(obj).__name__} is not a message object")
     message_type = obj.get("message_type")
@@ -145,6 +158,42 @@ def normalise(
         elif key not in IGNORED_LEGACY:
             extra[key] = value
     return _build(message_type, fields, extra, received, skew_seconds, trusted)
+
+
+def _finish(found: dict[Any, Any]) -> dict[Any, Any] | None:
+    """Fold the legacy keys of what the fast path read as `normalise` does, and make its
+    whole numbers ints; None when only the full path can say (a bad legacy value, two
+    legacy keys for one field that disagree, a fractional count)."""
+    message_type: str = found.pop("message_type")
+    found.pop("method", None)
+    aliases = ALIASES[message_type]
+    folded: dict[str, Any] = {}
+    for legacy in aliases:
+        if legacy not in found:
+            continue
+        value = found.pop(legacy)
+        modern = aliases[legacy]
+        if modern in found:
+            continue  # the modern key wins, whatever the legacy one holds
+        try:
+            value = _PLANS[message_type][modern](legacy, value)
+        except Rejected:
+            return None
+        # Two legacy keys for one field: the full path keeps the later one as sent, an
+        # order this path does not see; when they agree it does not matter.
+        if modern in folded and folded[modern] != value:
+            return None
+        folded[modern] = value
+    found.update(folded)
+    for name in WHOLE[message_type]:
+        value = found.get(name)
+        if type(value) is float:
+            if not value.is_integer():
+                return None
+            found[name] = int(value)
+    found["message_type"] = message_type
+    found[CHECKED] = message_type
+    return found
 
 
 def _build(

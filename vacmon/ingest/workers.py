@@ -31,6 +31,8 @@ from vacmon.store.writelock import write_lock
 log = logging.getLogger("vacmon.ingest")
 
 CHUNK = 256
+# How long a worker holding parsed messages waits for more before writing them.
+LINGER = 0.02
 
 
 class WorkerPool(Intake):
@@ -236,9 +238,11 @@ def _work(
             message = parser.accept(data, source, received)
             if message is not None:
                 pending.append(Held(message, data, source, received))
-        # Write when the batch is full or nothing more is waiting: low latency when quiet,
-        # large batches under load.
-        if len(pending) >= batch_size or not pipe.poll():
+        # Write when the batch is full or nothing more comes within LINGER: low latency when
+        # quiet, large batches under load. Without the wait a worker found its pipe empty
+        # whenever the dispatcher was feeding the other one, and wrote batches of about 300
+        # (bench/ingest.py), each paying a transaction and its counters.
+        if len(pending) >= batch_size or not pipe.poll(LINGER):
             writer.store(pending)
             pending = []
     writer.store(pending)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -55,14 +56,15 @@ def row_maker(cols: list[str]) -> Callable[[Message], list[Any]]:
     body = [c for c in cols if c not in _ENVELOPE and c not in ("extra", "vo")]
     order = [*head, "extra", *(["vo"] if has_vo else []), *body]
 
+    envelope = operator.attrgetter(*head)
+    after_extra = operator.attrgetter("vo") if has_vo else None
+
     def make(m: Message) -> list[Any]:
-        get = m.fields.get
-        row = [getattr(m, c) for c in head]
-        row.append(dumps(m.extra) if m.extra else "{}")
-        if has_vo:
-            row.append(m.vo)
-        row.extend([get(c) for c in body])
-        return row
+        extra = dumps(m.extra) if m.extra else "{}"
+        values = map(m.fields.get, body)
+        if after_extra is None:
+            return [*envelope(m), extra, *values]
+        return [*envelope(m), extra, after_extra(m), *values]
 
     make.columns = order  # type: ignore[attr-defined]
     return make

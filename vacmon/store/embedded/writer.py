@@ -1,12 +1,8 @@
-"""Batched writes: one INSERT ... ON CONFLICT DO NOTHING per table per batch.
+"""Batched writes: each table's rows of a batch in one bulk insert (vacmon.store.embedded.bulk).
 
 The unique natural key makes duplicates (version-logger bursts, several destinations) a
-no-op at the database, and the statement's row count tells how many were new. SQLite and
-PostgreSQL both support this syntax and both report the total row count.
-
-On SQLite executemany runs in C inside the process. On PostgreSQL Django's client-side
-binding turns every row into SQL text in Python, which held a listener to about 2,500
-messages a second; there the rows go through a server-binding cursor (see insert_many).
+no-op at the database (ON CONFLICT DO NOTHING), and the row count tells how many were new.
+The latest state is written once per sender per batch, from its newest message.
 """
 
 from __future__ import annotations
@@ -15,12 +11,13 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from factories.messages import Message
 from vacmon.models import LatestStatus, MachineShutdown
 from vacmon.store.ahead import ahead, ahead_sql
 from vacmon.store.base import WriteResult
+from vacmon.store.embedded.bulk import DO_NOTHING, already_stored, insert_many
 from vacmon.store.embedded.tables import LATEST_FIGURES, MODELS, columns, row_maker
 from vacmon.store.shutdowns import Key, key_of, shutdown_of
 
@@ -31,52 +28,43 @@ def write(messages: Sequence[Message]) -> WriteResult:
     by_type: dict[str, list[Message]] = defaultdict(list)
     for message in messages:
         by_type[message.message_type].append(message)
-    inserted = 0
-    with transaction.atomic(), connection.cursor() as cursor:
-        for message_type, batch in by_type.items():
-            inserted += _insert(cursor, message_type, batch)
-            if message_type in _LATEST_TYPES:
-                _upsert_latest(cursor, batch)
-            if message_type == "machinetype_status":
-                _insert_shutdowns(cursor, batch)
+    try:
+        inserted = _write(by_type, direct=connection.vendor == "postgresql")
+    except IntegrityError as exc:
+        if not already_stored(exc):
+            raise
+        # A row of the batch was stored before (a copy that reached another listener, a
+        # batch spilled and read again): all of it again, each row checked.
+        inserted = _write(by_type, direct=False)
     return WriteResult(inserted=inserted, duplicates=len(messages) - inserted)
 
 
-_PLANS: dict[str, tuple[str, Callable[[Message], list[Any]]]] = {}
+def _write(by_type: dict[str, list[Message]], direct: bool) -> int:
+    inserted = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        for message_type, batch in by_type.items():
+            inserted += _insert(cursor, message_type, batch, direct)
+            if message_type in _LATEST_TYPES:
+                _upsert_latest(cursor, batch)
+            if message_type == "machinetype_status":
+                _insert_shutdowns(cursor, batch, direct)
+    return inserted
 
 
-def _plan(message_type: str) -> tuple[str, Callable[[Message], list[Any]]]:
+_PLANS: dict[str, tuple[str, list[str], Callable[[Message], list[Any]]]] = {}
+
+
+def _plan(message_type: str) -> tuple[str, list[str], Callable[[Message], list[Any]]]:
     if message_type not in _PLANS:
         model = MODELS[message_type]
         make = row_maker(columns(model))
-        cols = make.columns  # type: ignore[attr-defined]
-        sql = "INSERT INTO {} ({})".format(model._meta.db_table, ", ".join(cols))
-        _PLANS[message_type] = (sql, make)
+        _PLANS[message_type] = (model._meta.db_table, make.columns, make)  # type: ignore[attr-defined]
     return _PLANS[message_type]
 
 
-def _insert(cursor: object, message_type: str, batch: list[Message]) -> int:
-    head, make = _plan(message_type)
-    return insert_many(cursor, head, [make(m) for m in batch], "ON CONFLICT DO NOTHING")
-
-
-def insert_many(cursor: Any, head: str, rows: Sequence[Sequence[Any]], tail: str) -> int:
-    """Run `head VALUES (row) tail` for every row; return the total row count."""
-    if not rows:
-        return 0
-    sql = f"{head} VALUES ({', '.join(['%s'] * len(rows[0]))}) {tail}"
-    if connection.vendor != "postgresql":
-        cursor.executemany(sql, rows)
-        return max(cursor.rowcount, 0)
-    import psycopg
-
-    # A server-binding cursor on Django's own connection (so inside its transaction): its
-    # executemany sends the statement once and every row in one pipeline, where Django's
-    # client-binding cursor formats each row into SQL text in Python (bench/ingest_profile.py
-    # --profile write: most of the write went to psycopg's query splitting).
-    with psycopg.Cursor(connection.connection) as raw:
-        raw.executemany(sql, rows)
-        return max(raw.rowcount, 0)
+def _insert(cursor: object, message_type: str, batch: list[Message], direct: bool) -> int:
+    table, cols, make = _plan(message_type)
+    return insert_many(cursor, table, cols, [make(m) for m in batch], DO_NOTHING, direct=direct)
 
 
 def _upsert_latest(cursor: object, batch: list[Message]) -> None:
@@ -91,7 +79,7 @@ def _upsert_latest(cursor: object, batch: list[Message]) -> None:
     table = LatestStatus._meta.db_table
     envelope = ("vo", "time_received", "time_sent", "skewed", "trusted")
     kept = (*envelope, *LATEST_FIGURES)
-    head = f"INSERT INTO {table} (message_type, site, space, factory, item, {', '.join(kept)})"
+    cols = ("message_type", "site", "space", "factory", "item", *kept)
     tail = (
         "ON CONFLICT (message_type, site, space, factory, item) DO UPDATE SET "
         + ", ".join(f"{c} = excluded.{c}" for c in kept)
@@ -105,12 +93,19 @@ def _upsert_latest(cursor: object, batch: list[Message]) -> None:
         for key, m in newest.items()
     ]
     # One row per key (newest above): PostgreSQL refuses a statement that updates a row twice.
-    insert_many(cursor, head, rows, tail)
+    insert_many(cursor, table, cols, rows, tail)
 
 
-_SHUTDOWN_SQL = (
-    f"INSERT INTO {MachineShutdown._meta.db_table} (site, space, factory, machinetype, vo, "
-    "machine, time, message, time_received)"
+_SHUTDOWN_COLUMNS = (
+    "site",
+    "space",
+    "factory",
+    "machinetype",
+    "vo",
+    "machine",
+    "time",
+    "message",
+    "time_received",
 )
 
 
@@ -122,7 +117,7 @@ _STORED: OrderedDict[Key, None] = OrderedDict()
 STORED_KEYS = 100_000
 
 
-def _insert_shutdowns(cursor: object, batch: list[Message]) -> None:
+def _insert_shutdowns(cursor: object, batch: list[Message], direct: bool) -> None:
     """Each new outcome the batch names, once."""
     first: dict[Key, tuple[Any, ...]] = {}
     for m in batch:
@@ -143,7 +138,9 @@ def _insert_shutdowns(cursor: object, batch: list[Message]) -> None:
                 m.time_received,
             )
     if first:
-        insert_many(cursor, _SHUTDOWN_SQL, list(first.values()), "ON CONFLICT DO NOTHING")
+        table = MachineShutdown._meta.db_table
+        rows = list(first.values())
+        insert_many(cursor, table, _SHUTDOWN_COLUMNS, rows, DO_NOTHING, direct=direct)
         transaction.on_commit(lambda: _remember(first))
 
 
