@@ -223,10 +223,7 @@ def factory_health(scope: Scope, r: TimeRange, limit: int) -> factory_report.Sum
     times = bucket_starts(r.since, r.until, r.interval)
 
     def summary(since: int, until: int) -> factory_report.Summary:
-        found = get_store().factory_health(
-            since=since, until=until, interval=r.interval, scope=scope, limit=limit
-        )
-        return factory_report.summarise(found, times, limit)
+        return factory_report.read(get_store(), scope, since, until, r.interval, times, limit)
 
     return split_compute(("health", scope, limit, times[0]), r, summary, factory_report.merge)
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from vacmon.store import Scope, Series, get_store
-from vacmon.store.series import combine
+from vacmon.store import ChartQuery, Scope, Series, get_store
 
 
 def series(
@@ -18,15 +17,14 @@ def series(
     interval: int,
     scope: Scope = Scope(),
 ) -> Series:
-    stale = settings.VACMON_STALE_SECONDS
-    entities = get_store().entity_buckets(
+    query = ChartQuery(
         message_type,
-        metric,
+        (metric,),
         group_by=group_by,
         since=since,
         until=until,
         interval=interval,
         scope=scope,
-        lookback=stale,
+        stale_seconds=settings.VACMON_STALE_SECONDS,
     )
-    return combine(entities, since=since, until=until, interval=interval, stale_seconds=stale)
+    return get_store().chart(query)[metric]
