@@ -309,3 +309,18 @@ def test_heartbeats_are_what_the_newest_messages_of_the_range_report(store):
         assert found == from_messages(newest, 600)
         assert found.messages == min(limit, len(newest)) and found.ages and found.versions
     assert "X" not in {v for v, _, _ in found.versions["daemon_version"]}
+
+
+def test_a_machinetype_whose_vo_changed_is_charted_under_its_newest_vo(store):
+    store.write(
+        [
+            machinetype_status(received=T0 + 10, machinetype="mixed", fqan="/lhcb/Role=NULL"),
+            machinetype_status(received=T0 + 310, machinetype="mixed", fqan="/atlas/Role=NULL"),
+        ]
+    )
+    query = ChartQuery(
+        "machinetype_status", ("running_processors",), "vo", T0, T0 + 599, 300, stale_seconds=600
+    )
+    (series,) = store.chart(query).values()
+    assert list(series.values) == ["atlas"]
+    assert all(v is not None for v in series.values["atlas"])

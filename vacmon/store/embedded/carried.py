@@ -32,14 +32,33 @@ def carried_series(q: ChartQuery) -> dict[str, Series]:
     times = bucket_starts(q.since, q.until, q.interval)
     sweeps = [Sweep(times, q.stale_seconds) for _ in q.metrics]
     width = len(ENTITY[q.message_type])
+    groups = _newest_groups(rows, width, len(q.metrics))
     for bucket, together in groupby(rows, key=itemgetter(width + 1)):
         for sweep in sweeps:
             sweep.record_until(bucket - 1)
-        _take(sweeps, bucket + q.interval - 1, together, width)
+        _take(sweeps, groups, bucket + q.interval - 1, together, width)
     return {m: sweep.series(q.interval) for m, sweep in zip(q.metrics, sweeps, strict=True)}
 
 
-def _take(sweeps: list[Sweep], when: int, rows: Iterable[tuple[Any, ...]], width: int) -> None:
+Groups = list[dict[tuple[Any, ...], str]]
+
+
+def _newest_groups(rows: list[tuple[Any, ...]], width: int, metric_count: int) -> Groups:
+    """Per metric, each sender's group in the newest bucket where it sent that metric: a
+    sender whose VO changed in the range is charted under its newest VO throughout, as
+    Elasticsearch charts it (only buckets summed in the database follow each bucket's)."""
+    groups: Groups = [{} for _ in range(metric_count)]
+    for row in rows:  # oldest bucket first
+        sender, group = row[:width], row[width] or "unknown"
+        for i in range(metric_count):
+            if row[width + 2 + i] is not None:
+                groups[i][sender] = group
+    return groups
+
+
+def _take(
+    sweeps: list[Sweep], groups: Groups, when: int, rows: Iterable[tuple[Any, ...]], width: int
+) -> None:
     """The sample rows (entity..., grp, b, s0..sk, n) of one bucket, as one average per
     sender and metric. A sender has one row per bucket unless it is read from raw messages
     or changed VO; those few are folded into one first."""
@@ -54,14 +73,14 @@ def _take(sweeps: list[Sweep], when: int, rows: Iterable[tuple[Any, ...]], width
     for sender, together in more.items():
         one[sender] = _fold(together, width, len(sweeps))
     for i, sweep in enumerate(sweeps):
-        column = width + 2 + i
+        column, group_of = width + 2 + i, groups[i]
         for sender, sample in one.items():
             total = sample[column]
             if total is None:
                 continue
             # A folded row (a list) carries a count per metric.
             count = sample[-1] if type(sample) is tuple else sample[-1][i]
-            sweep.take(when, sender, sample[width] or "unknown", total / count)
+            sweep.take(when, sender, group_of[sender], total / count)
 
 
 def _fold(rows: list[Sequence[Any]], width: int, metric_count: int) -> list[Any]:
