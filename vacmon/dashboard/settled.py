@@ -45,7 +45,7 @@ def chart_series_many(
 ) -> dict[str, Series]:
     """A series per metric, read together: the settled part of the range (cached) and the
     newest buckets are charted apart, each carrying its senders in from before it, and
-    joined; the result is `vacmon.selectors.series.series` of each metric."""
+    joined; the result is `vacmon.api.selectors.series` of each metric."""
     store = get_store()
 
     def read(since: int, until: int) -> dict[str, Series]:

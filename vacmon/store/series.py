@@ -78,8 +78,7 @@ class Sweep:
                     row = self.rows.get(group)
                     if row is None:
                         row = self.rows[group] = [None] * count
-                    # fsum: the sum does not depend on the order senders arrived in.
-                    row[self.next] = math.fsum(senders.values())
+                    row[self.next] = _sum(senders.values())
             self.next += 1
 
     def _expire(self, oldest_counting: int) -> None:
@@ -100,6 +99,15 @@ class Sweep:
             times=self.times,
             values=dict(sorted(self.rows.items())),
         )
+
+
+def _sum(values: Iterable[float]) -> float:
+    """The correctly rounded sum, which does not depend on the order senders arrived in;
+    stored rows beyond the parse bounds may overflow it, and then the sum is infinite."""
+    try:
+        return math.fsum(values)
+    except OverflowError:
+        return sum(values)
 
 
 def combine(

@@ -1,4 +1,4 @@
-"""Read functions of the dashboard, over the store interface and the shared selectors.
+"""Read functions of the dashboard, over the store interface and `vacmon.capacity`.
 
 Everything a page needs is fetched here and cached for a minute (the refresh period of the
 pages): relative ranges end on a whole minute (see params.QUANTUM), so every viewer of a page
@@ -15,11 +15,11 @@ from typing import Any, ParamSpec, TypeVar
 from django.conf import settings
 
 from factories.messages import Message
+from vacmon.capacity import is_stale
 from vacmon.dashboard import factory_report
 from vacmon.dashboard.lifecycles import LIFECYCLE_FIELDS
 from vacmon.dashboard.memo import digest, remember
 from vacmon.dashboard.settled import chart_series_many, split_compute, split_history
-from vacmon.selectors.capacity import is_stale
 from vacmon.store import FactoryRef, Scope, Series, get_store
 from vacmon.store.series import bucket_starts, total
 from vacmon.store.shutdowns import Shutdown

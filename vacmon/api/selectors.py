@@ -1,4 +1,5 @@
-"""Chart series from the store, with carry-forward and gaps (see vacmon.store.series)."""
+"""The API's chart reads: one series from the store, carried forward and gapped (see
+`vacmon.store.series`)."""
 
 from __future__ import annotations
 
