@@ -54,18 +54,32 @@ class Sweep:
         self.live: defaultdict[str, dict[Hashable, float]] = defaultdict(dict)
         # sender -> (when its newest value was taken, the group's dict holding it)
         self.newest: dict[Hashable, tuple[int, dict[Hashable, float]]] = {}
-        self.taken: deque[tuple[int, Hashable]] = deque()
+        # (when, the senders taken then), in the order taken
+        self.taken: deque[tuple[int, list[Hashable]]] = deque()
+        self.group_of: dict[Hashable, str] = {}
+        self.regrouped: set[Hashable] = set()  # senders seen under more than one group
         self.rows: dict[str, list[float | None]] = {}
         self.next = 0  # index of the first bucket not yet recorded
 
-    def take(self, when: int, sender: Hashable, group: str, value: float) -> None:
-        before = self.newest.get(sender)
-        if before is not None:
-            del before[1][sender]
-        holder = self.live[group]
-        holder[sender] = value
-        self.newest[sender] = (when, holder)
-        self.taken.append((when, sender))
+    def take(self, when: int, samples: Iterable[tuple[Hashable, str, float]]) -> None:
+        """(sender, group, value) of senders sampled at `when`. One call per bucket, not
+        per sample: a fleet's hour is a quarter of a million samples."""
+        newest, live, group_of = self.newest, self.live, self.group_of
+        senders = []
+        for sender, group, value in samples:
+            before = newest.get(sender)
+            if before is not None:
+                del before[1][sender]
+            holder = live[group]
+            holder[sender] = value
+            newest[sender] = (when, holder)
+            senders.append(sender)
+            seen = group_of.get(sender)
+            if seen != group:
+                if seen is not None:
+                    self.regrouped.add(sender)
+                group_of[sender] = group
+        self.taken.append((when, senders))
 
     def record_until(self, last: int) -> None:
         """Record the sums of the buckets not yet recorded that start at or before `last`."""
@@ -85,11 +99,12 @@ class Sweep:
         """Drop the values taken before `oldest_counting` that are still a sender's newest."""
         taken, newest = self.taken, self.newest
         while taken and taken[0][0] < oldest_counting:
-            when, sender = taken.popleft()
-            found = newest.get(sender)
-            if found is not None and found[0] == when:
-                del found[1][sender]
-                del newest[sender]
+            when, senders = taken.popleft()
+            for sender in senders:
+                found = newest.get(sender)
+                if found is not None and found[0] == when:
+                    del found[1][sender]
+                    del newest[sender]
 
     def series(self, interval: int) -> Series:
         self.record_until(self.times[-1])
@@ -134,11 +149,10 @@ def combine(
             if first <= bucket <= last and (bucket - first) % interval == 0:
                 by_bucket[bucket].append((sender, entity.group, value))
     for when, sender, group, value in sorted(carried_in, key=lambda c: c[0]):
-        sweep.take(when, sender, group, value)
+        sweep.take(when, [(sender, group, value)])
     for bucket in sorted(by_bucket):
         sweep.record_until(bucket - 1)
-        for sender, group, value in by_bucket[bucket]:
-            sweep.take(bucket + interval - 1, sender, group, value)
+        sweep.take(bucket + interval - 1, by_bucket[bucket])
     return sweep.series(interval)
 
 

@@ -21,6 +21,10 @@ from vacmon.store.embedded.grouped import sender_samples
 from vacmon.store.embedded.summing import sample_start
 from vacmon.store.series import Sweep, bucket_starts
 
+Sample = Sequence[Any]
+Senders = dict[tuple[Any, ...], Sample]
+Groups = list[dict[tuple[Any, ...], str]]
+
 
 def carried_series(q: ChartQuery) -> dict[str, Series]:
     """The chart `q`, each sender's bucket averages carried forward by `Sweep`."""
@@ -30,40 +34,41 @@ def carried_series(q: ChartQuery) -> dict[str, Series]:
         cursor.execute(f"SELECT * FROM ({samples}) parts ORDER BY b", params)
         rows = cursor.fetchall()
     times = bucket_starts(q.since, q.until, q.interval)
-    sweeps = [Sweep(times, q.stale_seconds) for _ in q.metrics]
-    width = len(ENTITY[q.message_type])
-    groups = _newest_groups(rows, width, len(q.metrics))
-    for bucket, together in groupby(rows, key=itemgetter(width + 1)):
-        for sweep in sweeps:
-            sweep.record_until(bucket - 1)
-        _take(sweeps, groups, bucket + q.interval - 1, together, width)
+    width, count = len(ENTITY[q.message_type]), len(q.metrics)
+    buckets = [
+        (bucket, _one_per_sender(together, width, count))
+        for bucket, together in groupby(rows, key=itemgetter(width + 1))
+    ]
+    sweeps = _sweep(buckets, times, q, width, None)
+    if any(sweep.regrouped for sweep in sweeps):
+        # A sender changed VO in the range (rare): it is charted under its newest VO
+        # throughout, as Elasticsearch charts it (only buckets summed in the database
+        # follow each bucket's VO).
+        sweeps = _sweep(buckets, times, q, width, _newest_groups(buckets, width, count))
     return {m: sweep.series(q.interval) for m, sweep in zip(q.metrics, sweeps, strict=True)}
 
 
-Groups = list[dict[tuple[Any, ...], str]]
+def _sweep(
+    buckets: list[tuple[int, Senders]],
+    times: list[int],
+    q: ChartQuery,
+    width: int,
+    groups: Groups | None,
+) -> list[Sweep]:
+    sweeps = [Sweep(times, q.stale_seconds) for _ in q.metrics]
+    for bucket, one in buckets:
+        for sweep in sweeps:
+            sweep.record_until(bucket - 1)
+        _take(sweeps, groups, bucket + q.interval - 1, one, width)
+    return sweeps
 
 
-def _newest_groups(rows: list[tuple[Any, ...]], width: int, metric_count: int) -> Groups:
-    """Per metric, each sender's group in the newest bucket where it sent that metric: a
-    sender whose VO changed in the range is charted under its newest VO throughout, as
-    Elasticsearch charts it (only buckets summed in the database follow each bucket's)."""
-    groups: Groups = [{} for _ in range(metric_count)]
-    for row in rows:  # oldest bucket first
-        sender, group = row[:width], row[width] or "unknown"
-        for i in range(metric_count):
-            if row[width + 2 + i] is not None:
-                groups[i][sender] = group
-    return groups
-
-
-def _take(
-    sweeps: list[Sweep], groups: Groups, when: int, rows: Iterable[tuple[Any, ...]], width: int
-) -> None:
-    """The sample rows (entity..., grp, b, s0..sk, n) of one bucket, as one average per
-    sender and metric. A sender has one row per bucket unless it is read from raw messages
-    or changed VO; those few are folded into one first."""
-    one: dict[tuple[Any, ...], Sequence[Any]] = {}
-    more: dict[tuple[Any, ...], list[Sequence[Any]]] = {}
+def _one_per_sender(rows: Iterable[Sample], width: int, metric_count: int) -> Senders:
+    """The sample rows (entity..., grp, b, s0..sk, n) of one bucket, one per sender. A
+    sender has one row per bucket unless it is read from raw messages or changed VO; those
+    few are folded into one."""
+    one: Senders = {}
+    more: dict[tuple[Any, ...], list[Sample]] = {}
     for row in rows:
         sender = row[:width]
         if sender in one:
@@ -71,16 +76,39 @@ def _take(
         else:
             one[sender] = row
     for sender, together in more.items():
-        one[sender] = _fold(together, width, len(sweeps))
+        one[sender] = _fold(together, width, metric_count)
+    return one
+
+
+def _newest_groups(buckets: list[tuple[int, Senders]], width: int, metric_count: int) -> Groups:
+    """Per metric, each sender's group in the newest bucket where it sent that metric."""
+    groups: Groups = [{} for _ in range(metric_count)]
+    for i, newest in enumerate(groups):
+        column = width + 2 + i
+        for _, one in buckets:  # oldest first: a newer group replaces an older one
+            newest.update({s: r[width] for s, r in one.items() if r[column] is not None})
+    return groups
+
+
+def _take(sweeps: list[Sweep], groups: Groups | None, when: int, one: Senders, width: int) -> None:
+    """One bucket's samples, one row per sender, as one average per sender and metric."""
     for i, sweep in enumerate(sweeps):
-        column, group_of = width + 2 + i, groups[i]
-        for sender, sample in one.items():
-            total = sample[column]
-            if total is None:
-                continue
-            # A folded row (a list) carries a count per metric.
-            count = sample[-1] if type(sample) is tuple else sample[-1][i]
-            sweep.take(when, sender, group_of[sender], total / count)
+        column = width + 2 + i
+        # The group each sender is charted under: the row's own, or its newest.
+        newest = groups[i] if groups is not None else None
+        # A folded row (a list) carries a count per metric.
+        sweep.take(
+            when,
+            [
+                (
+                    sender,
+                    (sample[width] if newest is None else newest[sender]) or "unknown",
+                    sample[column] / (sample[-1] if type(sample) is tuple else sample[-1][i]),
+                )
+                for sender, sample in one.items()
+                if sample[column] is not None
+            ],
+        )
 
 
 def _fold(rows: list[Sequence[Any]], width: int, metric_count: int) -> list[Any]:
