@@ -180,8 +180,7 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # The schedule lives in code (see STYLE.md): every periodic job and its period.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
-    "build-rollups": {"task": "vacmon.tasks.build_rollups", "schedule": 60.0},
-    "purge-old-messages": {"task": "vacmon.tasks.purge_old_messages", "schedule": 3600.0},
+    "maintain-store": {"task": "vacmon.tasks.maintain_store", "schedule": 60.0},
     "publish-crr": {"task": "vacmon.publisher.tasks.publish_all", "schedule": 300.0},
     "dispatch-probes": {"task": "vacmon.probes.tasks.dispatch_probes", "schedule": 60.0},
     "publish-probe-results": {

@@ -11,6 +11,10 @@ from vacmon.queryparams import BadParameter, epoch_time, whole_number
 
 NICE_INTERVALS = (60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
 MAX_BUCKETS = 2000
+# The longest range a read may span (`parse_range`), and the buckets a picked interval
+# aims at (`pick_interval`).
+MAX_SPAN = 400 * 86400
+BUCKETS = 120
 
 
 # A bad range is a bad parameter: its name is the parameter at fault, or "range" for a from
@@ -25,7 +29,7 @@ class TimeRange:
     interval: int
 
 
-def pick_interval(span: int, buckets: int = 120) -> int:
+def pick_interval(span: int, buckets: int = BUCKETS) -> int:
     """The smallest nice interval giving at most `buckets` buckets; multiples of 300 and 3600
     let the store answer from its rollups."""
     for interval in NICE_INTERVALS:
@@ -34,12 +38,19 @@ def pick_interval(span: int, buckets: int = 120) -> int:
     return max(86400, (span // buckets) // 86400 * 86400)
 
 
+def chart_intervals() -> tuple[int, ...]:
+    """Every interval `pick_interval` gives a range of at most MAX_SPAN: the nice ones, then
+    the whole days of the longest ranges. The store builds its rollups at these."""
+    days = range(86400, pick_interval(MAX_SPAN) + 1, 86400)
+    return tuple(sorted({*NICE_INTERVALS, *days}))
+
+
 def parse_range(
     params: Mapping[str, str],
     *,
     default_span: int = 86400,
     now: int | None = None,
-    max_span: int = 400 * 86400,
+    max_span: int = MAX_SPAN,
 ) -> TimeRange:
     now = int(time.time()) if now is None else now
     until = epoch_time(params, "to", now, now)

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from tests.builders import factory_status, machine_status
+from vacmon.api.selectors import series
 from vacmon.dashboard.settled import chart_series_many, split_history
-from vacmon.selectors.series import series
 from vacmon.store import Scope, get_store
 from vacmon.store.embedded import rollups
 from vacmon.timerange import TimeRange

@@ -16,3 +16,8 @@ def test_every_beat_entry_names_a_registered_task() -> None:
         if entry["task"] not in app.tasks
     }
     assert unregistered == {}
+
+
+def test_the_store_is_maintained_every_minute_by_one_task() -> None:
+    entries = [e for e in settings.CELERY_BEAT_SCHEDULE.values() if "maintain" in e["task"]]
+    assert entries == [{"task": "vacmon.tasks.maintain_store", "schedule": 60.0}]

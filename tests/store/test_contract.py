@@ -7,10 +7,9 @@ import random
 import pytest
 
 from tests.builders import factory_status, machine_status, machinetype_status
-from vacmon.store import Scope
+from vacmon.store import ChartQuery, Scope
 from vacmon.store.es.capabilities import Unsupported
 from vacmon.store.heartbeats import from_messages
-from vacmon.store.series import combine
 
 T0 = 1_700_000_000 - 1_700_000_000 % 3600
 
@@ -211,15 +210,8 @@ def test_bucketed_series_average_per_factory_then_sum(store):
             factory_status(received=T0 + 20, factory="f2.example", running_processors=10),
         ]
     )
-    entities = store.entity_buckets(
-        "factory_status",
-        "running_processors",
-        group_by="site",
-        since=T0,
-        until=T0 + 599,
-        interval=300,
-    )
-    series = combine(entities, since=T0, until=T0 + 599, interval=300, stale_seconds=0)
+    query = ChartQuery("factory_status", ("running_processors",), "site", T0, T0 + 599, 300)
+    series = store.chart(query)["running_processors"]
     assert series.times == [T0, T0 + 300]
     assert series.values == {"EXAMPLE-SITE": [13.0, None]}
 
@@ -233,27 +225,27 @@ def test_several_metrics_read_together_equal_each_read_alone(store, interval):
             factory_status(received=T0 + 20, factory="f2.example", running_processors=10),
         ]
     )
-    query = dict(group_by="site", since=T0, until=T0 + 3599, interval=interval, lookback=600)
+    window = dict(group_by="site", since=T0, until=T0 + 3599, interval=interval)
     metrics = ("running_processors", "load_average", "mem_used_kb")
-    together = store.entity_buckets_many("factory_status", metrics, **query)
+    together = store.chart(ChartQuery("factory_status", metrics, stale_seconds=600, **window))
     assert set(together) == set(metrics)
     for metric in metrics:
-        alone = store.entity_buckets("factory_status", metric, **query)
-        assert sorted(together[metric], key=repr) == sorted(alone, key=repr)
-    assert together["running_processors"]
+        (alone,) = store.chart(
+            ChartQuery("factory_status", (metric,), stale_seconds=600, **window)
+        ).values()
+        assert together[metric] == alone
+    # The first bucket: f1's average (2 alone, or 2 and 4) and f2's 10.
+    assert together["running_processors"].values["EXAMPLE-SITE"][0] == (
+        12.0 if interval == 300 else 13.0
+    )
 
 
 def test_series_carry_a_factory_forward_until_it_is_stale(store):
     store.write([factory_status(received=T0 + 10, running_processors=4)])
-    entities = store.entity_buckets(
-        "factory_status",
-        "running_processors",
-        group_by="factory",
-        since=T0,
-        until=T0 + 1199,
-        interval=300,
+    query = ChartQuery(
+        "factory_status", ("running_processors",), "factory", T0, T0 + 1199, 300, stale_seconds=600
     )
-    series = combine(entities, since=T0, until=T0 + 1199, interval=300, stale_seconds=600)
+    series = store.chart(query)["running_processors"]
     assert series.values["f1.example.ac.uk"] == [4.0, 4.0, 4.0, None]
 
 
@@ -270,23 +262,14 @@ def test_series_group_machinetypes_by_vo(store):
             machinetype_status(received=T0, machinetype="atlas", running_processors=7),
         ]
     )
-    entities = store.entity_buckets(
-        "machinetype_status",
-        "running_processors",
-        group_by="vo",
-        since=T0,
-        until=T0 + 299,
-        interval=300,
-    )
-    series = combine(entities, since=T0, until=T0 + 299, interval=300, stale_seconds=0)
+    query = ChartQuery("machinetype_status", ("running_processors",), "vo", T0, T0 + 299, 300)
+    series = store.chart(query)["running_processors"]
     assert series.values == {"atlas": [7.0], "lhcb": [5.0]}
 
 
 def test_it_refuses_a_metric_that_is_not_chartable(store):
     with pytest.raises(ValueError, match="not a chartable"):
-        store.entity_buckets(
-            "factory_status", "os_issue", group_by="site", since=T0, until=T0 + 1, interval=300
-        )
+        store.chart(ChartQuery("factory_status", ("os_issue",), "site", T0, T0 + 1, 300))
 
 
 def test_purge_removes_raw_messages_older_than_the_cutoff(store):
@@ -301,7 +284,7 @@ def test_purge_removes_raw_messages_older_than_the_cutoff(store):
     assert len(store.history("factory_status", since=0, until=T0 + 200)) == 1
 
 
-def test_factory_health_is_what_the_newest_messages_of_the_range_report(store):
+def test_heartbeats_are_what_the_newest_messages_of_the_range_report(store):
     rng = random.Random(4)
     msgs = []
     for i in range(80):
@@ -322,7 +305,22 @@ def test_factory_health_is_what_the_newest_messages_of_the_range_report(store):
     for limit in (1000, 30):
         query = dict(since=T0 + 200, until=T0 + 7000, scope=scope, limit=limit)
         newest = store.history("factory_status", **query)
-        found = store.factory_health(interval=600, **query)
+        found = store.heartbeats(interval=600, **query)
         assert found == from_messages(newest, 600)
         assert found.messages == min(limit, len(newest)) and found.ages and found.versions
     assert "X" not in {v for v, _, _ in found.versions["daemon_version"]}
+
+
+def test_a_machinetype_whose_vo_changed_is_charted_under_its_newest_vo(store):
+    store.write(
+        [
+            machinetype_status(received=T0 + 10, machinetype="mixed", fqan="/lhcb/Role=NULL"),
+            machinetype_status(received=T0 + 310, machinetype="mixed", fqan="/atlas/Role=NULL"),
+        ]
+    )
+    query = ChartQuery(
+        "machinetype_status", ("running_processors",), "vo", T0, T0 + 599, 300, stale_seconds=600
+    )
+    (series,) = store.chart(query).values()
+    assert list(series.values) == ["atlas"]
+    assert all(v is not None for v in series.values["atlas"])

@@ -89,7 +89,7 @@ def test_heartbeat_ages_of_a_message_from_the_future_are_not_charted():
     store.write([future(factory="ahead", **beat), current(NOW - 10, **beat)])
     scope = Scope(site="EXAMPLE-SITE")
 
-    health = store.factory_health(since=0, until=NOW + 1, interval=300, scope=scope, limit=100)
+    health = store.heartbeats(since=0, until=NOW + 1, interval=300, scope=scope, limit=100)
     ages = [age for row in health.ages.values() for age in row.values()]
 
     assert ages and max(ages) < 3600

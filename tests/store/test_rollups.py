@@ -4,8 +4,8 @@ import pytest
 
 from tests.builders import factory_status, machinetype_status
 from vacmon.models import Rollup, RollupWatermark, SpaceRollupWatermark
-from vacmon.store.embedded import EmbeddedStore, rollups
-from vacmon.store.series import combine
+from vacmon.store import ChartQuery
+from vacmon.store.embedded import EmbeddedStore, charts, rollups
 
 pytestmark = pytest.mark.django_db
 
@@ -45,15 +45,8 @@ def test_series_read_rollups_and_raw_after_the_watermark_alike():
     )
     rollups.build(T0 + 3600 + 61)
     assert RollupWatermark.objects.get(resolution=300).built_until == T0 + 3600
-    entities = store.entity_buckets(
-        "factory_status",
-        "running_processors",
-        group_by="site",
-        since=T0,
-        until=T0 + 7199,
-        interval=3600,
-    )
-    series = combine(entities, since=T0, until=T0 + 7199, interval=3600, stale_seconds=0)
+    query = ChartQuery("factory_status", ("running_processors",), "site", T0, T0 + 7199, 3600)
+    series = store.chart(query)["running_processors"]
     assert series.values == {"EXAMPLE-SITE": [2.0, 8.0]}
 
 
@@ -65,7 +58,11 @@ def test_building_twice_does_not_double_count():
     assert Rollup.objects.filter(resolution=300).count() == 1
 
 
-def test_wide_buckets_are_summed_per_group_in_the_database_without_carrying():
+def test_wide_buckets_are_summed_per_group_in_the_database_without_carrying(monkeypatch):
+    def no_carrying(query):
+        raise AssertionError("a chart of wide buckets was carried forward sender by sender")
+
+    monkeypatch.setattr(charts, "carried_series", no_carrying)
     store = EmbeddedStore()
     store.write(
         [
@@ -76,17 +73,16 @@ def test_wide_buckets_are_summed_per_group_in_the_database_without_carrying():
         ]
     )
     rollups.build(T0 + 3600 + 61)
-    entities = store.entity_buckets(
+    query = ChartQuery(
         "factory_status",
-        "running_processors",
-        group_by="site",
-        since=T0,
-        until=T0 + 3 * 3600 - 1,
-        interval=3600,
-        lookback=600,
+        ("running_processors",),
+        "site",
+        T0,
+        T0 + 3 * 3600 - 1,
+        3600,
+        stale_seconds=600,
     )
-    assert [e.carry for e in entities] == [False]
-    series = combine(entities, since=T0, until=T0 + 3 * 3600 - 1, interval=3600, stale_seconds=600)
+    series = store.chart(query)["running_processors"]
     # Hour 1: a averages 3, b 10; hour 2: only a (from the raw table); hour 3: a gap.
     assert series.values == {"EXAMPLE-SITE": [13.0, 8.0, None]}
 
@@ -105,10 +101,13 @@ def test_day_then_six_hour_then_hour_rollups_then_raw_give_what_the_raw_messages
     assert RollupWatermark.objects.get(resolution=86400).built_until == day + 2 * 86400
     assert RollupWatermark.objects.get(resolution=21600).built_until == day + 2 * 86400
     SpaceRollupWatermark.objects.all().delete()
-    query = dict(group_by="site", since=day, until=day + 4 * 86400 - 1, interval=interval)
-    layered = store.entity_buckets("factory_status", "running_processors", **query)
+    query = ChartQuery(
+        "factory_status", ("running_processors",), "factory", day, day + 4 * 86400 - 1, interval
+    )
+    (layered,) = store.chart(query).values()
     RollupWatermark.objects.all().delete()
-    raw = store.entity_buckets("factory_status", "running_processors", **query)
-    assert [e.averages for e in layered] == [e.averages for e in raw]
+    (raw,) = store.chart(query).values()
+    assert layered.values == raw.values
     sent = {(day + 1800 * k + 7) // interval for k in range(150)}
-    assert len(raw[0].averages) == len(sent)
+    assert sorted(raw.values) == ["f0", "f1", "f2"]
+    assert all(sum(v is not None for v in row) == len(sent) for row in raw.values.values())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,21 +15,23 @@ UNTIL = SINCE + 40 * INTERVAL - 1
 
 
 def by_the_rules(entities, stale):
-    """Every bucket in turn: the sender's own average, else its last one while fresh."""
+    """Every bucket in turn: the sender's own average, else its last one while fresh; the
+    group's value is the exact sum of its senders' (rounded once, whatever their order)."""
     times = bucket_starts(SINCE, UNTIL, INTERVAL)
-    rows: dict[str, list] = {}
+    parts: dict[str, list[list[float]]] = {}
     for e in entities:
-        row = rows.setdefault(e.group, [None] * len(times))
+        row = parts.setdefault(e.group, [[] for _ in times])
         last = e.last_before
         for i, start in enumerate(times):
             value = e.averages.get(start)
             if value is not None:
                 last = (start + INTERVAL - 1, value)
-            elif not e.carry or last is None or start - last[0] > stale:
+            elif last is None or start - last[0] > stale:
                 continue
             else:
                 value = last[1]
-            row[i] = (row[i] or 0.0) + value
+            row[i].append(value)
+    rows = {g: [math.fsum(c) if c else None for c in row] for g, row in parts.items()}
     return dict(sorted(rows.items()))
 
 
@@ -43,7 +47,6 @@ sender = st.builds(
         st.none(),
         st.tuples(st.integers(SINCE - 2000, SINCE - 1), st.floats(0, 1e6, allow_nan=False)),
     ),
-    carry=st.booleans(),
 )
 
 

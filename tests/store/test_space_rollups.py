@@ -6,8 +6,9 @@ import pytest
 
 from tests.builders import factory_status, machinetype_status
 from vacmon.models import SpaceRollup, SpaceRollupWatermark
-from vacmon.store import Scope
+from vacmon.store import ChartQuery, Scope
 from vacmon.store.embedded import EmbeddedStore, rollups, space_rollups
+from vacmon.timerange import MAX_SPAN, pick_interval
 
 pytestmark = pytest.mark.django_db
 
@@ -54,8 +55,14 @@ def fleet(rng: random.Random) -> list:
 
 
 def sums(store: EmbeddedStore, message_type: str, metric: str, **query) -> dict:
-    entities = store.entity_buckets(message_type, metric, lookback=600, **query)
-    return {e.group: {b: round(v, 9) for b, v in e.averages.items()} for e in entities}
+    """group -> bucket -> the chart's value, where it has one."""
+    (series,) = store.chart(
+        ChartQuery(message_type, (metric,), stale_seconds=600, **query)
+    ).values()
+    return {
+        group: {t: round(v, 9) for t, v in zip(series.times, row, strict=True) if v is not None}
+        for group, row in series.values.items()
+    }
 
 
 CASES = [
@@ -129,3 +136,9 @@ def test_purging_old_rollups_purges_space_rollups_too():
     assert SpaceRollup.objects.exists()
     rollups.purge(before=T0 + DAY + 3600)
     assert not SpaceRollup.objects.exists()
+
+
+def test_every_interval_a_range_longer_than_ten_hours_is_charted_at_has_space_rollups():
+    spans = [36001 + k * 3600 for k in range((MAX_SPAN - 36001) // 3600 + 1)] + [MAX_SPAN]
+    picked = {pick_interval(span) for span in spans}
+    assert picked == set(space_rollups.RESOLUTIONS)

@@ -86,7 +86,7 @@ def test_history_continues_with_search_after_and_drops_a_repeated_id(
     assert second.json()["search_after"] == [2]
 
 
-def test_entity_buckets_sum_pages_into_averages(fake_es, es_store):
+def test_sender_buckets_sum_pages_into_averages(fake_es, es_store):
     server = fake_es()
     key = {"site": "S", "space": "sp", "factory": "f"}
     slots = [
@@ -104,15 +104,15 @@ def test_entity_buckets_sum_pages_into_averages(fake_es, es_store):
     server.on("POST", SEARCH, composite([{"key": key, "t": {"buckets": slots}}]))
     store = es_store(server)
 
-    result = store.entity_buckets(
+    (result,) = store.entity_buckets_many(
         "factory_status",
-        "running_processors",
+        ("running_processors",),
         group_by="space",
         since=900,
         until=1500,
         interval=300,
         lookback=600,
-    )
+    ).values()
 
     assert result == [
         EntityBuckets(
@@ -125,7 +125,7 @@ def test_entity_buckets_sum_pages_into_averages(fake_es, es_store):
     assert request.query["filter_path"] == [",".join(builders.BUCKETS_FILTER_PATH)]
 
 
-def test_entity_buckets_read_every_metric_in_one_search_sized_by_what_senders_filled(
+def test_sender_buckets_read_every_metric_in_one_search_sized_by_what_senders_filled(
     fake_es, es_store
 ):
     server = fake_es()
@@ -174,7 +174,7 @@ def test_purge_deletes_by_query_across_the_three_streams(fake_es, es_store):
     assert request.query["conflicts"] == ["proceed"]
 
 
-def test_factory_health_is_computed_from_the_newest_messages_it_reads(fake_es, es_store):
+def test_heartbeats_are_computed_from_the_newest_messages_it_reads(fake_es, es_store):
     server = fake_es()
     newest = [
         sample(time_sent=RECEIVED - 10 * k, factory_heartbeat_time=RECEIVED - 10 * k - 120)
@@ -185,7 +185,7 @@ def test_factory_health_is_computed_from_the_newest_messages_it_reads(fake_es, e
     ]
     server.on("POST", SEARCH, Reply(body={"hits": {"hits": hits}}))
     scope = Scope(site="S", factory="f")
-    found = es_store(server).factory_health(
+    found = es_store(server).heartbeats(
         since=RECEIVED - 3600, until=RECEIVED, interval=600, scope=scope, limit=3
     )
 

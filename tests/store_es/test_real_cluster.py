@@ -6,7 +6,7 @@ import pytest
 
 from tests import samples
 from tests.store_es.messages import factories, sample
-from vacmon.store.base import Scope, WriteResult
+from vacmon.store.base import ChartQuery, Scope, WriteResult
 from vacmon.store.es.capabilities import Unsupported
 
 pytestmark = pytest.mark.elasticsearch
@@ -23,17 +23,18 @@ def test_a_real_cluster_stores_reads_deduplicates_and_purges(make_es_store):
     assert newest == batch[2]
     assert store.history("factory_status", since=0, until=2**31, limit=2) == [batch[2], batch[1]]
     assert [f.factory for f in store.factories(since=0)] == [batch[0].factory]
-    (series,) = store.entity_buckets(
+    query = ChartQuery(
         "machinetype_status",
-        "running_processors",
-        group_by="vo",
+        ("running_processors",),
+        "vo",
         since=0,
         until=2**31,
         interval=86400,
         scope=Scope(machinetype="lhcb"),
     )
-    assert series.group == "lhcb"
-    assert list(series.averages.values()) == [1.0]
+    (series,) = store.chart(query).values()
+    assert list(series.values) == ["lhcb"]
+    assert [v for v in series.values["lhcb"] if v is not None] == [1.0]
     try:
         assert store.purge(before=2**31) == 4
     except Unsupported as exc:

@@ -205,11 +205,11 @@ def uncarried(url: str) -> dict[str, Any]:
     live sender reports in every bucket."""
     q = dict(part.split("=", 1) for part in url.split("?", 1)[1].split("&"))
     since, until, interval = int(q["from"]), int(q["to"]), int(q["interval"])
-    entities = get_store().entity_buckets(
-        q["type"], q["metric"], group_by=q["group_by"], since=since, until=until,
+    entities = get_store().entity_buckets_many(
+        q["type"], (q["metric"],), group_by=q["group_by"], since=since, until=until,
         interval=interval, lookback=0,
-    )  # fmt: skip
-    flat = [dataclasses.replace(e, carry=False, last_before=None) for e in entities]
+    )[q["metric"]]  # fmt: skip
+    flat = [dataclasses.replace(e, last_before=None) for e in entities]
     s = combine(flat, since=since, until=until, interval=interval, stale_seconds=0)
     return {"start": s.start, "interval": s.interval, "times": s.times, "values": s.values}
 

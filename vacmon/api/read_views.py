@@ -18,10 +18,10 @@ from rest_framework.views import APIView
 
 from factories.messages import Message
 from vacmon.api.pagination import PAGE_PARAMS, paginate_items
+from vacmon.api.selectors import series
+from vacmon.capacity import Capacity, latest_factories, summarise
 from vacmon.ingest.counters import read_all
 from vacmon.queryparams import whole_number
-from vacmon.selectors.capacity import Capacity, latest_factories, summarise
-from vacmon.selectors.series import series
 from vacmon.store import Scope, Series, get_store
 from vacmon.store.base import GROUPS, SERIES_METRICS
 from vacmon.timerange import TimeRange, parse_range

@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from factories.messages import Message
-from vacmon.dashboard import charts, factory_report, fmt, lifecycles, queries, rows
+from vacmon.dashboard import charts, factory_report, fmt, lifecycles, rows, selectors
 from vacmon.dashboard.page import Page, chart, line_chart, make_page, only, scaled
 from vacmon.store import Scope, get_store
 from vacmon.store.series import total
@@ -41,11 +41,11 @@ def factory(request: HttpRequest, site: str, space: str, factory: str) -> HttpRe
     pp = page.params
     r = pp.time_range
     scope = Scope(site=site, space=space, factory=factory)
-    latest = queries.factories_latest(scope, r, pp.now)
+    latest = selectors.factories_latest(scope, r, pp.now)
     if not latest and not get_store().factories(since=pp.since - LOOKBACK, scope=scope):
         raise Http404(f"factory {factory!r} is not known")
     last = latest[0] if latest else None
-    summary = queries.factory_health(scope, r, HEALTH_HISTORY)
+    summary = selectors.factory_health(scope, r, HEALTH_HISTORY)
     mt_scope = Scope(site=site, space=space, factory=factory, vo=pp.vo)
     ctx = page.context(
         site=site,
@@ -58,7 +58,9 @@ def factory(request: HttpRequest, site: str, space: str, factory: str) -> HttpRe
             for label, seen in summary.versions.items()
         ],
         history_note=summary.truncated,
-        machinetypes=rows.machinetype_rows(queries.machinetypes_latest(mt_scope, r, pp.now), page),
+        machinetypes=rows.machinetype_rows(
+            selectors.machinetypes_latest(mt_scope, r, pp.now), page
+        ),
         machines=_lifecycle_rows(_lifecycles(mt_scope, r)[:50], page),
         machines_url=page.links.machines(site=site, space=space, factory=factory),
         charts=_factory_charts(scope, mt_scope, r, summary),
@@ -73,15 +75,15 @@ def machinetype(request: HttpRequest, site: str, space: str, machinetype: str) -
     r = pp.time_range
     factory_name = request.GET.get("factory") or None
     scope = Scope(site=site, space=space, factory=factory_name, machinetype=machinetype, vo=pp.vo)
-    latest = queries.machinetypes_latest(scope, r, pp.now)
+    latest = selectors.machinetypes_latest(scope, r, pp.now)
     if not latest and not get_store().latest(
         "machinetype_status", since=pp.since - LOOKBACK, scope=scope
     ):
         raise Http404(f"machinetype {machinetype!r} is not known in {space!r}")
-    known = queries.shutdown_outcomes(scope, r)
-    lcs = lifecycles.fill_outcomes(queries.machines(scope, r), known)
+    known = selectors.shutdown_outcomes(scope, r)
+    lcs = lifecycles.fill_outcomes(selectors.machines(scope, r), known)
     counts = lifecycles.family_counts(lcs)
-    charted = queries.machinetype_metrics(
+    charted = selectors.machinetype_metrics(
         ("running_machines", "num_before_fizzle", "running_processors"), "factory", scope, r
     )
     running, fizzle = charted["running_machines"], charted["num_before_fizzle"]
@@ -156,13 +158,13 @@ def machine(
         (machine, links.machine(site, space, factory, machine)),
     ]
     scope = Scope(site=site, space=space, factory=factory, machine=machine)
-    found = queries.machine_messages(scope, 0, page.params.now)
+    found = selectors.machine_messages(scope, 0, page.params.now)
     if not found:
         raise Http404(f"machine {machine!r} is not known")
     newest = found[0]
     around = TimeRange(newest.time_received - 86400, newest.time_received + 3600, 3600)
     mt_scope = Scope(site=site, space=space, factory=factory, machinetype=newest.machinetype)
-    (lc,) = lifecycles.fill_outcomes([newest], queries.shutdown_outcomes(mt_scope, around))
+    (lc,) = lifecycles.fill_outcomes([newest], selectors.shutdown_outcomes(mt_scope, around))
     ctx = page.context(
         site=site,
         space=space,
@@ -186,7 +188,7 @@ def _page(request: HttpRequest, site: str, space: str) -> Page:
 def _factory_charts(
     scope: Scope, mt_scope: Scope, r: TimeRange, summary: factory_report.Summary
 ) -> list[charts.Svg]:
-    charted = queries.factory_metrics(HEALTH_METRICS, "factory", scope, r)
+    charted = selectors.factory_metrics(HEALTH_METRICS, "factory", scope, r)
 
     def one(metric: str) -> list[float | None]:
         return only(charted[metric])
@@ -206,7 +208,7 @@ def _factory_charts(
         ),
         chart(
             "Running processors by machinetype",
-            queries.running("running_processors", "machinetype", mt_scope, r),
+            selectors.running("running_processors", "machinetype", mt_scope, r),
             lines={"Max processors": one("max_processors")},
         ),
         line_chart(
@@ -287,10 +289,10 @@ def _disk(kib: float | None, inodes: float | None) -> str:
 def _lifecycles(scope: Scope, r: TimeRange) -> list[lifecycles.Lifecycle]:
     """The newest machines of the range with their outcomes, which are read only back to
     the earliest start among them (the newest thousand machines of a site span days)."""
-    found = queries.machines(scope, r)
+    found = selectors.machines(scope, r)
     since = lifecycles.earliest_start(found, default=r.since)
     window = TimeRange(max(r.since, since), r.until, r.interval)
-    return lifecycles.fill_outcomes(found, queries.shutdown_outcomes(scope, window))
+    return lifecycles.fill_outcomes(found, selectors.shutdown_outcomes(scope, window))
 
 
 def _lifecycle_rows(lcs: list[lifecycles.Lifecycle], page: Page) -> list[dict[str, Any]]:

@@ -1,11 +1,13 @@
 """What the factory page shows of a factory's health history: heartbeat ages in minutes per
-chart bucket and the versions seen, from the store's `FactoryHealth`. Pure."""
+chart bucket and the versions seen, from the newest factory_status messages of the range
+(`Reader.heartbeats`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from vacmon.store.base import Reader, Scope
 from vacmon.store.heartbeats import FactoryHealth, by_last_seen, widen
 
 HEARTBEATS = {
@@ -24,6 +26,20 @@ class Summary:
     ages: dict[str, list[float | None]]  # label -> worst age in minutes per bucket
     versions: dict[str, list[tuple[str, int, int]]]  # label -> (value, first, last seen)
     truncated: bool
+
+
+def read(
+    reader: Reader,
+    scope: Scope,
+    since: int,
+    until: int,
+    interval: int,
+    times: Sequence[int],
+    limit: int,
+) -> Summary:
+    """The summary of the newest `limit` factory_status messages received in [since, until]."""
+    found = reader.heartbeats(since=since, until=until, interval=interval, scope=scope, limit=limit)
+    return summarise(found, times, limit)
 
 
 def summarise(found: FactoryHealth, times: Sequence[int], limit: int) -> Summary:

@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from vacmon.dashboard import charts, queries
+from vacmon.dashboard import charts, selectors
 from vacmon.dashboard.links import Links
 from vacmon.dashboard.params import RANGES, PageParams, page_params
 from vacmon.store import Series
@@ -56,7 +56,7 @@ def make_page(request: HttpRequest, *crumbs: tuple[str, str]) -> Page:
 
 
 def vo_choices(pp: PageParams) -> list[str]:
-    found = set(queries.vo_names(pp.time_range.since))
+    found = set(selectors.vo_names(pp.time_range.since))
     if pp.vo:
         found.add(pp.vo)
     return sorted(found)

@@ -6,10 +6,10 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from factories.messages import Message
+from vacmon.capacity import Capacity, is_stale
 from vacmon.dashboard import fmt
 from vacmon.dashboard.lifecycles import code_family
-from vacmon.dashboard.queries import Usage
-from vacmon.selectors.capacity import Capacity, is_stale
+from vacmon.dashboard.selectors import Usage
 
 if TYPE_CHECKING:
     from vacmon.dashboard.page import Page

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from vacmon.dashboard import queries
+from vacmon.dashboard import selectors
 from vacmon.store import Scope
 
 if TYPE_CHECKING:
@@ -43,14 +43,14 @@ def find(query: str, page: Page) -> list[Hit]:
         if link and (kind, link) not in hits:
             hits[(kind, link)] = Hit(kind, name, context, link, name.lower() == needle)
 
-    for ref in queries.known_factories(now - WINDOW):
+    for ref in selectors.known_factories(now - WINDOW):
         site, space, factory = ref.site, ref.space, ref.factory
         add("site", site, "", links.site, site)
         add("space", space, site, links.space, site, space)
         add("factory", factory, space, links.factory, site, space, factory)
-    for site, space, mt in queries.machinetype_names(now - WINDOW):
+    for site, space, mt in selectors.machinetype_names(now - WINDOW):
         add("machinetype", mt, space, links.machinetype, site, space, mt)
-    for m in queries.machine_messages(Scope(machine=query), now - MACHINE_WINDOW, now)[:1]:
+    for m in selectors.machine_messages(Scope(machine=query), now - MACHINE_WINDOW, now)[:1]:
         machine = m.machine or ""
         add("machine", machine, m.factory, links.machine, m.site, m.space, m.factory, machine)
     ranked = sorted(hits.values(), key=lambda h: (not h.exact, h.kind, h.name))

@@ -17,8 +17,7 @@ from django.conf import settings
 
 from factories.messages import Message
 from vacmon.dashboard import memo
-from vacmon.store import EntityBuckets, Scope, Series, get_store
-from vacmon.store.series import combine
+from vacmon.store import ChartQuery, Scope, Series, get_store
 from vacmon.timerange import TimeRange
 
 T = TypeVar("T")
@@ -44,15 +43,13 @@ def remember(parts: tuple[object, ...], interval: int, compute: Callable[[], T])
 def chart_series_many(
     message_type: str, metrics: tuple[str, ...], group_by: str, scope: Scope, r: TimeRange
 ) -> dict[str, Series]:
-    """A series per metric, read together: the bucket reads of the settled (cached) and
-    newest parts (per sender, or per group where the store carries senders itself) are
-    merged, then carried forward and gapped by the same `combine` as
-    `vacmon.selectors.series.series`."""
-    stale = settings.VACMON_STALE_SECONDS
+    """A series per metric, read together: the settled part of the range (cached) and the
+    newest buckets are charted apart, each carrying its senders in from before it, and
+    joined; the result is `vacmon.api.selectors.series` of each metric."""
     store = get_store()
 
-    def read(since: int, until: int) -> dict[str, list[EntityBuckets]]:
-        return store.entity_buckets_many(
+    def read(since: int, until: int) -> dict[str, Series]:
+        query = ChartQuery(
             message_type,
             metrics,
             group_by=group_by,
@@ -60,46 +57,32 @@ def chart_series_many(
             until=until,
             interval=r.interval,
             scope=scope,
-            lookback=stale,
-            per_group=True,
+            stale_seconds=settings.VACMON_STALE_SECONDS,
         )
-
-    def chart(entities: list[EntityBuckets]) -> Series:
-        return combine(
-            entities, since=r.since, until=r.until, interval=r.interval, stale_seconds=stale
-        )
+        return store.chart(query)
 
     split = split_point(r)
     if split is None:
-        whole = read(r.since, r.until)
-        return {m: chart(whole[m]) for m in metrics}
+        return read(r.since, r.until)
     first = r.since - r.since % r.interval
     old = remember(
-        ("buckets", message_type, metrics, group_by, scope, first, split, r.interval),
+        ("chart", message_type, metrics, group_by, scope, first, split, r.interval),
         r.interval,
         lambda: read(first, split - 1),
     )
     new = read(split, r.until)
-    return {m: chart(merge_buckets(old[m], new[m])) for m in metrics}
+    return {m: join(old[m], new[m]) for m in metrics}
 
 
-def merge_buckets(old: list[EntityBuckets], new: list[EntityBuckets]) -> list[EntityBuckets]:
-    """One EntityBuckets per sender from the settled and the newest parts of a range."""
-    merged = {e.entity: e for e in old}
-    for e in new:
-        before = merged.get(e.entity)
-        merged[e.entity] = (
-            e
-            if before is None
-            else EntityBuckets(
-                group=e.group,
-                entity=e.entity,
-                averages={**before.averages, **e.averages},
-                last_before=before.last_before,
-                carry=before.carry and e.carry,
-            )
-        )
-    return list(merged.values())
+def join(old: Series, new: Series) -> Series:
+    """The series of a range from those of its settled part and of the buckets after it."""
+    times = old.times + new.times
+    values = {}
+    for group in sorted(old.values.keys() | new.values.keys()):
+        before = old.values.get(group) or [None] * len(old.times)
+        after = new.values.get(group) or [None] * len(new.times)
+        values[group] = before + after
+    return Series(start=old.start, interval=old.interval, times=times, values=values)
 
 
 def split_compute(

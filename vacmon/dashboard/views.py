@@ -1,6 +1,6 @@
 """Dashboard pages for the whole fleet, a site, a space and a VO, plus search.
 
-Views read the range and VO from the query string, call the read functions in `queries`,
+Views read the range and VO from the query string, call the read functions in `selectors`,
 shape rows of plain text and URLs, and render. Message strings reach templates as plain
 strings, so Django's autoescape handles them; only chart SVG (escaped by `charts`) is markup.
 """
@@ -12,10 +12,10 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from vacmon.dashboard import fmt, queries, rows
+from vacmon.capacity import SUMMED, summarise
+from vacmon.dashboard import fmt, rows, selectors
 from vacmon.dashboard.page import Page, chart, make_page
 from vacmon.dashboard.search import find
-from vacmon.selectors.capacity import SUMMED, summarise
 from vacmon.store import Scope, get_store
 
 LOOKBACK = 30 * 86400
@@ -25,9 +25,9 @@ def overview(request: HttpRequest) -> HttpResponse:
     page = make_page(request)
     pp = page.params
     r = pp.time_range
-    latest = queries.factories_latest(Scope(), r, pp.now, SUMMED)
-    mts = queries.machinetypes_latest(Scope(vo=pp.vo), r, pp.now, queries.USAGE_FIELDS)
-    usage = queries.usage_by(mts, lambda m: m.site, page.ref)
+    latest = selectors.factories_latest(Scope(), r, pp.now, SUMMED)
+    mts = selectors.machinetypes_latest(Scope(vo=pp.vo), r, pp.now, selectors.USAGE_FIELDS)
+    usage = selectors.usage_by(mts, lambda m: m.site, page.ref)
     caps = summarise(latest, "site", page.ref)
     site_rows = rows.capacity_rows(caps, usage, pp.vo, page.links.site, page.links.vo)
     ctx = page.context(
@@ -46,12 +46,12 @@ def site(request: HttpRequest, site: str) -> HttpResponse:
     page.crumbs.append((site, page.links.site(site)))
     pp = page.params
     scope = Scope(site=site)
-    latest = queries.factories_latest(scope, pp.time_range, pp.now, SUMMED)
+    latest = selectors.factories_latest(scope, pp.time_range, pp.now, SUMMED)
     _require(latest or _known(scope, pp.since), f"no factory of site {site!r} is known")
-    mts = queries.machinetypes_latest(
-        Scope(site=site, vo=pp.vo), pp.time_range, pp.now, queries.USAGE_FIELDS
+    mts = selectors.machinetypes_latest(
+        Scope(site=site, vo=pp.vo), pp.time_range, pp.now, selectors.USAGE_FIELDS
     )
-    usage = queries.usage_by(mts, lambda m: m.space, page.ref)
+    usage = selectors.usage_by(mts, lambda m: m.space, page.ref)
     caps = summarise(latest, "space", page.ref)
     space_rows = rows.capacity_rows(
         caps, usage, pp.vo, lambda sp: page.links.space(site, sp), page.links.vo
@@ -75,17 +75,17 @@ def space(request: HttpRequest, site: str, space: str) -> HttpResponse:
     pp = page.params
     r = pp.time_range
     scope = Scope(site=site, space=space)
-    latest = queries.factories_latest(scope, r, pp.now)
+    latest = selectors.factories_latest(scope, r, pp.now)
     _require(latest or _known(scope, pp.since), f"no factory of space {space!r} is known")
     caps = summarise(latest, "space", page.ref)
-    mts = queries.machinetypes_latest(Scope(site=site, space=space, vo=pp.vo), r, pp.now)
+    mts = selectors.machinetypes_latest(Scope(site=site, space=space, vo=pp.vo), r, pp.now)
     vo_scope = Scope(site=site, space=space, vo=pp.vo)
-    max_procs = queries.capacity_line("max_processors", scope, r)
-    max_hs06 = queries.capacity_line("max_hs06", scope, r)
+    max_procs = selectors.capacity_line("max_processors", scope, r)
+    max_hs06 = selectors.capacity_line("max_hs06", scope, r)
     stale = [m.factory for m in latest if rows.stale(m, page.ref)]
     factory_links = {m.factory: links.factory(site, space, m.factory) for m in latest}
-    by_vo = queries.running_many(queries.RUNNING, "vo", vo_scope, r)
-    by_machinetype = queries.running_many(queries.RUNNING, "machinetype", vo_scope, r)
+    by_vo = selectors.running_many(selectors.RUNNING, "vo", vo_scope, r)
+    by_machinetype = selectors.running_many(selectors.RUNNING, "machinetype", vo_scope, r)
     ctx = page.context(
         site=site,
         site_url=links.site(site),
@@ -120,13 +120,13 @@ def space(request: HttpRequest, site: str, space: str) -> HttpResponse:
             ),
             chart(
                 "Running processors by factory",
-                queries.running("running_processors", "factory", vo_scope, r),
+                selectors.running("running_processors", "factory", vo_scope, r),
                 links=factory_links,
                 highlight=stale,
             ),
             chart(
                 "Load average (15 min) by factory",
-                queries.factory_metric("load_average", "factory", scope, r),
+                selectors.factory_metric("load_average", "factory", scope, r),
                 links=factory_links,
                 highlight=stale,
             ),
@@ -139,11 +139,11 @@ def vo_list(request: HttpRequest) -> HttpResponse:
     page = make_page(request)
     page.crumbs.append(("VOs", page.links.vos()))
     pp = page.params
-    mts = queries.machinetypes_latest(Scope(), pp.time_range, pp.now, queries.USAGE_FIELDS)
-    usage = queries.usage_by(mts, lambda m: m.vo, page.ref)
+    mts = selectors.machinetypes_latest(Scope(), pp.time_range, pp.now, selectors.USAGE_FIELDS)
+    usage = selectors.usage_by(mts, lambda m: m.vo, page.ref)
     vo_rows = []
     for vo in page.context()["vos"]:
-        used = queries.total_usage(usage.get(vo, {}))
+        used = selectors.total_usage(usage.get(vo, {}))
         vo_rows.append({"name": vo, "url": page.links.vo(vo), **rows.usage_cells(used)})
     return render(request, "dashboard/vos.html", page.context(rows=vo_rows))
 
@@ -154,13 +154,13 @@ def vo_page(request: HttpRequest, vo: str) -> HttpResponse:
     pp = page.params
     r = pp.time_range
     scope = Scope(vo=vo)
-    latest = queries.machinetypes_latest(scope, r, pp.now)
+    latest = selectors.machinetypes_latest(scope, r, pp.now)
     _require(
         latest or get_store().latest("machinetype_status", since=pp.since - LOOKBACK, scope=scope),
         f"no machinetype of VO {vo!r} is known",
     )
-    usage = queries.usage_by(latest, lambda m: (m.site, m.space), page.ref)
-    by_site = queries.running_many(
+    usage = selectors.usage_by(latest, lambda m: (m.site, m.space), page.ref)
+    by_site = selectors.running_many(
         ("running_processors", "running_machines", "running_hs06"), "site", scope, r
     )
     space_rows = [
@@ -169,7 +169,7 @@ def vo_page(request: HttpRequest, vo: str) -> HttpResponse:
             "site_url": page.links.site(s),
             "space": sp,
             "space_url": page.links.space(s, sp),
-            **rows.usage_cells(queries.total_usage(per_vo)),
+            **rows.usage_cells(selectors.total_usage(per_vo)),
         }
         for (s, sp), per_vo in sorted(usage.items())
     ]
@@ -184,7 +184,7 @@ def vo_page(request: HttpRequest, vo: str) -> HttpResponse:
             chart(f"Running HS06 of {vo} by site", by_site["running_hs06"], unit="HS06"),
             chart(
                 f"Running processors of {vo} by machinetype",
-                queries.running("running_processors", "machinetype", scope, r),
+                selectors.running("running_processors", "machinetype", scope, r),
             ),
         ],
     )
@@ -202,10 +202,10 @@ def search(request: HttpRequest) -> HttpResponse:
 
 def _fleet_charts(page: Page, scope: Scope, by: str) -> list[Any]:
     r = page.params.time_range
-    max_procs = queries.capacity_line("max_processors", scope, r)
-    max_hs06 = queries.capacity_line("max_hs06", scope, r)
-    grouped = queries.running_many(queries.RUNNING, by, scope, r)
-    by_vo = queries.running_many(queries.RUNNING, "vo", scope, r)
+    max_procs = selectors.capacity_line("max_processors", scope, r)
+    max_hs06 = selectors.capacity_line("max_hs06", scope, r)
+    grouped = selectors.running_many(selectors.RUNNING, by, scope, r)
+    by_vo = selectors.running_many(selectors.RUNNING, "vo", scope, r)
     return [
         chart(
             f"Running processors by {by}",

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import time
 
-from vacmon.dashboard import queries
+from vacmon.capacity import SUMMED
+from vacmon.dashboard import selectors
 from vacmon.dashboard.params import RANGES, relative
-from vacmon.selectors.capacity import SUMMED
 from vacmon.store import Scope
 
 FLEET_GROUPS = ("site", "vo")
@@ -24,10 +24,10 @@ def warm_overview(now: int | None = None) -> int:
     for key in RANGES:
         pp = relative(key, now, None)
         r = pp.time_range
-        queries.factories_latest(Scope(), r, now, SUMMED)
-        queries.machinetypes_latest(Scope(), r, now, queries.USAGE_FIELDS)
+        selectors.factories_latest(Scope(), r, now, SUMMED)
+        selectors.machinetypes_latest(Scope(), r, now, selectors.USAGE_FIELDS)
         for by in FLEET_GROUPS:
-            queries.running_many(queries.RUNNING, by, Scope(), r)
-        queries.capacity_line("max_processors", Scope(), r)  # reads max_hs06 with it
+            selectors.running_many(selectors.RUNNING, by, Scope(), r)
+        selectors.capacity_line("max_processors", Scope(), r)  # reads max_hs06 with it
         done += 1
     return done

@@ -16,8 +16,8 @@ from probes.inputs import (
     MachinetypeOutcomes,
     SpaceState,
 )
+from vacmon.capacity import summarise
 from vacmon.probes.targets import TargetRef
-from vacmon.selectors.capacity import summarise
 from vacmon.store import Scope, get_store
 
 WEEK = 7 * 86400

@@ -9,12 +9,15 @@ from __future__ import annotations
 from django.conf import settings
 
 from vacmon.store.base import (
-    EntityBuckets,
+    ChartQuery,
+    Charts,
     FactoryRef,
     MachinetypeRef,
+    Reader,
     Scope,
     Series,
     Store,
+    Writer,
     WriteResult,
 )
 
@@ -45,13 +48,16 @@ def _make_store() -> Store:
 
 
 __all__ = [
-    "EntityBuckets",
+    "ChartQuery",
+    "Charts",
     "FactoryRef",
     "MachinetypeRef",
+    "Reader",
     "Scope",
     "Series",
     "Store",
     "WriteResult",
+    "Writer",
     "get_store",
     "reset_store",
 ]

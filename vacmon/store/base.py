@@ -117,15 +117,36 @@ class MachinetypeRef:
 @dataclass(frozen=True)
 class EntityBuckets:
     """Per-bucket averages of one metric for one sender (a factory, or a factory's
-    machinetype): the raw material of every chart, before carry-forward and summing."""
+    machinetype), before carry-forward and summing: what a backend that cannot sum in its
+    own queries reads, and hands to `vacmon.store.series.combine`."""
 
     group: str
     entity: tuple[str, ...]
     averages: dict[int, float]  # bucket start -> average of the samples in it
     last_before: tuple[int, float] | None = None  # newest sample before the window
-    # False when the values are already summed over a group's senders for buckets wider
-    # than the staleness cut-off: nothing is carried into an empty bucket then.
-    carry: bool = True
+
+
+@dataclass(frozen=True)
+class ChartQuery:
+    """One chart read: `metrics` of `message_type` in [since, until], bucketed by `interval`,
+    each sender averaged per bucket and carried forward until it is `stale_seconds` old,
+    summed per value of `group_by` over the senders in `scope`."""
+
+    message_type: str
+    metrics: tuple[str, ...]
+    group_by: str
+    since: int
+    until: int
+    interval: int
+    scope: Scope = Scope()
+    stale_seconds: int = 0
+
+    def check(self) -> None:
+        """Refuse a chart no backend can draw, with the reason."""
+        if self.interval <= 0 or self.since > self.until or self.stale_seconds < 0:
+            raise ValueError("a chart needs a positive interval, since <= until, stale >= 0")
+        for metric in self.metrics:
+            check_series(self.message_type, metric, self.group_by)
 
 
 @dataclass
@@ -138,9 +159,19 @@ class Series:
     values: dict[str, list[float | None]] = field(default_factory=dict)
 
 
-class Store(Protocol):
+class Writer(Protocol):
+    """What ingest and the scheduled maintenance use."""
+
     def write(self, messages: Sequence[Message]) -> WriteResult:
         """Store a batch; messages whose natural key is already stored count as duplicates."""
+
+    def maintain(self, now: int) -> None:
+        """The periodic upkeep the backend needs at time `now` (rollups, retention); run
+        every minute, each run picking up where the last one stopped."""
+
+
+class Reader(Protocol):
+    """Stored messages and what is known of their senders, as plain values."""
 
     def latest(
         self,
@@ -169,52 +200,18 @@ class Store(Protocol):
         fields (and the envelope) are read and `extra` is left empty: pages that read
         thousands of messages for a few columns ask for just those."""
 
-    def entity_buckets(
-        self,
-        message_type: str,
-        metric: str,
-        *,
-        group_by: str,
-        since: int,
-        until: int,
-        interval: int,
-        scope: Scope = Scope(),
-        lookback: int = 0,
-    ) -> list[EntityBuckets]:
-        """Per-sender bucket averages; `lookback` seconds before `since` are searched for
-        each sender's last sample so it can be carried into the window."""
-
-    def entity_buckets_many(
-        self,
-        message_type: str,
-        metrics: Sequence[str],
-        *,
-        group_by: str,
-        since: int,
-        until: int,
-        interval: int,
-        scope: Scope = Scope(),
-        lookback: int = 0,
-        per_group: bool = False,
-    ) -> dict[str, list[EntityBuckets]]:
-        """`entity_buckets` for several metrics of one message type, read together where
-        the backend can (a page charting a factory's health asks for ten).
-
-        With `per_group`, a backend may instead return one EntityBuckets per group, summed
-        over its senders with each carried forward `lookback` seconds (carry False): what
-        `combine` with `stale_seconds=lookback` makes of the per-sender buckets."""
-
     def shutdowns(
         self, *, since: int, until: int, scope: Scope = Scope(), limit: int = 1000
     ) -> list[Shutdown]:
         """Machine outcomes named by machinetype_status with a shutdown time in
         [since, until], each once, newest first."""
 
-    def factory_health(
-        self, *, since: int, until: int, interval: int, scope: Scope, limit: int
+    def heartbeats(
+        self, *, since: int, until: int, interval: int, scope: Scope = Scope(), limit: int = 1000
     ) -> FactoryHealth:
-        """Heartbeat ages per bucket and versions seen, from the newest `limit`
-        factory_status messages received in [since, until] (`vacmon.store.heartbeats`)."""
+        """What `vacmon.store.heartbeats.from_messages` makes of the newest `limit`
+        factory_status messages received in [since, until]: heartbeat ages per bucket and
+        the versions seen. A backend may compute it without building the messages."""
 
     def factories(self, *, since: int, scope: Scope = Scope()) -> list[FactoryRef]:
         """Every factory heard from since `since`, with the time of its last message."""
@@ -223,5 +220,12 @@ class Store(Protocol):
         """Every factory's machinetype heard from since `since`, with its VO and the time
         of its last message (pages list VOs and machinetypes without reading messages)."""
 
-    def purge(self, *, before: int) -> int:
-        """Delete raw messages received before `before`; return how many went."""
+
+class Charts(Protocol):
+    def chart(self, query: ChartQuery) -> dict[str, Series]:
+        """A finished series per metric of `query`: carried forward, gapped and summed per
+        group (`vacmon.store.series`). A ValueError names a chart no backend can draw."""
+
+
+class Store(Writer, Reader, Charts, Protocol):
+    """Every role of a backend; callers that need one role may ask for that one."""

@@ -20,7 +20,16 @@ from elasticsearch.helpers import streaming_bulk
 
 from factories.messages import MESSAGE_TYPES, Message
 from vacmon.store import heartbeats, shutdowns
-from vacmon.store.base import ENTITY, EntityBuckets, FactoryRef, MachinetypeRef, Scope, WriteResult
+from vacmon.store.base import (
+    ENTITY,
+    ChartQuery,
+    EntityBuckets,
+    FactoryRef,
+    MachinetypeRef,
+    Scope,
+    Series,
+    WriteResult,
+)
 from vacmon.store.es import builders, capabilities, parsers, templates
 from vacmon.store.es.bulk import (
     BulkOutcome,
@@ -33,6 +42,7 @@ from vacmon.store.es.bulk import (
 from vacmon.store.es.client import EsSettings, make_client, read_settings
 from vacmon.store.es.spool import Spool
 from vacmon.store.heartbeats import FactoryHealth
+from vacmon.store.series import combine
 from vacmon.store.shutdowns import Shutdown
 
 __all__ = ["BulkOutcome", "ElasticsearchStore", "Unavailable"]
@@ -368,21 +378,28 @@ class ElasticsearchStore:
                 break
         return out[:limit]
 
-    def entity_buckets(
-        self,
-        message_type: str,
-        metric: str,
-        *,
-        group_by: str,
-        since: int,
-        until: int,
-        interval: int,
-        scope: Scope = Scope(),
-        lookback: int = 0,
-    ) -> list[EntityBuckets]:
-        return self._sender_buckets(
-            message_type, (metric,), group_by, since, until, interval, scope, lookback
-        )[metric]
+    def chart(self, query: ChartQuery) -> dict[str, Series]:
+        query.check()
+        found = self.entity_buckets_many(
+            query.message_type,
+            query.metrics,
+            group_by=query.group_by,
+            since=query.since,
+            until=query.until,
+            interval=query.interval,
+            scope=query.scope,
+            lookback=query.stale_seconds,
+        )
+        return {
+            metric: combine(
+                found[metric],
+                since=query.since,
+                until=query.until,
+                interval=query.interval,
+                stale_seconds=query.stale_seconds,
+            )
+            for metric in query.metrics
+        }
 
     def entity_buckets_many(
         self,
@@ -395,10 +412,9 @@ class ElasticsearchStore:
         interval: int,
         scope: Scope = Scope(),
         lookback: int = 0,
-        per_group: bool = False,
     ) -> dict[str, list[EntityBuckets]]:
-        # Per-sender buckets always (`per_group` is a permission, not a demand): the sums
-        # and carry-forward are left to `combine`.
+        """Per-sender bucket averages of several metrics, `lookback` seconds before `since`
+        searched for each sender's last sample; `chart` carries and sums them."""
         return self._sender_buckets(
             message_type, tuple(metrics), group_by, since, until, interval, scope, lookback
         )
@@ -460,8 +476,8 @@ class ElasticsearchStore:
         )
         return [s for s in shutdowns.distinct(found) if since <= s.time <= until][:limit]
 
-    def factory_health(
-        self, *, since: int, until: int, interval: int, scope: Scope, limit: int
+    def heartbeats(
+        self, *, since: int, until: int, interval: int, scope: Scope = Scope(), limit: int = 1000
     ) -> FactoryHealth:
         # From the newest `limit` messages themselves: ages are differences of two fields
         # of one document, which an aggregation could only reach through a script.
@@ -507,6 +523,10 @@ class ElasticsearchStore:
             out.extend(page)
             if after is None:
                 return out
+
+    def maintain(self, now: int) -> None:
+        """Nothing to do: the cluster aggregates at query time, and retention is the data
+        stream lifecycle's job (ELASTICSEARCH_LIFECYCLE)."""
 
     def purge(self, *, before: int) -> int:
         """Delete raw messages received before `before`. Retention is normally the

@@ -3,7 +3,7 @@
 SQLite takes one writer at a time, and a writer that finds it busy polls, sleeping up to
 100 ms between tries. Ingest workers that hand the database to each other directly would
 then starve every other writer (rollups, purges) until its busy timeout ran out: that was
-`database is locked` from build_rollups under load. An exclusive flock on a file beside the
+`database is locked` from the rollup builder under load. An exclusive flock on a file beside the
 database queues every writer in the kernel instead, and wakes the next as soon as the
 holder lets go. Each acquisition opens the file anew, so threads and forked processes each
 hold their own lock. Other databases lock rows, not the file, and need none of this.

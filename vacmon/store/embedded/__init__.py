@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 
 from factories.messages import Message
 from vacmon.models import LatestStatus, MachineShutdown
-from vacmon.store.base import EntityBuckets, FactoryRef, MachinetypeRef, Scope, WriteResult
-from vacmon.store.embedded import buckets, heartbeats, queries, writer
+from vacmon.store.base import (
+    ChartQuery,
+    FactoryRef,
+    MachinetypeRef,
+    Scope,
+    Series,
+    WriteResult,
+)
+from vacmon.store.embedded import charts, heartbeats, queries, rollups, writer
 from vacmon.store.embedded.tables import MODELS
 from vacmon.store.heartbeats import FactoryHealth
 from vacmon.store.shutdowns import Shutdown
@@ -53,64 +61,18 @@ class EmbeddedStore:
             message_type, since=since, until=until, scope=scope, limit=limit, fields=fields
         )
 
-    def entity_buckets(
-        self,
-        message_type: str,
-        metric: str,
-        *,
-        group_by: str,
-        since: int,
-        until: int,
-        interval: int,
-        scope: Scope = Scope(),
-        lookback: int = 0,
-    ) -> list[EntityBuckets]:
-        return buckets.entity_buckets_many(
-            message_type,
-            (metric,),
-            group_by=group_by,
-            since=since,
-            until=until,
-            interval=interval,
-            scope=scope,
-            lookback=lookback,
-            per_group=False,
-        )[metric]
-
-    def entity_buckets_many(
-        self,
-        message_type: str,
-        metrics: Sequence[str],
-        *,
-        group_by: str,
-        since: int,
-        until: int,
-        interval: int,
-        scope: Scope = Scope(),
-        lookback: int = 0,
-        per_group: bool = False,
-    ) -> dict[str, list[EntityBuckets]]:
-        return buckets.entity_buckets_many(
-            message_type,
-            tuple(metrics),
-            group_by=group_by,
-            since=since,
-            until=until,
-            interval=interval,
-            scope=scope,
-            lookback=lookback,
-            per_group=per_group,
-        )
+    def chart(self, query: ChartQuery) -> dict[str, Series]:
+        return charts.chart(query)
 
     def shutdowns(
         self, *, since: int, until: int, scope: Scope = Scope(), limit: int = 1000
     ) -> list[Shutdown]:
         return queries.shutdowns(since=since, until=until, scope=scope, limit=limit)
 
-    def factory_health(
-        self, *, since: int, until: int, interval: int, scope: Scope, limit: int
+    def heartbeats(
+        self, *, since: int, until: int, interval: int, scope: Scope = Scope(), limit: int = 1000
     ) -> FactoryHealth:
-        return heartbeats.factory_health(
+        return heartbeats.heartbeats(
             since=since, until=until, interval=interval, scope=scope, limit=limit
         )
 
@@ -120,7 +82,18 @@ class EmbeddedStore:
     def machinetypes(self, *, since: int, scope: Scope = Scope()) -> list[MachinetypeRef]:
         return queries.machinetypes(since=since, scope=scope)
 
+    def maintain(self, now: int) -> None:
+        """Bring the rollups up to `now`, refresh SQLite's planner statistics, then purge
+        raw messages and rollups older than their retention (VACMON_RAW_RETENTION_DAYS,
+        VACMON_ROLLUP_RETENTION_DAYS)."""
+        rollups.build(now)
+        rollups.optimise()
+        self.purge(before=now - settings.VACMON_RAW_RETENTION_DAYS * 86400)
+        rollups.purge(before=now - settings.VACMON_ROLLUP_RETENTION_DAYS * 86400)
+
     def purge(self, *, before: int) -> int:
+        """Delete raw messages (and the latest states and outcomes they recorded) received
+        before `before`; return how many raw messages went."""
         deleted = 0
         for model in MODELS.values():
             count, _ = model.objects.filter(time_received__lt=before).delete()  # type: ignore[attr-defined]

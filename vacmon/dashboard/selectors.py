@@ -1,4 +1,4 @@
-"""Read functions of the dashboard, over the store interface and the shared selectors.
+"""Read functions of the dashboard, over the store interface and `vacmon.capacity`.
 
 Everything a page needs is fetched here and cached for a minute (the refresh period of the
 pages): relative ranges end on a whole minute (see params.QUANTUM), so every viewer of a page
@@ -15,11 +15,11 @@ from typing import Any, ParamSpec, TypeVar
 from django.conf import settings
 
 from factories.messages import Message
+from vacmon.capacity import is_stale
 from vacmon.dashboard import factory_report
 from vacmon.dashboard.lifecycles import LIFECYCLE_FIELDS
 from vacmon.dashboard.memo import digest, remember
 from vacmon.dashboard.settled import chart_series_many, split_compute, split_history
-from vacmon.selectors.capacity import is_stale
 from vacmon.store import FactoryRef, Scope, Series, get_store
 from vacmon.store.series import bucket_starts, total
 from vacmon.store.shutdowns import Shutdown
@@ -223,10 +223,7 @@ def factory_health(scope: Scope, r: TimeRange, limit: int) -> factory_report.Sum
     times = bucket_starts(r.since, r.until, r.interval)
 
     def summary(since: int, until: int) -> factory_report.Summary:
-        found = get_store().factory_health(
-            since=since, until=until, interval=r.interval, scope=scope, limit=limit
-        )
-        return factory_report.summarise(found, times, limit)
+        return factory_report.read(get_store(), scope, since, until, r.interval, times, limit)
 
     return split_compute(("health", scope, limit, times[0]), r, summary, factory_report.merge)
 

@@ -1,1 +1,0 @@
-"""Read-side functions shared by the API and the dashboard: plain values in, plain out."""
