@@ -93,6 +93,20 @@ class Listener:
                 if i % 100 == 99:
                     time.sleep(0.01)
 
+    def kernel_queue_empty(self, within: float = 20.0) -> bool:
+        """Whether the kernel soon holds nothing unread for our socket (the rx_queue column
+        of /proc/net/udp): a fixed sleep is too short on a busy machine."""
+        port = f":{self.port:04X}"
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            for table in (Path("/proc/net/udp"), Path("/proc/net/udp6")):
+                for line in table.read_text().splitlines()[1:]:
+                    fields = line.split()
+                    if fields[1].endswith(port) and int(fields[4].split(":")[1], 16) == 0:
+                        return True
+            time.sleep(0.05)
+        return False
+
     def terminate(self, group: bool = False) -> tuple[int, float]:
         started = time.monotonic()
         if group:
@@ -124,7 +138,8 @@ def test_sigterm_writes_everything_accepted_and_ends_every_worker(var_dir, group
     assert len(workers) == 2
     names = [f"f{i}.example" for i in range(1500)]
     listener.send(names)
-    time.sleep(0.2)  # the datagrams are in the socket buffer or beyond
+    # Everything sent has left the kernel's queue: it is the listener's to keep from here.
+    assert listener.kernel_queue_empty(), "the listener did not read its socket"
 
     code, took = listener.terminate(group=group)
 
