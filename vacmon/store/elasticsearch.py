@@ -20,8 +20,16 @@ from elasticsearch.helpers import streaming_bulk
 
 from factories.messages import MESSAGE_TYPES, Message
 from vacmon.store import heartbeats, shutdowns
-from vacmon.store.base import ENTITY, EntityBuckets, FactoryRef, MachinetypeRef, Scope, WriteResult
-from vacmon.store.es import builders, capabilities, parsers, templates
+from vacmon.store.base import (
+    ENTITY,
+    EntityBuckets,
+    FactoryRef,
+    MachinetypeRef,
+    Scope,
+    WriteResult,
+    check_series,
+)
+from vacmon.store.es import builders, capabilities, parsers, rollups, templates, wide
 from vacmon.store.es.bulk import (
     BulkOutcome,
     Unavailable,
@@ -31,6 +39,7 @@ from vacmon.store.es.bulk import (
     still_waiting,
 )
 from vacmon.store.es.client import EsSettings, make_client, read_settings
+from vacmon.store.es.rollup_index import RollupIndex
 from vacmon.store.es.spool import Spool
 from vacmon.store.heartbeats import FactoryHealth
 from vacmon.store.shutdowns import Shutdown
@@ -83,6 +92,7 @@ class ElasticsearchStore:
         self.spooled_total = 0
         self.replayed_total = 0
         self.rejected_total = 0
+        self.rollups = RollupIndex(client, self.prefix)
         self._ready = False
         self._last_replay = float("-inf")
         self._replay_failures = 0
@@ -187,7 +197,11 @@ class ElasticsearchStore:
             # A template the cluster will not take is about the cluster, not this batch:
             # status 0 keeps a replayed segment in the spool instead of rejecting it.
             raise Unavailable(setup_failure(exc, self.lifecycle), outcome, list(messages)) from exc
+        late = rollups.late_since((m.time_received for m in messages), int(time.time()))
         try:
+            if late is not None:
+                # Before the messages, so no rollup build can miss them (rollups.py).
+                self.rollups.mark_late(late, int(time.time()))
             for ok, item in self._bulk(messages):
                 result = parsers.bulk_item(ok, item)
                 if not waiting.get(result.doc_id):
@@ -380,8 +394,15 @@ class ElasticsearchStore:
         scope: Scope = Scope(),
         lookback: int = 0,
     ) -> list[EntityBuckets]:
-        return self._sender_buckets(
-            message_type, (metric,), group_by, since, until, interval, scope, lookback
+        return self.entity_buckets_many(
+            message_type,
+            (metric,),
+            group_by=group_by,
+            since=since,
+            until=until,
+            interval=interval,
+            scope=scope,
+            lookback=lookback,
         )[metric]
 
     def entity_buckets_many(
@@ -397,52 +418,97 @@ class ElasticsearchStore:
         lookback: int = 0,
         per_group: bool = False,
     ) -> dict[str, list[EntityBuckets]]:
-        # Per-sender buckets always (`per_group` is a permission, not a demand): the sums
-        # and carry-forward are left to `combine`.
-        return self._sender_buckets(
-            message_type, tuple(metrics), group_by, since, until, interval, scope, lookback
-        )
+        if not metrics:
+            raise ValueError("no metric to chart")
+        for metric in metrics:
+            check_series(message_type, metric, group_by)
+        if interval <= 0:
+            raise ValueError("interval must be a positive number of seconds")
+        q = _BucketRead(message_type, tuple(metrics), group_by, interval, scope)
+        if rollups.is_wide(interval, lookback):
+            # Summed per group and uncarried, as the embedded store charts these widths.
+            return self._wide_buckets(q, since, until)
+        # Per-sender buckets (`per_group` is a permission, not a demand): the sums and
+        # carry-forward are left to `combine`.
+        acc = parsers.BucketAccumulator(ENTITY[message_type], group_by, q.metrics)
 
-    def _sender_buckets(
+        def add(body: Any) -> tuple[dict[str, Any] | None, int]:
+            return acc.add_page(body), acc.filled
+
+        self._paged_buckets(q, since, until, lookback, add)
+        return acc.result(since=since, interval=interval)
+
+    def _wide_buckets(
+        self, q: _BucketRead, since: int, until: int
+    ) -> dict[str, list[EntityBuckets]]:
+        """Built buckets from the rollups where they cover the chart, the rest (the newest
+        buckets, after the watermark) from the raw messages."""
+        first = since - since % q.interval
+        sums: rollups.Sums = {m: {} for m in q.metrics}
+        at = first
+        if rollups.covers(q.group_by, q.interval, q.scope):
+            built = self.rollups.marks((q.interval,)).get(q.interval, 0)
+            if built > first:
+                self.rollups.read(
+                    sums,
+                    q.message_type,
+                    q.metrics,
+                    group_by=q.group_by,
+                    resolution=q.interval,
+                    first=first,
+                    before=min(built, until + 1),
+                    scope=q.scope,
+                )
+                at = built
+        if at <= until:
+
+            def add(body: Any) -> tuple[dict[str, Any] | None, int]:
+                return wide.add_sender_page(sums, q.metrics, q.group_by, body)
+
+            self._paged_buckets(q, at, until, 0, add)
+        return wide.as_groups(sums, first=first, until=until)
+
+    def _paged_buckets(
         self,
-        message_type: str,
-        metrics: tuple[str, ...],
-        group_by: str,
+        q: _BucketRead,
         since: int,
         until: int,
-        interval: int,
-        scope: Scope,
         lookback: int,
-    ) -> dict[str, list[EntityBuckets]]:
+        add: Callable[[Any], tuple[dict[str, Any] | None, int]],
+    ) -> None:
         """Every metric in one composite aggregation, paged: the first page sized for
         senders that fill every bucket, the next ones for what the last page held."""
-        acc = parsers.BucketAccumulator(ENTITY[message_type], group_by, metrics)
-        worst = builders.buckets_page_size(since, until, interval, lookback)
+        worst = builders.buckets_page_size(since, until, q.interval, lookback)
         page, after = worst, None
         while True:
             query = functools.partial(
                 builders.buckets_query,
-                message_type,
-                metrics,
-                group_by=group_by,
+                q.message_type,
+                q.metrics,
+                group_by=q.group_by,
                 since=since,
                 until=until,
-                interval=interval,
-                scope=scope,
+                interval=q.interval,
+                scope=q.scope,
                 lookback=lookback,
                 after=after,
             )
             try:
-                body = self._search(message_type, query(page=page), builders.BUCKETS_FILTER_PATH)
+                body = self._search(q.message_type, query(page=page), builders.BUCKETS_FILTER_PATH)
             except ApiError as exc:
                 if page == worst or not parsers.too_many_buckets(exc.body):
                     raise
                 # Senders fuller than the last page's: this page again, at the safe size.
-                body = self._search(message_type, query(page=worst), builders.BUCKETS_FILTER_PATH)
-            after = acc.add_page(body)
+                body = self._search(q.message_type, query(page=worst), builders.BUCKETS_FILTER_PATH)
+            after, filled = add(body)
             if after is None:
-                return acc.result(since=since, interval=interval)
-            page = builders.next_page_size(worst, acc.filled)
+                return
+            page = builders.next_page_size(worst, filled)
+
+    def maintain(self, now: int) -> None:
+        """Periodic upkeep: bring the chart rollups up to `now`. Raw retention is the data
+        stream lifecycle's (or the operator's) job, so nothing is purged here."""
+        self.rollups.maintain(now, self._search)
 
     def shutdowns(
         self, *, since: int, until: int, scope: Scope = Scope(), limit: int = 1000
@@ -528,6 +594,17 @@ class ElasticsearchStore:
                 ) from exc
             raise
         return parsers.deleted_count(response.body)
+
+
+@dataclasses.dataclass(frozen=True)
+class _BucketRead:
+    """What one chart read asks, whichever way it is answered."""
+
+    message_type: str
+    metrics: tuple[str, ...]
+    group_by: str
+    interval: int
+    scope: Scope
 
 
 def _decode(records: list[str]) -> tuple[list[Message], list[str]]:
