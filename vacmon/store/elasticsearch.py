@@ -19,7 +19,7 @@ from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
 from elasticsearch.helpers import streaming_bulk
 
 from factories.messages import MESSAGE_TYPES, Message
-from vacmon.store import heartbeats, shutdowns
+from vacmon.store import heartbeats
 from vacmon.store.base import (
     ENTITY,
     EntityBuckets,
@@ -29,7 +29,7 @@ from vacmon.store.base import (
     WriteResult,
     check_series,
 )
-from vacmon.store.es import builders, capabilities, parsers, rollups, templates, wide
+from vacmon.store.es import builders, capabilities, outcomes, parsers, rollups, templates, wide
 from vacmon.store.es.bulk import (
     BulkOutcome,
     Unavailable,
@@ -513,18 +513,24 @@ class ElasticsearchStore:
     def shutdowns(
         self, *, since: int, until: int, scope: Scope = Scope(), limit: int = 1000
     ) -> list[Shutdown]:
-        # Derived at read time from the newest `limit` messages that can name them (an
-        # outcome is reported after its shutdown, by every message until the next one), so
-        # over a long busy range only the newest outcomes are found.
-        found = self.history(
-            "machinetype_status",
-            since=since,
-            until=until + OUTCOME_REPORT_SLACK,
-            scope=scope,
-            limit=limit,
-            fields=(*shutdowns.FIELDS, "machinetype"),
-        )
-        return [s for s in shutdowns.distinct(found) if since <= s.time <= until][:limit]
+        # Each outcome once, by aggregation over the messages that can name it (an outcome
+        # is reported after its shutdown, by every message until the next one).
+        if limit <= 0:
+            return []
+        found = outcomes.Outcomes(limit)
+        after: dict[str, Any] | None = None
+        while not found.complete():
+            body = outcomes.query(
+                since=since,
+                until=until,
+                received_until=until + OUTCOME_REPORT_SLACK,
+                scope=scope,
+                after=after,
+            )
+            after = found.add_page(self._search("machinetype_status", body, outcomes.FILTER_PATH))
+            if after is None:
+                break
+        return found.result()
 
     def factory_health(
         self, *, since: int, until: int, interval: int, scope: Scope, limit: int
