@@ -216,3 +216,26 @@ def test_a_marker_set_moments_ago_waits_for_its_write_to_finish(es, written):
         charts(es, T0, END)[f"factory_status running_processors by site {Scope()} every 3600"]
         != hourly
     )
+
+
+def test_the_periodic_rollup_task_builds_the_elasticsearch_rollups(es, settings):
+    import time
+
+    from vacmon import tasks
+    from vacmon.store import get_store, reset_store
+
+    settings.ELASTICSEARCH_URL = es.settings.url
+    settings.ELASTICSEARCH_PREFIX = es.prefix
+    settings.ELASTICSEARCH_LIFECYCLE = "none"
+    reset_store()
+    now = int(time.time())
+    start = now - now % 3600 - 3 * 3600
+    es.write([factory_status(received=t, site=SITE) for t in range(start, start + 7200, 300)])
+    try:
+        assert tasks.build_rollups() == {}
+        built = get_store().rollups.marks((3600,))  # type: ignore[attr-defined]
+    finally:
+        reset_store()
+
+    assert built[3600] >= start + 7200
+    assert built_buckets(es) >= 2
