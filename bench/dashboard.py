@@ -19,8 +19,8 @@
 
 With `--store elasticsearch` the same messages are then written to the cluster at
 ELASTICSEARCH_URL (a fresh prefix, ELASTICSEARCH_LIFECYCLE=none unless set), its rollups are
-built (`ElasticsearchStore.maintain(now)`, timed), the same pages are timed on it, and each page type's p95 is printed beside the embedded one with the ratio
-(target: under 2x).
+built (`ElasticsearchStore.maintain(now)`, timed), the same pages are timed on it, and each
+page type's p95 is printed beside the embedded one with the ratio (target: under 2x).
 
 Usage: bench/dashboard.py [--days 30] [--factories 200] [--cadence 300] [--requests 50]
        [--reuse VAR_DIR] [--store elasticsearch]
