@@ -196,6 +196,7 @@ def test_a_message_received_late_into_a_built_bucket_is_charted_after_the_next_m
     key = f"factory_status running_processors by site {Scope()} every 3600"
     assert differences(embedded_raw, charts(es, T0, END)) == []
     assert stale_view[key] != charts(es, T0, END)[key]  # it was missing before the rebuild
+    es.client.indices.refresh(index=es.rollups.index)  # the markers' deletes
     markers = es.client.count(index=es.rollups.index, query={"term": {"kind": "dirty"}})
     assert markers.body["count"] == 0
 

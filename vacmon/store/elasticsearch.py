@@ -447,7 +447,7 @@ class ElasticsearchStore:
         sums: rollups.Sums = {m: {} for m in q.metrics}
         at = first
         if rollups.covers(q.group_by, q.interval, q.scope):
-            built = self.rollups.marks((q.interval,)).get(q.interval, 0)
+            built = self.rollups.built_until(q.interval)
             if built > first:
                 self.rollups.read(
                     sums,

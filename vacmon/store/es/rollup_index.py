@@ -4,6 +4,7 @@ index, build settled buckets, read them, and keep the watermarks and dirty marke
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -14,6 +15,12 @@ from vacmon.store.base import SERIES_METRICS, Scope
 from vacmon.store.es import rollups
 
 log = logging.getLogger(__name__)
+
+# How long a process trusts the watermarks it read. A page makes several chart reads; one
+# read of every watermark serves them all. A watermark read a moment ago can only be lower
+# than the current one (more read from raw messages, the same answer), or higher while a
+# late write's rebuild overwrites buckets in place, which reads their old or new sums.
+MARKS_SECONDS = 10.0
 
 # search(message_type, body, filter_path) -> answer body: the store's read of one raw
 # data stream (an empty answer when it does not exist yet).
@@ -26,6 +33,14 @@ class RollupIndex:
         self.prefix = prefix
         self.index = rollups.index_name(prefix)
         self._ready = False
+        self._marks: tuple[float, dict[int, int]] | None = None
+
+    def built_until(self, resolution: int) -> int:
+        """The watermark of `resolution` as read at most MARKS_SECONDS ago (0 if none)."""
+        now = time.monotonic()
+        if self._marks is None or now - self._marks[0] > MARKS_SECONDS:
+            self._marks = (now, self.marks(rollups.RESOLUTIONS))
+        return self._marks[1].get(resolution, 0)
 
     def ensure(self) -> None:
         """Install the template and create the index (idempotent), once per process."""
@@ -88,6 +103,8 @@ class RollupIndex:
         message the first time, from a dirty marker's hour after a late write); return the
         new watermarks."""
         self.ensure()
+        # Markers are found by search: make every one indexed so far searchable first.
+        self.client.indices.refresh(index=self.index)
         marks, done = rollups.lowered_marks(self.marks(rollups.RESOLUTIONS), self._markers(), now)
         oldest: int | None = None
         for resolution in rollups.RESOLUTIONS:
@@ -101,6 +118,7 @@ class RollupIndex:
             if begin < until:
                 marks[resolution] = self._build(resolution, begin, until, search_raw)
         self.client.indices.refresh(index=self.index)
+        self._marks = None
         self._forget(done)
         return marks
 
