@@ -18,9 +18,9 @@
    p50/p95 per page and mode.
 
 With `--store elasticsearch` the same messages are then written to the cluster at
-ELASTICSEARCH_URL (a fresh prefix, ELASTICSEARCH_LIFECYCLE=none unless set), the same pages
-are timed on it, and each page type's p95 is printed beside the embedded one with the ratio
-(target: under 2x).
+ELASTICSEARCH_URL (a fresh prefix, ELASTICSEARCH_LIFECYCLE=none unless set), its rollups are
+built (`ElasticsearchStore.maintain(now)`, timed), the same pages are timed on it, and each
+page type's p95 is printed beside the embedded one with the ratio (target: under 2x).
 
 Usage: bench/dashboard.py [--days 30] [--factories 200] [--cadence 300] [--requests 50]
        [--reuse VAR_DIR] [--store elasticsearch]
@@ -294,11 +294,12 @@ def main() -> None:
     t0 = time.perf_counter()
     written = load(args.days, args.factories, now, args.cadence)
     t1 = time.perf_counter()
-    print(f"loaded {written:,} messages in {t1 - t0:.0f} s ({written / (t1 - t0):,.0f} msg/s)")
+    print(f"loaded {written:,} messages in {t1 - t0:.0f} s ({written / (t1 - t0):,.0f} msg/s); "
+          f"load average {_load()}")  # fmt: skip
     from vacmon.store.embedded import rollups
 
     rollups.build(int(time.time()))
-    print(f"rollups built in {time.perf_counter() - t1:.0f} s")
+    print(f"rollups built in {time.perf_counter() - t1:.0f} s; load average {_load()}")
     embedded = measure(args.requests)
     _report(embedded, args.requests)
     if args.store == "elasticsearch":
@@ -324,7 +325,11 @@ def _on_elasticsearch(args: argparse.Namespace, now: int) -> list[Row]:
     store.client.indices.refresh(index=f"{settings.ELASTICSEARCH_PREFIX}*")
     elapsed = time.perf_counter() - t0
     print(f"\nElasticsearch at {ES_URL}, prefix {settings.ELASTICSEARCH_PREFIX}: loaded "
-          f"{written:,} messages in {elapsed:.0f} s ({written / elapsed:,.0f} msg/s)")  # fmt: skip
+          f"{written:,} messages in {elapsed:.0f} s ({written / elapsed:,.0f} msg/s); "
+          f"load average {_load()}")  # fmt: skip
+    t1 = time.perf_counter()
+    store.maintain(int(time.time()))
+    print(f"rollups built in {time.perf_counter() - t1:.0f} s; load average {_load()}")
     rows = measure(args.requests)
     _report(rows, args.requests)
     return rows
@@ -341,7 +346,12 @@ def _beside(embedded: list[Row], elasticsearch: list[Row], requests: int) -> Non
             worst = max(worst, ratio)
             cells += f" {emb[m][1]:>10.1f} {es[m][1]:>10.1f} {ratio:>5.1f}"
         print(f"{name:<20}{cells}")
-    print(f"worst p95 ratio Elasticsearch/embedded: {worst:.1f}x (target < 2x)")
+    print(f"worst p95 ratio Elasticsearch/embedded: {worst:.1f}x (target < 2x); "
+          f"load average {_load()}")  # fmt: skip
+
+
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def _age(var_dir: str) -> str:
@@ -352,7 +362,8 @@ def _age(var_dir: str) -> str:
 
 
 def _report(rows: list[Row], requests: int) -> None:
-    print(f"\n{requests} requests per page and mode (ranges {', '.join(RANGES)} in turn); ms")
+    print(f"\n{requests} requests per page and mode (ranges {', '.join(RANGES)} in turn); ms; "
+          f"load average {_load()}")  # fmt: skip
     head = "".join(f" {m + ' p50':>11} {m + ' p95':>11}" for m in MODES)
     print(f"{'page':<20}{head}  url")
     for name, url, by_mode, _ in rows:

@@ -19,7 +19,7 @@ from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
 from elasticsearch.helpers import streaming_bulk
 
 from factories.messages import MESSAGE_TYPES, Message
-from vacmon.store import heartbeats, shutdowns
+from vacmon.store import heartbeats
 from vacmon.store.base import (
     ENTITY,
     ChartQuery,
@@ -30,7 +30,7 @@ from vacmon.store.base import (
     Series,
     WriteResult,
 )
-from vacmon.store.es import builders, capabilities, parsers, templates
+from vacmon.store.es import builders, capabilities, outcomes, parsers, rollups, templates, wide
 from vacmon.store.es.bulk import (
     BulkOutcome,
     Unavailable,
@@ -40,9 +40,10 @@ from vacmon.store.es.bulk import (
     still_waiting,
 )
 from vacmon.store.es.client import EsSettings, make_client, read_settings
+from vacmon.store.es.rollup_index import RollupIndex
 from vacmon.store.es.spool import Spool
 from vacmon.store.heartbeats import FactoryHealth
-from vacmon.store.series import combine
+from vacmon.store.series import combine, group_series
 from vacmon.store.shutdowns import Shutdown
 
 __all__ = ["BulkOutcome", "ElasticsearchStore", "Unavailable"]
@@ -93,6 +94,7 @@ class ElasticsearchStore:
         self.spooled_total = 0
         self.replayed_total = 0
         self.rejected_total = 0
+        self.rollups = RollupIndex(client, self.prefix)
         self._ready = False
         self._last_replay = float("-inf")
         self._replay_failures = 0
@@ -197,7 +199,11 @@ class ElasticsearchStore:
             # A template the cluster will not take is about the cluster, not this batch:
             # status 0 keeps a replayed segment in the spool instead of rejecting it.
             raise Unavailable(setup_failure(exc, self.lifecycle), outcome, list(messages)) from exc
+        late = rollups.late_since((m.time_received for m in messages), int(time.time()))
         try:
+            if late is not None:
+                # Before the messages, so no rollup build can miss them (rollups.py).
+                self.rollups.mark_late(late, int(time.time()))
             for ok, item in self._bulk(messages):
                 result = parsers.bulk_item(ok, item)
                 if not waiting.get(result.doc_id):
@@ -380,14 +386,26 @@ class ElasticsearchStore:
 
     def chart(self, query: ChartQuery) -> dict[str, Series]:
         query.check()
+        q = _BucketRead(
+            query.message_type, tuple(query.metrics), query.group_by, query.interval, query.scope
+        )
+        if rollups.is_wide(query.interval, query.stale_seconds):
+            # Summed per group and uncarried, as the embedded store charts these widths.
+            sums = self._wide_sums(q, query.since, query.until)
+            return {
+                metric: group_series(
+                    sums[metric], since=query.since, until=query.until, interval=query.interval
+                )
+                for metric in q.metrics
+            }
         found = self.entity_buckets_many(
-            query.message_type,
-            query.metrics,
-            group_by=query.group_by,
+            q.message_type,
+            q.metrics,
+            group_by=q.group_by,
             since=query.since,
             until=query.until,
-            interval=query.interval,
-            scope=query.scope,
+            interval=q.interval,
+            scope=q.scope,
             lookback=query.stale_seconds,
         )
         return {
@@ -398,7 +416,7 @@ class ElasticsearchStore:
                 interval=query.interval,
                 stale_seconds=query.stale_seconds,
             )
-            for metric in query.metrics
+            for metric in q.metrics
         }
 
     def entity_buckets_many(
@@ -415,66 +433,106 @@ class ElasticsearchStore:
     ) -> dict[str, list[EntityBuckets]]:
         """Per-sender bucket averages of several metrics, `lookback` seconds before `since`
         searched for each sender's last sample; `chart` carries and sums them."""
-        return self._sender_buckets(
-            message_type, tuple(metrics), group_by, since, until, interval, scope, lookback
-        )
+        q = _BucketRead(message_type, tuple(metrics), group_by, interval, scope)
+        acc = parsers.BucketAccumulator(ENTITY[message_type], group_by, q.metrics)
 
-    def _sender_buckets(
+        def add(body: Any) -> tuple[dict[str, Any] | None, int]:
+            return acc.add_page(body), acc.filled
+
+        self._paged_buckets(q, since, until, lookback, add)
+        return acc.result(since=since, interval=q.interval)
+
+    def _wide_sums(self, q: _BucketRead, since: int, until: int) -> rollups.Sums:
+        """Built buckets from the rollups where they cover the chart, the rest (the newest
+        buckets, after the watermark) from the raw messages."""
+        first = since - since % q.interval
+        sums: rollups.Sums = {m: {} for m in q.metrics}
+        at = first
+        if rollups.covers(q.group_by, q.interval, q.scope):
+            built = self.rollups.built_until(q.interval)
+            if built > first:
+                self.rollups.read(
+                    sums,
+                    q.message_type,
+                    q.metrics,
+                    group_by=q.group_by,
+                    resolution=q.interval,
+                    first=first,
+                    before=min(built, until + 1),
+                    scope=q.scope,
+                )
+                at = built
+        if at <= until:
+
+            def add(body: Any) -> tuple[dict[str, Any] | None, int]:
+                return wide.add_sender_page(sums, q.metrics, q.group_by, body)
+
+            self._paged_buckets(q, at, until, 0, add)
+        return sums
+
+    def _paged_buckets(
         self,
-        message_type: str,
-        metrics: tuple[str, ...],
-        group_by: str,
+        q: _BucketRead,
         since: int,
         until: int,
-        interval: int,
-        scope: Scope,
         lookback: int,
-    ) -> dict[str, list[EntityBuckets]]:
+        add: Callable[[Any], tuple[dict[str, Any] | None, int]],
+    ) -> None:
         """Every metric in one composite aggregation, paged: the first page sized for
         senders that fill every bucket, the next ones for what the last page held."""
-        acc = parsers.BucketAccumulator(ENTITY[message_type], group_by, metrics)
-        worst = builders.buckets_page_size(since, until, interval, lookback)
+        worst = builders.buckets_page_size(since, until, q.interval, lookback)
         page, after = worst, None
         while True:
             query = functools.partial(
                 builders.buckets_query,
-                message_type,
-                metrics,
-                group_by=group_by,
+                q.message_type,
+                q.metrics,
+                group_by=q.group_by,
                 since=since,
                 until=until,
-                interval=interval,
-                scope=scope,
+                interval=q.interval,
+                scope=q.scope,
                 lookback=lookback,
                 after=after,
             )
             try:
-                body = self._search(message_type, query(page=page), builders.BUCKETS_FILTER_PATH)
+                body = self._search(q.message_type, query(page=page), builders.BUCKETS_FILTER_PATH)
             except ApiError as exc:
                 if page == worst or not parsers.too_many_buckets(exc.body):
                     raise
                 # Senders fuller than the last page's: this page again, at the safe size.
-                body = self._search(message_type, query(page=worst), builders.BUCKETS_FILTER_PATH)
-            after = acc.add_page(body)
+                body = self._search(q.message_type, query(page=worst), builders.BUCKETS_FILTER_PATH)
+            after, filled = add(body)
             if after is None:
-                return acc.result(since=since, interval=interval)
-            page = builders.next_page_size(worst, acc.filled)
+                return
+            page = builders.next_page_size(worst, filled)
+
+    def maintain(self, now: int) -> None:
+        """Periodic upkeep: bring the chart rollups up to `now`. Raw retention is the data
+        stream lifecycle's (or the operator's) job, so nothing is purged here."""
+        self.rollups.maintain(now, self._search)
 
     def shutdowns(
         self, *, since: int, until: int, scope: Scope = Scope(), limit: int = 1000
     ) -> list[Shutdown]:
-        # Derived at read time from the newest `limit` messages that can name them (an
-        # outcome is reported after its shutdown, by every message until the next one), so
-        # over a long busy range only the newest outcomes are found.
-        found = self.history(
-            "machinetype_status",
-            since=since,
-            until=until + OUTCOME_REPORT_SLACK,
-            scope=scope,
-            limit=limit,
-            fields=(*shutdowns.FIELDS, "machinetype"),
-        )
-        return [s for s in shutdowns.distinct(found) if since <= s.time <= until][:limit]
+        # Each outcome once, by aggregation over the messages that can name it (an outcome
+        # is reported after its shutdown, by every message until the next one).
+        if limit <= 0:
+            return []
+        found = outcomes.Outcomes(limit)
+        after: dict[str, Any] | None = None
+        while not found.complete():
+            body = outcomes.query(
+                since=since,
+                until=until,
+                received_until=until + OUTCOME_REPORT_SLACK,
+                scope=scope,
+                after=after,
+            )
+            after = found.add_page(self._search("machinetype_status", body, outcomes.FILTER_PATH))
+            if after is None:
+                break
+        return found.result()
 
     def heartbeats(
         self, *, since: int, until: int, interval: int, scope: Scope = Scope(), limit: int = 1000
@@ -524,10 +582,6 @@ class ElasticsearchStore:
             if after is None:
                 return out
 
-    def maintain(self, now: int) -> None:
-        """Nothing to do: the cluster aggregates at query time, and retention is the data
-        stream lifecycle's job (ELASTICSEARCH_LIFECYCLE)."""
-
     def purge(self, *, before: int) -> int:
         """Delete raw messages received before `before`. Retention is normally the
         lifecycle's job; this is for operators and the store contract."""
@@ -548,6 +602,17 @@ class ElasticsearchStore:
                 ) from exc
             raise
         return parsers.deleted_count(response.body)
+
+
+@dataclasses.dataclass(frozen=True)
+class _BucketRead:
+    """What one chart read asks, whichever way it is answered."""
+
+    message_type: str
+    metrics: tuple[str, ...]
+    group_by: str
+    interval: int
+    scope: Scope
 
 
 def _decode(records: list[str]) -> tuple[list[Message], list[str]]:

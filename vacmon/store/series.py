@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict, deque
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Mapping
 
 from vacmon.store.base import EntityBuckets, Series
 
@@ -154,6 +154,27 @@ def combine(
         sweep.record_until(bucket - 1)
         sweep.take(bucket + interval - 1, by_bucket[bucket])
     return sweep.series(interval)
+
+
+def group_series(
+    groups: Mapping[str, Mapping[int, float]], *, since: int, until: int, interval: int
+) -> Series:
+    """The chart of sums already made per group and bucket (buckets wide enough that
+    nothing is carried): a row for each group with a bucket in the range, gaps elsewhere."""
+    times = bucket_starts(since, until, interval)
+    index = {t: i for i, t in enumerate(times)}
+    values: dict[str, list[float | None]] = {}
+    for group, by_bucket in groups.items():
+        inside = [(index[b], v) for b, v in by_bucket.items() if b in index]
+        if not inside:
+            continue
+        row: list[float | None] = [None] * len(times)
+        for i, value in inside:
+            row[i] = value
+        values[group] = row
+    return Series(
+        start=times[0], interval=interval, times=times, values=dict(sorted(values.items()))
+    )
 
 
 def total(series: Series) -> list[float | None]:

@@ -13,7 +13,7 @@ from vacmon.store.base import ChartQuery, Series
 from vacmon.store.embedded.carried import carried_series
 from vacmon.store.embedded.grouped import group_sums
 from vacmon.store.embedded.summing import coarsest_dividing
-from vacmon.store.series import bucket_starts
+from vacmon.store.series import group_series
 
 # Buckets at least this wide (and at least the carry-forward window) are summed per group
 # in the database; see grouped.py.
@@ -27,19 +27,7 @@ def chart(q: ChartQuery) -> dict[str, Series]:
     )
     if not summed:
         return carried_series(q)
-    times = bucket_starts(q.since, q.until, q.interval)
-    index = {t: i for i, t in enumerate(times)}
-    out = {}
-    for metric, groups in group_sums(q).items():
-        values: dict[str, list[float | None]] = {}
-        for group, by_bucket in groups.items():
-            row: list[float | None] = [None] * len(times)
-            for bucket, value in by_bucket.items():
-                i = index.get(bucket)
-                if i is not None:
-                    row[i] = value
-            values[group] = row
-        out[metric] = Series(
-            start=times[0], interval=q.interval, times=times, values=dict(sorted(values.items()))
-        )
-    return out
+    return {
+        metric: group_series(groups, since=q.since, until=q.until, interval=q.interval)
+        for metric, groups in group_sums(q).items()
+    }
