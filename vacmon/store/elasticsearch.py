@@ -386,28 +386,16 @@ class ElasticsearchStore:
 
     def chart(self, query: ChartQuery) -> dict[str, Series]:
         query.check()
-        q = _BucketRead(
-            query.message_type, tuple(query.metrics), query.group_by, query.interval, query.scope
-        )
         if rollups.is_wide(query.interval, query.stale_seconds):
             # Summed per group and uncarried, as the embedded store charts these widths.
-            sums = self._wide_sums(q, query.since, query.until)
+            sums = self._wide_sums(query)
             return {
                 metric: group_series(
                     sums[metric], since=query.since, until=query.until, interval=query.interval
                 )
-                for metric in q.metrics
+                for metric in query.metrics
             }
-        found = self.entity_buckets_many(
-            q.message_type,
-            q.metrics,
-            group_by=q.group_by,
-            since=query.since,
-            until=query.until,
-            interval=q.interval,
-            scope=q.scope,
-            lookback=query.stale_seconds,
-        )
+        found = self._sender_buckets(query)
         return {
             metric: combine(
                 found[metric],
@@ -416,7 +404,7 @@ class ElasticsearchStore:
                 interval=query.interval,
                 stale_seconds=query.stale_seconds,
             )
-            for metric in q.metrics
+            for metric in query.metrics
         }
 
     def entity_buckets_many(
@@ -432,55 +420,48 @@ class ElasticsearchStore:
         lookback: int = 0,
     ) -> dict[str, list[EntityBuckets]]:
         """Per-sender bucket averages of several metrics, `lookback` seconds before `since`
-        searched for each sender's last sample; `chart` carries and sums them."""
-        q = _BucketRead(message_type, tuple(metrics), group_by, interval, scope)
-        acc = parsers.BucketAccumulator(ENTITY[message_type], group_by, q.metrics)
+        searched for each sender's last sample (what `chart` carries and sums)."""
+        query = ChartQuery(
+            message_type, tuple(metrics), group_by, since, until, interval, scope, lookback
+        )
+        return self._sender_buckets(query)
+
+    def _sender_buckets(self, q: ChartQuery) -> dict[str, list[EntityBuckets]]:
+        acc = parsers.BucketAccumulator(ENTITY[q.message_type], q.group_by, q.metrics)
 
         def add(body: Any) -> tuple[dict[str, Any] | None, int]:
             return acc.add_page(body), acc.filled
 
-        self._paged_buckets(q, since, until, lookback, add)
-        return acc.result(since=since, interval=q.interval)
+        self._paged_buckets(q, add)
+        return acc.result(since=q.since, interval=q.interval)
 
-    def _wide_sums(self, q: _BucketRead, since: int, until: int) -> rollups.Sums:
+    def _wide_sums(self, q: ChartQuery) -> rollups.Sums:
         """Built buckets from the rollups where they cover the chart, the rest (the newest
         buckets, after the watermark) from the raw messages."""
-        first = since - since % q.interval
+        first = q.since - q.since % q.interval
         sums: rollups.Sums = {m: {} for m in q.metrics}
         at = first
         if rollups.covers(q.group_by, q.interval, q.scope):
             built = self.rollups.built_until(q.interval)
             if built > first:
-                self.rollups.read(
-                    sums,
-                    q.message_type,
-                    q.metrics,
-                    group_by=q.group_by,
-                    resolution=q.interval,
-                    first=first,
-                    before=min(built, until + 1),
-                    scope=q.scope,
-                )
+                self.rollups.read(sums, q, first=first, before=min(built, q.until + 1))
                 at = built
-        if at <= until:
+        if at <= q.until:
 
             def add(body: Any) -> tuple[dict[str, Any] | None, int]:
                 return wide.add_sender_page(sums, q.metrics, q.group_by, body)
 
-            self._paged_buckets(q, at, until, 0, add)
+            self._paged_buckets(dataclasses.replace(q, since=at, stale_seconds=0), add)
         return sums
 
     def _paged_buckets(
-        self,
-        q: _BucketRead,
-        since: int,
-        until: int,
-        lookback: int,
-        add: Callable[[Any], tuple[dict[str, Any] | None, int]],
+        self, q: ChartQuery, add: Callable[[Any], tuple[dict[str, Any] | None, int]]
     ) -> None:
         """Every metric in one composite aggregation, paged: the first page sized for
-        senders that fill every bucket, the next ones for what the last page held."""
-        worst = builders.buckets_page_size(since, until, q.interval, lookback)
+        senders that fill every bucket, the next ones for what the last page held. The
+        query's `stale_seconds` is how far before `since` each sender's last sample is
+        searched for."""
+        worst = builders.buckets_page_size(q.since, q.until, q.interval, q.stale_seconds)
         page, after = worst, None
         while True:
             query = functools.partial(
@@ -488,11 +469,11 @@ class ElasticsearchStore:
                 q.message_type,
                 q.metrics,
                 group_by=q.group_by,
-                since=since,
-                until=until,
+                since=q.since,
+                until=q.until,
                 interval=q.interval,
                 scope=q.scope,
-                lookback=lookback,
+                lookback=q.stale_seconds,
                 after=after,
             )
             try:
@@ -602,17 +583,6 @@ class ElasticsearchStore:
                 ) from exc
             raise
         return parsers.deleted_count(response.body)
-
-
-@dataclasses.dataclass(frozen=True)
-class _BucketRead:
-    """What one chart read asks, whichever way it is answered."""
-
-    message_type: str
-    metrics: tuple[str, ...]
-    group_by: str
-    interval: int
-    scope: Scope
 
 
 def _decode(records: list[str]) -> tuple[list[Message], list[str]]:

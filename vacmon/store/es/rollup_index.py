@@ -11,7 +11,7 @@ from typing import Any
 from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError
 from elasticsearch.helpers import bulk
 
-from vacmon.store.base import SERIES_METRICS, Scope
+from vacmon.store.base import SERIES_METRICS, ChartQuery
 from vacmon.store.es import rollups
 
 log = logging.getLogger(__name__)
@@ -178,34 +178,15 @@ class RollupIndex:
 
     # --- reading -------------------------------------------------------------------------------
 
-    def read(
-        self,
-        sums: rollups.Sums,
-        message_type: str,
-        metrics: Sequence[str],
-        *,
-        group_by: str,
-        resolution: int,
-        first: int,
-        before: int,
-        scope: Scope,
-    ) -> None:
-        """Add the built (group, bucket) sums of buckets in [first, before) into `sums`."""
+    def read(self, sums: rollups.Sums, q: ChartQuery, *, first: int, before: int) -> None:
+        """Add the built (group, bucket) sums of the chart `q`'s buckets in [first, before)
+        into `sums`."""
         after: Any = None
         while True:
-            query = rollups.read_query(
-                message_type,
-                metrics,
-                group_by=group_by,
-                resolution=resolution,
-                first=first,
-                before=before,
-                scope=scope,
-                after=after,
-            )
+            query = rollups.read_query(q, first=first, before=before, after=after)
             answer = self.client.search(
                 index=self.index, ignore_unavailable=True, allow_no_indices=True, **query
             )
-            after = rollups.add_read_page(sums, metrics, answer.body)
+            after = rollups.add_read_page(sums, q.metrics, answer.body)
             if after is None:
                 return

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from vacmon.store.base import ENTITY, SERIES_METRICS, Scope
+from vacmon.store.base import ENTITY, SERIES_METRICS, ChartQuery, Scope
 
 # The intervals `vacmon.timerange.pick_interval` gives for ranges of 10 hours to 400 days,
 # as in the embedded space rollups.
@@ -343,36 +343,28 @@ def rollup_actions(
 
 
 def read_query(
-    message_type: str,
-    metrics: Sequence[str],
-    *,
-    group_by: str,
-    resolution: int,
-    first: int,
-    before: int,
-    scope: Scope,
-    after: dict[str, Any] | None = None,
+    q: ChartQuery, *, first: int, before: int, after: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """One page of (group, bucket) sums over the rollup documents of buckets in
-    [first, before)."""
+    """One page of (group, bucket) sums of the chart `q` over the rollup documents of
+    buckets in [first, before), at the chart's interval."""
     filters: list[dict[str, Any]] = [
         {"term": {"kind": "sum"}},
-        {"term": {"message_type": message_type}},
-        {"term": {"resolution": resolution}},
+        {"term": {"message_type": q.message_type}},
+        {"term": {"resolution": q.interval}},
         {"range": {"bucket": {"gte": first, "lt": before}}},
-        *({"term": {name: value}} for name, value in scope.terms(message_type)),
+        *({"term": {name: value}} for name, value in q.scope.terms(q.message_type)),
     ]
     composite: dict[str, Any] = {
         "size": READ_PAGE,
         "sources": [
-            {"g": {"terms": {"field": group_by, "missing_bucket": True}}},
+            {"g": {"terms": {"field": q.group_by, "missing_bucket": True}}},
             {"b": {"terms": {"field": "bucket"}}},
         ],
     }
     if after is not None:
         composite["after"] = after
     aggs: dict[str, Any] = {}
-    for metric in metrics:
+    for metric in q.metrics:
         aggs[f"s_{metric}"] = {"sum": {"field": metric}}
         aggs[f"n_{metric}"] = {"sum": {"field": f"n_{metric}"}}
     return {
