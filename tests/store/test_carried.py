@@ -22,9 +22,10 @@ SPAN = 4 * 3600
 VOS = {"lhcb": "lhcb", "atlas-prod": "atlas", "atlas-test": "atlas"}
 
 
-def uneven_fleet(rng: random.Random, *, omitting: bool = True) -> list:
+def uneven_fleet(rng: random.Random) -> list:
     """Senders with their own cadence (1 to 15 minutes), skipped reports, omitted metrics
-    (unless not `omitting`), and one that stops half-way."""
+    (so one sender's bucket may mix messages with and without a metric), and one that stops
+    half-way."""
     out = []
     for f in range(6):
         site, factory = f"SITE-{f % 2}", f"f{f}.example"
@@ -32,7 +33,7 @@ def uneven_fleet(rng: random.Random, *, omitting: bool = True) -> list:
         for t in range(T0 + rng.randrange(cadence), T0 + SPAN, cadence):
             if rng.random() < 0.25 or (f == 5 and t > T0 + SPAN // 2):
                 continue
-            load = None if omitting and rng.random() < 0.2 else rng.random() * 40
+            load = None if rng.random() < 0.2 else rng.random() * 40
             out.append(
                 factory_status(
                     received=t,
@@ -52,9 +53,7 @@ def uneven_fleet(rng: random.Random, *, omitting: bool = True) -> list:
                             machinetype=mt,
                             fqan=f"/{vo}/Role=NULL/Capability=NULL",
                             running_processors=rng.randrange(20),
-                            running_hs06=None
-                            if omitting and rng.random() < 0.3
-                            else rng.random() * 100,
+                            running_hs06=None if rng.random() < 0.3 else rng.random() * 100,
                         )
                     )
     return out
@@ -148,10 +147,8 @@ def test_a_chart_is_combine_of_each_senders_averages_computed_from_the_messages(
 def test_a_chart_read_half_from_rollups_is_the_chart_read_from_raw_messages(
     seed, message_type, metrics, group_by, scope
 ):
-    # Every message carries every metric: a per-sender rollup counts its samples once for
-    # all metrics, so an average over rollups equals the raw one only then.
     store = EmbeddedStore()
-    store.write(uneven_fleet(random.Random(seed), omitting=False))
+    store.write(uneven_fleet(random.Random(seed)))
     raw = charts(store, message_type, metrics, group_by, scope)
     rollups.build(T0 + SPAN // 2)
     assert charts(store, message_type, metrics, group_by, scope) == raw

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from tests.builders import factory_status, machinetype_status
-from vacmon.models import Rollup, RollupWatermark, SpaceRollupWatermark
+from vacmon.models import Rollup, RollupWatermark, SpaceRollup, SpaceRollupWatermark
 from vacmon.store import ChartQuery
 from vacmon.store.embedded import EmbeddedStore, charts, rollups
 
@@ -111,3 +111,69 @@ def test_day_then_six_hour_then_hour_rollups_then_raw_give_what_the_raw_messages
     sent = {(day + 1800 * k + 7) // interval for k in range(150)}
     assert sorted(raw.values) == ["f0", "f1", "f2"]
     assert all(sum(v is not None for v in row) == len(sent) for row in raw.values.values())
+
+
+# Per-sender levels (charts by factory) and space rollups (charts by site) at 5 minutes, an
+# hour and coarser.
+MIXED_READS = [
+    (300, "factory"),
+    (3600, "factory"),
+    (21600, "factory"),
+    (86400, "factory"),
+    (3600, "site"),
+    (86400, "site"),
+]
+
+
+@pytest.mark.parametrize(("interval", "group_by"), MIXED_READS)
+def test_a_bucket_where_one_of_two_messages_lacks_load_average_averages_only_the_one_that_has_it(
+    interval, group_by
+):
+    store = EmbeddedStore()
+    day = T0 - T0 % 86400
+    store.write(
+        [
+            factory_status(received=day + 10, running_processors=2, load_average=38.2),
+            factory_status(received=day + 70, running_processors=4, load_average=None),
+        ]
+    )
+    rollups.build(day + 86400 + 3600)
+    assert RollupWatermark.objects.get(resolution=86400).built_until == day + 86400
+    if group_by == "site":
+        assert SpaceRollup.objects.filter(resolution=interval).exists()
+    query = ChartQuery(
+        "factory_status",
+        ("load_average", "running_processors"),
+        group_by,
+        day,
+        day + 86400 - 1,
+        interval,
+        stale_seconds=600,
+    )
+    from_rollups = {m: s.values for m, s in store.chart(query).items()}
+    RollupWatermark.objects.all().delete()
+    SpaceRollupWatermark.objects.all().delete()
+    from_raw = {m: s.values for m, s in store.chart(query).items()}
+    assert from_rollups == from_raw
+    (loads,) = from_rollups["load_average"].values()
+    (processors,) = from_rollups["running_processors"].values()
+    assert (round(loads[0], 9), processors[0]) == (38.2, 3.0)
+
+
+def test_building_again_from_a_day_recounts_rollups_the_upgrade_counted_per_message():
+    store = EmbeddedStore()
+    day = T0 - T0 % 86400
+    store.write(
+        [
+            factory_status(received=day + 10, load_average=38.2),
+            factory_status(received=day + 70, load_average=None),
+        ]
+    )
+    now = day + 86400 + 3600
+    rollups.build(now)
+    # What migration 0020 gives a bucket built before it: every message counted.
+    Rollup.objects.filter(load_average__isnull=False).update(n_load_average=2)
+    rollups.build(now, start=day)
+    query = ChartQuery("factory_status", ("load_average",), "factory", day, day + 86400 - 1, 86400)
+    assert store.chart(query)["load_average"].values == {"f1.example.ac.uk": [38.2]}
+    assert set(Rollup.objects.values_list("n_load_average", flat=True)) == {1}

@@ -36,8 +36,12 @@ class RollupMetrics(models.Model):
 class Rollup(RollupMetrics):
     """Per-sender sums over a time bucket (5 min or 1 h) so long ranges stay fast.
 
-    Sums and a sample count are kept rather than averages so coarser buckets can be
-    rebuilt exactly from finer ones.
+    Sums and sample counts are kept rather than averages so coarser buckets can be
+    rebuilt exactly from finer ones. `samples` counts the messages; each `n_<metric>`
+    counts those that carried the metric, the divisor of its average, because a sender
+    may send a metric in some messages of a bucket and omit it in others. A count
+    defaults to 0 in the database because a message type's statements leave the other
+    type's metrics out.
     """
 
     resolution = models.IntegerField()
@@ -49,6 +53,22 @@ class Rollup(RollupMetrics):
     machinetype = models.CharField(max_length=255, default="")
     vo = models.CharField(max_length=255, null=True)
     samples = models.IntegerField()
+    n_running_processors = models.IntegerField(db_default=0)
+    n_running_machines = models.IntegerField(db_default=0)
+    n_running_hs06 = models.IntegerField(db_default=0)
+    n_max_processors = models.IntegerField(db_default=0)
+    n_max_machines = models.IntegerField(db_default=0)
+    n_max_hs06 = models.IntegerField(db_default=0)
+    n_load_average = models.IntegerField(db_default=0)
+    n_mem_total_kb = models.IntegerField(db_default=0)
+    n_mem_used_kb = models.IntegerField(db_default=0)
+    n_swap_used_kb = models.IntegerField(db_default=0)
+    n_swap_free_kb = models.IntegerField(db_default=0)
+    n_root_disk_avail_kb = models.IntegerField(db_default=0)
+    n_root_disk_avail_inodes = models.IntegerField(db_default=0)
+    n_daemon_disk_avail_kb = models.IntegerField(db_default=0)
+    n_daemon_disk_avail_inodes = models.IntegerField(db_default=0)
+    n_num_before_fizzle = models.IntegerField(db_default=0)
 
     class Meta:
         indexes = [

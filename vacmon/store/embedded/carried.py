@@ -64,7 +64,7 @@ def _sweep(
 
 
 def _one_per_sender(rows: Iterable[Sample], width: int, metric_count: int) -> Senders:
-    """The sample rows (entity..., grp, b, s0..sk, n) of one bucket, one per sender. A
+    """The sample rows (entity..., grp, b, s0..sk, n0..nk) of one bucket, one per sender. A
     sender has one row per bucket unless it is read from raw messages or changed VO; those
     few are folded into one."""
     one: Senders = {}
@@ -93,17 +93,16 @@ def _newest_groups(buckets: list[tuple[int, Senders]], width: int, metric_count:
 def _take(sweeps: list[Sweep], groups: Groups | None, when: int, one: Senders, width: int) -> None:
     """One bucket's samples, one row per sender, as one average per sender and metric."""
     for i, sweep in enumerate(sweeps):
-        column = width + 2 + i
+        column, count = width + 2 + i, width + 2 + len(sweeps) + i
         # The group each sender is charted under: the row's own, or its newest.
         newest = groups[i] if groups is not None else None
-        # A folded row (a list) carries a count per metric.
         sweep.take(
             when,
             [
                 (
                     sender,
                     (sample[width] if newest is None else newest[sender]) or "unknown",
-                    sample[column] / (sample[-1] if type(sample) is tuple else sample[-1][i]),
+                    sample[column] / sample[count],
                 )
                 for sender, sample in one.items()
                 if sample[column] is not None
@@ -113,8 +112,7 @@ def _take(sweeps: list[Sweep], groups: Groups | None, when: int, one: Senders, w
 
 def _fold(rows: list[Sequence[Any]], width: int, metric_count: int) -> list[Any]:
     """Several rows of one sender and bucket as one: the group of the last row that has
-    one, the sums, and per metric the count of the samples that carried it (a list where
-    a row has one count for all)."""
+    one, the sums, and per metric the count of the samples that carried it."""
     group = next((r[width] for r in reversed(rows) if r[width] is not None), None)
     sums: list[float | None] = [None] * metric_count
     counts = [0] * metric_count
@@ -123,5 +121,5 @@ def _fold(rows: list[Sequence[Any]], width: int, metric_count: int) -> list[Any]
             value = row[width + 2 + i]
             if value is not None:
                 sums[i] = (sums[i] or 0.0) + value
-                counts[i] += row[-1]
-    return [*rows[-1][:width], group, rows[-1][width + 1], *sums, counts]
+                counts[i] += row[width + 2 + metric_count + i]
+    return [*rows[-1][:width], group, rows[-1][width + 1], *sums, *counts]

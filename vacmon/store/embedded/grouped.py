@@ -50,7 +50,7 @@ def _add_sender_sums(sums: Sums, q: ChartQuery, first: int) -> None:
     average counts only the samples that carried the metric."""
     entity = ", ".join(ENTITY[q.message_type])
     samples, params = sender_samples(q, first)
-    averages = ", ".join(f"{sender_mean(f's{i}', 'n')} AS a{i}" for i in range(len(q.metrics)))
+    averages = ", ".join(f"{sender_mean(f's{i}', f'n{i}')} AS a{i}" for i in range(len(q.metrics)))
     totals = ", ".join(f"SUM(a{i})" for i in range(len(q.metrics)))
     query = (
         f"SELECT grp, b, {totals} FROM ("
@@ -74,9 +74,10 @@ def _add_rows(sums: Sums, metrics: tuple[str, ...], rows: list[tuple[Any, ...]])
 
 def sender_samples(q: ChartQuery, first: int) -> tuple[str, list[Any]]:
     """SQL for every sender's samples of the chart `q` from `first` on, as rows of (entity
-    columns, grp, b, s0..sk, n): from the coarsest per-sender rollups that divide the
+    columns, grp, b, s0..sk, n0..nk): from the coarsest per-sender rollups that divide the
     interval, then finer ones past its watermark, then the raw messages past the finest.
-    `n` counts samples; s_i is NULL where metric i was not sent."""
+    s_i sums metric i, NULL where it was not sent; n_i counts the samples that carried it
+    (1 for a raw message, which the reader counts only where s_i is not NULL)."""
     marks = dict(RollupWatermark.objects.values_list("resolution", "built_until"))
     parts: list[str] = []
     params: list[Any] = []
@@ -126,7 +127,8 @@ def _rollup_part(q: ChartQuery, resolution: int, first: int, before: int) -> tup
         ]
     )
     columns = _columns(q).format(bucket=f"bucket - (bucket %% {q.interval}) AS b")
-    sql = f"SELECT {columns}, samples AS n FROM {Rollup._meta.db_table} WHERE {where}"
+    counts = ", ".join(f"n_{m} AS n{i}" for i, m in enumerate(q.metrics))
+    sql = f"SELECT {columns}, {counts} FROM {Rollup._meta.db_table} WHERE {where}"
     return sql, [resolution, q.message_type, first, before, *params]
 
 
@@ -136,5 +138,7 @@ def _raw_part(q: ChartQuery, since: int) -> tuple[str, list[Any]]:
         ["time_received >= %s", "time_received <= %s", _any_of(q.metrics), *clauses]
     )
     columns = _columns(q).format(bucket=f"time_received - (time_received %% {q.interval}) AS b")
+    counts = ", ".join(f"1 AS n{i}" for i in range(len(q.metrics)))
     table = model_for(q.message_type)._meta.db_table
-    return f"SELECT {columns}, 1 AS n FROM {table} WHERE {where}", [since, q.until, *params]
+    sql = f"SELECT {columns}, {counts} FROM {table} WHERE {where}"
+    return sql, [since, q.until, *params]

@@ -83,6 +83,11 @@ def _entity_cols(message_type: str) -> tuple[str, str]:
     return "site, space, factory, '' AS machinetype, NULL AS vo", "site, space, factory"
 
 
+def _columns(metrics: tuple[str, ...]) -> str:
+    """The metric columns, then their sample counts."""
+    return ", ".join([*metrics, *(f"n_{m}" for m in metrics)])
+
+
 # These statements take parameters, so a literal modulo is written `%%` (the DB-API
 # paramstyle; Django's SQLite backend translates it too).
 
@@ -91,11 +96,14 @@ def _fine_sql(message_type: str) -> str:
     metrics = SERIES_METRICS[message_type]
     select_cols, group_cols = _entity_cols(message_type)
     sums = ", ".join(f"SUM({bounded(m)})" for m in metrics)
+    # COUNT(metric) counts the messages that carried it: its average's divisor.
+    counts = ", ".join(f"COUNT({m})" for m in metrics)
     return (
         f"INSERT INTO {Rollup._meta.db_table} (resolution, bucket, message_type, site, space, "
-        f"factory, machinetype, vo, samples, {', '.join(metrics)}) "
+        f"factory, machinetype, vo, samples, {_columns(metrics)}) "
         f"SELECT {FINE}, time_received - (time_received %% {FINE}), '{message_type}', "
-        f"{select_cols}, COUNT(*), {sums} FROM {model_for(message_type)._meta.db_table} "
+        f"{select_cols}, COUNT(*), {sums}, {counts} "
+        f"FROM {model_for(message_type)._meta.db_table} "
         "WHERE time_received >= %s AND time_received < %s "
         f"GROUP BY time_received - (time_received %% {FINE}), {group_cols}"
     )
@@ -104,12 +112,13 @@ def _fine_sql(message_type: str) -> str:
 def _coarser_sql(message_type: str, resolution: int, base: int) -> str:
     metrics = SERIES_METRICS[message_type]
     sums = ", ".join(f"SUM({bounded(m)})" for m in metrics)
+    counts = ", ".join(f"SUM(n_{m})" for m in metrics)
     table = Rollup._meta.db_table
     return (
         f"INSERT INTO {table} (resolution, bucket, message_type, site, space, factory, "
-        f"machinetype, vo, samples, {', '.join(metrics)}) "
+        f"machinetype, vo, samples, {_columns(metrics)}) "
         f"SELECT {resolution}, bucket - (bucket %% {resolution}), message_type, site, space, "
-        f"factory, machinetype, vo, SUM(samples), {sums} FROM {table} "
+        f"factory, machinetype, vo, SUM(samples), {sums}, {counts} FROM {table} "
         f"WHERE resolution = {base} AND message_type = '{message_type}' "
         "AND bucket >= %s AND bucket < %s "
         f"GROUP BY bucket - (bucket %% {resolution}), message_type, site, space, factory, "

@@ -91,7 +91,7 @@ def build(*, start: int | None = None) -> dict[int, int]:
 
 def _sql(message_type: str, resolution: int, base: int) -> str:
     metrics = SERIES_METRICS[message_type]
-    averages = ", ".join(f"{sender_mean(m, 'samples')} AS {m}" for m in metrics)
+    averages = ", ".join(f"{sender_mean(m, f'n_{m}')} AS {m}" for m in metrics)
     sums = ", ".join(f"SUM({bounded(m)})" for m in metrics)
     # A literal modulo is `%%`: the statement takes parameters (see rollups.py).
     return (

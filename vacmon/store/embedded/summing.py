@@ -1,7 +1,7 @@
 """What both rollup tables share: the per-sender resolutions, the rule for a sender's
 average over a bucket, and the incremental build of a bucket range.
 
-Per-sender rollups (rollups.py) keep sums and sample counts at 5 minutes, 1 hour, 6 hours
+Per-sender rollups (rollups.py) keep sums and per-metric sample counts at 5 minutes, 1 hour, 6 hours
 and 1 day (6 hours is the month range's chart bucket, and divides the year range's);
 space rollups (space_rollups.py) are built from them.
 """
@@ -55,8 +55,9 @@ def bounded(column: str) -> str:
 
 
 def sender_mean(value: str, count: str) -> str:
-    """SQL for a sender's average over a bucket from summed `value` and `count` columns;
-    it counts only the samples that carried the metric."""
+    """SQL for a sender's average over a bucket from summed `value` columns and `count`,
+    the metric's own sample count per row (a rollup's `n_<metric>`, 1 for a raw message):
+    only the samples that carried the metric are counted."""
     return f"SUM({bounded(value)}) * 1.0 / SUM(CASE WHEN {value} IS NOT NULL THEN {count} END)"
 
 
