@@ -11,7 +11,7 @@ from tests.builders import factory_status
 from vacmon.ingest.counters import WriteStats, bucket_key, record_write
 from vacmon.models import CrrTarget, IngestCounter, ProbeMessage, ProbeResult
 from vacmon.ops import metrics
-from vacmon.store import get_store
+from vacmon.store import get_store, reset_store
 
 pytestmark = pytest.mark.django_db
 
@@ -96,12 +96,16 @@ def test_the_spool_depth_is_zero_on_the_embedded_store(client):
 
 
 def test_the_spool_depth_is_read_from_the_spool_directory(client, settings, tmp_path, monkeypatch):
-    # Only the spool part: the others would build an Elasticsearch store for the fake URL.
+    # Only the spool part: the others would ask the Elasticsearch store at the fake URL.
     monkeypatch.setattr(metrics, "PARTS", {"spool": metrics.spool_metrics})
     settings.ELASTICSEARCH_URL = "http://127.0.0.1:9"
     settings.VACMON_SPOOL_DIR = str(tmp_path)
     (tmp_path / "0000000000000001.ndjson").write_text('{"a": 1}\n' * 10)
-    got = scrape(client)
+    reset_store()  # the backend is chosen from the settings just changed
+    try:
+        got = scrape(client)
+    finally:
+        reset_store()
     assert got[("vacmon_es_spool_bytes", ())] == 90
     assert got[("vacmon_es_spool_segments", ())] == 1
 

@@ -21,6 +21,11 @@ def test_it_stores_a_batch_and_counts_nothing_as_duplicate(store):
     assert (result.inserted, result.duplicates) == (2, 0)
 
 
+def test_nothing_waits_on_local_disk_while_the_backend_takes_every_write(store):
+    store.write([factory_status(received=T0), machinetype_status(received=T0)])
+    assert store.spooled() == (0, 0)
+
+
 def test_it_stores_a_message_sent_twice_once(store):
     first = factory_status(received=T0)
     again = factory_status(received=T0 + 1, sent=T0)

@@ -171,6 +171,8 @@ def test_refused_connections_spool_and_replay_in_order_when_the_server_returns(f
     assert store.write(first) == WriteResult(inserted=2, duplicates=0)
     assert store.write(second) == WriteResult(inserted=1, duplicates=0)
     assert store.spooled_total == 3 and store.spool.pending()
+    size, segments = store.spooled()
+    assert size > 0 and segments >= 1
     assert server.requests == []
 
     server.listen()
@@ -180,6 +182,7 @@ def test_refused_connections_spool_and_replay_in_order_when_the_server_returns(f
     sent = [i for request in server.seen("PUT", r"/_bulk") for i in bulk_ids(request)]
     assert sent == [builders.doc_id(m) for m in [*first, *second, *later]]
     assert not store.spool.pending()
+    assert store.spooled()[0] == 0
     assert store.replayed_total == 3
 
 

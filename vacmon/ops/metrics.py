@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Avg, Count, Max, Min
 from django.utils import timezone
 from prometheus_client.core import (
@@ -26,6 +25,7 @@ from prometheus_client.registry import Collector, CollectorRegistry
 
 from vacmon.ingest.counters import read_all, read_writes
 from vacmon.ops import optional
+from vacmon.store import get_store
 
 log = logging.getLogger("vacmon.ops")
 
@@ -67,8 +67,6 @@ def ingest_metrics() -> Iterator[Metric]:
 
 
 def lag_metrics() -> Iterator[Metric]:
-    from vacmon.store import get_store
-
     now = time.time()
     store = get_store()
     newest = GaugeMetricFamily(
@@ -100,15 +98,7 @@ def write_metrics() -> Iterator[Metric]:
 
 
 def spool_metrics() -> Iterator[Metric]:
-    size = segments = 0
-    if getattr(settings, "ELASTICSEARCH_URL", ""):
-        from vacmon.store.es.client import read_settings
-        from vacmon.store.es.spool import Spool
-
-        conf = read_settings(settings)
-        spool = Spool(conf.spool_dir, conf.spool_max_bytes)
-        size, segments = spool.size(), len(spool.segments())
-    # The embedded store writes straight to the database: it has no spool, hence 0.
+    size, segments = get_store().spooled()
     yield GaugeMetricFamily("vacmon_es_spool_bytes", "Bytes waiting in the ES spool", size)
     yield GaugeMetricFamily("vacmon_es_spool_segments", "Segment files in the spool", segments)
 

@@ -169,6 +169,10 @@ class Writer(Protocol):
         """The periodic upkeep the backend needs at time `now` (rollups, retention); run
         every minute, each run picking up where the last one stopped."""
 
+    def spooled(self) -> tuple[int, int]:
+        """Bytes and segment files of accepted messages waiting on local disk for the
+        backend to come back; (0, 0) for a backend written straight."""
+
 
 class Reader(Protocol):
     """Stored messages and what is known of their senders, as plain values."""

@@ -118,6 +118,11 @@ class ElasticsearchStore:
         """Messages dropped because the spool was full: alarm on any increase."""
         return self.spool.overflowed if self.spool is not None else 0
 
+    def spooled(self) -> tuple[int, int]:
+        if self.spool is None:
+            return 0, 0
+        return self.spool.size(), len(self.spool.segments())
+
     def close(self) -> None:
         self.client.close()
 

@@ -82,6 +82,9 @@ class EmbeddedStore:
     def machinetypes(self, *, since: int, scope: Scope = Scope()) -> list[MachinetypeRef]:
         return queries.machinetypes(since=since, scope=scope)
 
+    def spooled(self) -> tuple[int, int]:
+        return 0, 0  # written straight to the database: it has no spool
+
     def maintain(self, now: int) -> None:
         """Bring the rollups up to `now`, refresh SQLite's planner statistics, then purge
         raw messages and rollups older than their retention (VACMON_RAW_RETENTION_DAYS,
