@@ -18,16 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests import samples
-from vacmon.management.commands.runservice import web_command
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    # gunicorn cannot report a port 0 it bound: take one the kernel hands out, give it back.
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.gunicorn import ROOT, serving
 
 
 def lines(prefix: str, n: int) -> bytes:
@@ -51,33 +42,14 @@ def post(port: int, body: bytes, timeout: float) -> tuple[int, dict[str, object]
 
 @pytest.fixture
 def web(tmp_path: Path) -> Iterator[tuple[int, Path]]:
-    port = free_port()
     env = {**os.environ, "VACMON_VAR_DIR": str(tmp_path), "DJANGO_DEBUG": "true"}
     env.pop("DATABASE_URL", None)
     env.pop("ELASTICSEARCH_URL", None)
     env["CELERY_BROKER_URL"] = f"filesystem://{tmp_path}/celery"
     migrate = [sys.executable, "manage.py", "migrate", "-v0"]
     subprocess.run(migrate, cwd=ROOT, env=env, check=True, timeout=120)
-    command = web_command(os.path.dirname(sys.executable), f"127.0.0.1:{port}", 2, 1000)
-    server = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, "gunicorn exited before it answered"
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    break
-            except OSError:
-                assert time.monotonic() < deadline, "gunicorn did not answer in 60 s"
-                time.sleep(0.2)
+    with serving(env) as port:
         yield port, tmp_path / "vacmon.sqlite3"
-    finally:
-        server.terminate()
-        server.wait(30)
 
 
 def stored(database: Path) -> set[str]:
