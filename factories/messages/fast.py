@@ -49,7 +49,7 @@ def _field_type(name: str, kind: Kind) -> Any:
         return Annotated[str, msgspec.Meta(max_length=MAX_STRING)] | None | unset
     high = HIGHEST[name] if kind in (Kind.INT, Kind.FLOAT) else _TIME_HIGHEST
     whole = Annotated[int, msgspec.Meta(ge=0, le=int(high))]
-    # An INT or TIME field may arrive as 2.0 (spec 1.8); `finish` makes it an int.
+    # An INT or TIME field may arrive as 2.0 (spec 1.8); `normalize._finish` makes it an int.
     real = Annotated[float, msgspec.Meta(ge=0, le=float(high))]
     if kind is Kind.FLOAT:
         return real | None | unset  # an int is read as a float, as the full path does
@@ -71,7 +71,7 @@ def _struct(message_type: str) -> Any:
         if name != "message_type"
     ]
     # A legacy key is checked as the field it fills, and only when that field is absent
-    # (`finish`); the ignored keys are read only to be dropped, or to send a signed
+    # (`normalize._finish`); the ignored keys are read only to be dropped, or to send a signed
     # message down the full path.
     extra = [*(a for a in ALIASES[message_type] if a not in table), *sorted(IGNORED_LEGACY)]
     fields += [(name, _scalar(), msgspec.UNSET) for name in extra]
@@ -105,7 +105,7 @@ _SIGNATURE_KEYS = ("hmac_sha256", "key_id")
 def decode(data: bytes) -> dict[str, Any] | None:
     """The message in `data` as the dict of its keys as sent, when the fast path can read
     it; None sends the datagram down the full path. Legacy keys are still to be folded
-    (`finish`), so this is what a check of the raw message may read."""
+    (`normalize._finish`), so this is what a check of the raw message may read."""
     if _DECODER is None:
         return None
     try:
