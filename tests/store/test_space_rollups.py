@@ -8,6 +8,7 @@ from tests.builders import factory_status, machinetype_status
 from vacmon.models import SpaceRollup, SpaceRollupWatermark
 from vacmon.store import ChartQuery, Scope
 from vacmon.store.embedded import EmbeddedStore, rollups, space_rollups
+from vacmon.store.summed import covers
 from vacmon.timerange import MAX_SPAN, pick_interval
 
 pytestmark = pytest.mark.django_db
@@ -114,10 +115,10 @@ def test_buckets_after_the_space_watermark_come_from_the_newest_messages():
 
 
 def test_charts_of_one_factory_do_not_read_space_rollups():
-    assert not space_rollups.covers("site", 3600, Scope(factory="f1"))
-    assert not space_rollups.covers("factory", 3600, Scope())
-    assert not space_rollups.covers("site", 300, Scope())
-    assert space_rollups.covers("vo", 21600, Scope(site="S", vo="lhcb"))
+    assert not covers("site", 3600, Scope(factory="f1"))
+    assert not covers("factory", 3600, Scope())
+    assert not covers("site", 300, Scope())
+    assert covers("vo", 21600, Scope(site="S", vo="lhcb"))
 
 
 def test_rebuilding_space_rollups_replaces_rather_than_adds():

@@ -17,6 +17,7 @@ from vacmon.store import Scope
 from vacmon.store.base import ChartQuery
 from vacmon.store.embedded import EmbeddedStore, rollups
 from vacmon.store.es import rollups as es_rollups
+from vacmon.store.summed import RESOLUTIONS
 
 pytestmark = [pytest.mark.elasticsearch, pytest.mark.django_db]
 
@@ -139,18 +140,18 @@ def test_maintenance_resumes_from_its_watermarks_and_a_second_run_changes_nothin
     middle = T0 + 6 * 3600
     written(fleet(T0, middle), middle)
     es.maintain(middle)
-    first_marks = es.rollups.marks(es_rollups.RESOLUTIONS)
+    first_marks = es.rollups.marks(RESOLUTIONS)
     written(fleet(middle, END), END)
 
     es.maintain(END)
-    marks, count = es.rollups.marks(es_rollups.RESOLUTIONS), built_buckets(es)
+    marks, count = es.rollups.marks(RESOLUTIONS), built_buckets(es)
     # A restarted process (a new store on the same prefix) finds the same watermarks.
     again = make_es_store(prefix=es.prefix, lifecycle="none")
     again.maintain(END)
 
     assert first_marks[600] == es_rollups.settled_until(middle, 600)
     assert marks[600] == es_rollups.settled_until(END, 600)
-    assert again.rollups.marks(es_rollups.RESOLUTIONS) == marks
+    assert again.rollups.marks(RESOLUTIONS) == marks
     assert built_buckets(again) == count
     rollups.build(END)
     assert differences(charts(EmbeddedStore(), T0, END), charts(again, T0, END)) == []

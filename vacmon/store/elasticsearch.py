@@ -19,7 +19,7 @@ from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
 from elasticsearch.helpers import streaming_bulk
 
 from factories.messages import MESSAGE_TYPES, Message
-from vacmon.store import heartbeats
+from vacmon.store import heartbeats, summed
 from vacmon.store.base import (
     ENTITY,
     ChartQuery,
@@ -391,7 +391,7 @@ class ElasticsearchStore:
 
     def chart(self, query: ChartQuery) -> dict[str, Series]:
         query.check()
-        if rollups.is_wide(query.interval, query.stale_seconds):
+        if summed.is_summed(query.interval, query.stale_seconds):
             # Summed per group and uncarried, as the embedded store charts these widths.
             sums = self._wide_sums(query)
             return {
@@ -446,7 +446,7 @@ class ElasticsearchStore:
         first = q.since - q.since % q.interval
         sums: rollups.Sums = {m: {} for m in q.metrics}
         at = first
-        if rollups.covers(q.group_by, q.interval, q.scope):
+        if summed.covers(q.group_by, q.interval, q.scope):
             built = self.rollups.built_until(q.interval)
             if built > first:
                 self.rollups.read(sums, q, first=first, before=min(built, q.until + 1))

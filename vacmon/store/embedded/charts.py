@@ -12,20 +12,13 @@ from __future__ import annotations
 from vacmon.store.base import ChartQuery, Series
 from vacmon.store.embedded.carried import carried_series
 from vacmon.store.embedded.grouped import group_sums
-from vacmon.store.embedded.summing import coarsest_dividing
 from vacmon.store.series import group_series
-
-# Buckets at least this wide (and at least the carry-forward window) are summed per group
-# in the database; see grouped.py.
-GROUPED_FROM = 600
+from vacmon.store.summed import is_summed
 
 
 def chart(q: ChartQuery) -> dict[str, Series]:
     q.check()
-    summed = coarsest_dividing(q.interval) is not None and q.interval >= max(
-        q.stale_seconds, GROUPED_FROM
-    )
-    if not summed:
+    if not is_summed(q.interval, q.stale_seconds):
         return carried_series(q)
     return {
         metric: group_series(groups, since=q.since, until=q.until, interval=q.interval)

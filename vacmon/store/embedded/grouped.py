@@ -16,6 +16,7 @@ from typing import Any
 from django.db import connection
 
 from vacmon.models import Rollup, RollupWatermark
+from vacmon.store import summed
 from vacmon.store.base import ENTITY, ChartQuery, Scope
 from vacmon.store.embedded import space_rollups
 from vacmon.store.embedded.summing import SENDER_RESOLUTIONS, sender_mean
@@ -29,17 +30,17 @@ def group_sums(q: ChartQuery) -> Sums:
     """Σ of sender averages per metric, group and bucket of the chart `q`."""
     first = q.since - q.since % q.interval
     sums: Sums = {m: {} for m in q.metrics}
-    if space_rollups.covers(q.group_by, q.interval, q.scope):
-        summed = space_rollups.watermark(q.interval)
-        if summed > first:
+    if summed.covers(q.group_by, q.interval, q.scope):
+        built = space_rollups.watermark(q.interval)
+        if built > first:
             rows = space_rollups.read(
                 q,
                 first=first,
-                before=min(summed, q.until + 1),
+                before=min(built, q.until + 1),
                 where=where_clauses(q.message_type, q.scope),
             )
             _add_rows(sums, q.metrics, rows)
-            first = summed
+            first = built
     if first <= q.until:
         _add_sender_sums(sums, q, first)
     return sums

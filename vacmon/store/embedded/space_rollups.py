@@ -20,7 +20,7 @@ from typing import Any
 from django.db import connection
 
 from vacmon.models import Rollup, RollupWatermark, SpaceRollup, SpaceRollupWatermark
-from vacmon.store.base import SERIES_METRICS, ChartQuery, Scope
+from vacmon.store.base import SERIES_METRICS, ChartQuery
 from vacmon.store.embedded.summing import (
     FINE,
     HOUR,
@@ -29,22 +29,9 @@ from vacmon.store.embedded.summing import (
     first_bucket,
     sender_mean,
 )
-from vacmon.timerange import chart_intervals
+from vacmon.store.summed import RESOLUTIONS
 
-# Every interval `vacmon.timerange.pick_interval` gives a range longer than 10 hours (a
-# shorter range is read from the per-sender rollups and raw messages).
-RESOLUTIONS = tuple(i for i in chart_intervals() if i >= 600)
-GROUPS = ("site", "space", "machinetype", "vo")
 KEY = "site, space, machinetype, vo"
-
-
-def covers(group_by: str, interval: int, scope: Scope) -> bool:
-    return (
-        interval in RESOLUTIONS
-        and group_by in GROUPS
-        and scope.factory is None
-        and scope.machine is None
-    )
 
 
 def watermark(resolution: int) -> int:

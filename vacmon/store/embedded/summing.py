@@ -17,11 +17,12 @@ from django.db import connection, models, transaction
 from vacmon.models import Rollup
 from vacmon.store.base import SERIES_METRICS
 from vacmon.store.faults import Backoff, retry_transient
+from vacmon.store.summed import FINEST
 from vacmon.store.writelock import write_lock
 
 R = TypeVar("R")
 
-FINE, HOUR, QUARTER, DAY = 300, 3600, 21600, 86400
+FINE, HOUR, QUARTER, DAY = FINEST, 3600, 21600, 86400
 # Per-sender rollup resolutions, coarsest first.
 SENDER_RESOLUTIONS = (DAY, QUARTER, HOUR, FINE)
 

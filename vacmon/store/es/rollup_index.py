@@ -13,6 +13,7 @@ from elasticsearch.helpers import bulk
 
 from vacmon.store.base import SERIES_METRICS, ChartQuery
 from vacmon.store.es import rollups
+from vacmon.store.summed import RESOLUTIONS
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ class RollupIndex:
         """The watermark of `resolution` as read at most MARKS_SECONDS ago (0 if none)."""
         now = time.monotonic()
         if self._marks is None or now - self._marks[0] > MARKS_SECONDS:
-            self._marks = (now, self.marks(rollups.RESOLUTIONS))
+            self._marks = (now, self.marks(RESOLUTIONS))
         return self._marks[1].get(resolution, 0)
 
     def ensure(self) -> None:
@@ -105,9 +106,9 @@ class RollupIndex:
         self.ensure()
         # Markers are found by search: make every one indexed so far searchable first.
         self.client.indices.refresh(index=self.index)
-        marks, done = rollups.lowered_marks(self.marks(rollups.RESOLUTIONS), self._markers(), now)
+        marks, done = rollups.lowered_marks(self.marks(RESOLUTIONS), self._markers(), now)
         oldest: int | None = None
-        for resolution in rollups.RESOLUTIONS:
+        for resolution in RESOLUTIONS:
             until = rollups.settled_until(now, resolution)
             begin = marks.get(resolution)
             if begin is None:

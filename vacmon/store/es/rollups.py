@@ -24,17 +24,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from vacmon.store.base import ENTITY, SERIES_METRICS, ChartQuery, Scope
+from vacmon.store.base import ENTITY, SERIES_METRICS, ChartQuery
 
-# The intervals `vacmon.timerange.pick_interval` gives for ranges of 10 hours to 400 days,
-# as in the embedded space rollups.
-RESOLUTIONS = (600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 259200)
-GROUPS = ("site", "space", "machinetype", "vo")
 KEY = ("site", "space", "machinetype", "vo")
-# Chart buckets at least this wide (and at least the carry window), in whole multiples of
-# the embedded store's finest rollup, are summed per group without carrying (as there).
-WIDE_FROM = 600
-WIDE_STEP = 300
 # A bucket is built this long after it ends: the listener flushes within seconds and a
 # bulk request retries for well under a minute; the dashboard caches a bucket as settled
 # after the same time (vacmon.dashboard.settled.SETTLE_SECONDS).
@@ -93,22 +85,6 @@ def template_body(prefix: str) -> dict[str, Any]:
         "version": INDEX_VERSION,
         "_meta": {"managed_by": "vacmon", "holds": "chart rollups"},
     }
-
-
-def is_wide(interval: int, lookback: int) -> bool:
-    """Whether a chart of `interval` buckets is summed per group without carrying."""
-    return interval % WIDE_STEP == 0 and interval >= max(lookback, WIDE_FROM)
-
-
-def covers(group_by: str, interval: int, scope: Scope) -> bool:
-    """Whether the rollups can answer a wide chart: a built resolution, grouped by a key
-    they keep, not narrowed to one factory (which they sum over)."""
-    return (
-        interval in RESOLUTIONS
-        and group_by in GROUPS
-        and scope.factory is None
-        and scope.machine is None
-    )
 
 
 def settled_until(now: int, resolution: int) -> int:
