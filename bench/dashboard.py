@@ -224,6 +224,12 @@ MODES = ("cold", "steady", "warm")
 
 Row = tuple[str, str, dict[str, tuple[float, float]], dict[str, dict[str, float]]]
 
+# Elasticsearch searches made by the request being timed: (ms each), filled by the wrapper
+# `_count_searches` puts around the store's client; empty on the embedded store.
+SEARCHES: list[float] = []
+# page -> (searches per cold request, ms per search), printed after the Elasticsearch table.
+PROFILE: dict[str, tuple[float, float]] = {}
+
 
 def measure(requests: int) -> list[Row]:
     """Per page: (p50, p95) in ms per mode, and the slowest request per range and mode.
@@ -244,19 +250,26 @@ def measure(requests: int) -> list[Row]:
         client.get(f"{url}{sep}range=day")  # imports and templates are not what is measured
         times: dict[str, list[float]] = {mode: [] for mode in MODES}
         slowest: dict[str, dict[str, float]] = {key: dict.fromkeys(MODES, 0.0) for key in RANGES}
+        cold_searches: list[float] = []
         for key in ranges:
             full = f"{url}{sep}range={key}"
             for mode in MODES:
                 if mode == "cold":
                     cache.clear()
                 settings.VACMON_DASHBOARD_CACHE_SECONDS = 0 if mode == "steady" else 60
+                SEARCHES.clear()
                 t0 = time.perf_counter()
                 response = client.get(full)
                 ms = (time.perf_counter() - t0) * 1000
+                if mode == "cold":
+                    cold_searches.extend(SEARCHES)
                 times[mode].append(ms)
                 slowest[key][mode] = max(slowest[key][mode], ms)
                 assert response.status_code in (200, 302), (full, response.status_code)
         out.append((name, url, {mode: pct(v) for mode, v in times.items()}, slowest))
+        if cold_searches:
+            per_search = statistics.fmean(cold_searches)
+            PROFILE[name] = (len(cold_searches) / len(ranges), per_search)
     return out
 
 
@@ -323,6 +336,7 @@ def _on_elasticsearch(args: argparse.Namespace, now: int) -> list[Row]:
     written = load(args.days, args.factories, now, args.cadence)
     store: Any = get_store()
     store.client.indices.refresh(index=f"{settings.ELASTICSEARCH_PREFIX}*")
+    _count_searches(store.client)
     elapsed = time.perf_counter() - t0
     print(f"\nElasticsearch at {ES_URL}, prefix {settings.ELASTICSEARCH_PREFIX}: loaded "
           f"{written:,} messages in {elapsed:.0f} s ({written / elapsed:,.0f} msg/s); "
@@ -333,6 +347,29 @@ def _on_elasticsearch(args: argparse.Namespace, now: int) -> list[Row]:
     rows = measure(args.requests)
     _report(rows, args.requests)
     return rows
+
+
+def _count_searches(client: Any) -> None:
+    """Time each search the client makes into SEARCHES (a _msearch counts once: it is one
+    round trip)."""
+    for method in ("search", "msearch"):
+        real = getattr(client, method)
+
+        def timed(*args: Any, _real: Any = real, **kwargs: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return _real(*args, **kwargs)
+            finally:
+                SEARCHES.append((time.perf_counter() - t0) * 1000)
+
+        setattr(client, method, timed)
+
+
+def _profile() -> None:
+    print(f"\nElasticsearch round trips per cold request; load average {_load()}")
+    print(f"{'page':<20} {'searches':>9} {'ms each':>8}")
+    for name, (count, ms) in PROFILE.items():
+        print(f"{name:<20} {count:>9.1f} {ms:>8.1f}")
 
 
 def _beside(embedded: list[Row], elasticsearch: list[Row], requests: int) -> None:
@@ -348,6 +385,7 @@ def _beside(embedded: list[Row], elasticsearch: list[Row], requests: int) -> Non
         print(f"{name:<20}{cells}")
     print(f"worst p95 ratio Elasticsearch/embedded: {worst:.1f}x (target < 2x); "
           f"load average {_load()}")  # fmt: skip
+    _profile()
 
 
 def _load() -> str:

@@ -396,7 +396,10 @@ class ElasticsearchStore:
             sums = self._wide_sums(query)
             return {
                 metric: group_series(
-                    sums[metric], since=query.since, until=query.until, interval=query.interval
+                    rollups.totals(sums[metric]),
+                    since=query.since,
+                    until=query.until,
+                    interval=query.interval,
                 )
                 for metric in query.metrics
             }

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -351,8 +352,18 @@ def read_query(
     }
 
 
-# metric -> group -> bucket start -> Σ of sender averages
-Sums = dict[str, dict[str, dict[int, float]]]
+# metric -> group -> bucket start -> the addends of its sum (rollup sums and sender
+# averages), kept apart until `totals` adds them with math.fsum, as the embedded store
+# does, so that the order pages and shards answer in cannot change a chart's last digits.
+Sums = dict[str, dict[str, dict[int, list[float]]]]
+
+
+def totals(groups: Mapping[str, Mapping[int, Sequence[float]]]) -> dict[str, dict[int, float]]:
+    """Each group's buckets summed, order-independently."""
+    return {
+        group: {start: math.fsum(parts) for start, parts in by_bucket.items()}
+        for group, by_bucket in groups.items()
+    }
 
 
 def add_read_page(sums: Sums, metrics: Sequence[str], body: Mapping[str, Any]) -> Any:
@@ -370,6 +381,5 @@ def add_read_page(sums: Sums, metrics: Sequence[str], body: Mapping[str, Any]) -
             senders = bucket.get(f"n_{metric}", {}).get("value") or 0
             total = bucket.get(f"s_{metric}", {}).get("value")
             if senders and total is not None:
-                cell = sums[metric].setdefault(name, {})
-                cell[start] = cell.get(start, 0.0) + float(total)
+                sums[metric].setdefault(name, {}).setdefault(start, []).append(float(total))
     return agg.get("after_key") if buckets else None

@@ -35,5 +35,5 @@ def add_sender_page(
                 total = slot.get(f"sum_{metric}", {}).get("value")
                 if samples and total is not None:
                     cell = sums[metric].setdefault(name, {})
-                    cell[start] = cell.get(start, 0.0) + float(total) / samples
+                    cell.setdefault(start, []).append(float(total) / samples)
     return after, filled
