@@ -132,3 +132,25 @@ def test_relayed_summaries_are_left_alone_by_the_summariser() -> None:
     upload(Client(), message(job(0, september, Site=SITE)))
     summarise_pending()
     assert ApelRecord.objects.filter(kind=KIND_RELAYED_SUMMARY).count() == 1
+
+
+def test_a_summary_uploaded_twice_is_stored_and_forwarded_once() -> None:
+    upload(Client(), SUMMARY)
+    status, body = upload(Client(), SUMMARY)
+    assert (status, body["accepted"], body["duplicates"], body["rejected"]) == (202, 0, 1, 0)
+    assert ApelRecord.objects.count() == 1
+    assert forwarded_bodies() == [SUMMARY]
+
+
+def test_a_sync_record_repeated_within_one_upload_is_stored_once() -> None:
+    twice = SYNC + SYNC.partition("\n")[2]
+    status, body = upload(Client(), twice)
+    assert (status, body["accepted"], body["duplicates"]) == (202, 1, 1)
+    assert forwarded_bodies() == [SYNC]
+
+
+def test_a_changed_summary_for_the_same_month_is_still_relayed() -> None:
+    upload(Client(), SUMMARY)
+    status, body = upload(Client(), SUMMARY.replace("NumberOfJobs: 100", "NumberOfJobs: 101"))
+    assert (status, body["accepted"], body["duplicates"]) == (202, 1, 0)
+    assert ApelRecord.objects.count() == 2

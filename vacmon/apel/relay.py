@@ -72,8 +72,12 @@ def store_relayed(
     source: str,
     report: UploadReport,
 ) -> None:
-    """Store the records that may go, as they came; refuse the others with the reason."""
-    held = months_with_jobs({str(r.fields["Site"]) for r in records})
+    """Store the records that may go, as they came; refuse the others with the reason.
+    A record identical to one already held (same kind, header and text) is a duplicate,
+    as an identical job record is: sending it again would change nothing at APEL."""
+    sites = {str(r.fields["Site"]) for r in records}
+    held = months_with_jobs(sites)
+    seen = relayed_texts(sites)
     rows = []
     for record, (index, line) in zip(records, places, strict=True):
         policy = policies[str(record.fields["Site"])]
@@ -83,9 +87,21 @@ def store_relayed(
             report.errors.append(RecordError(index, line, reason))
             report.rejected += 1
             continue
-        rows.append(_row(record, policy.enabled, received, source))
+        row = _row(record, policy.enabled, received, source)
+        identity = (row.kind, row.header, row.text)
+        if identity in seen:
+            report.duplicates += 1
+            continue
+        seen.add(identity)
+        rows.append(row)
     ApelRecord.objects.bulk_create(rows)
     report.accepted += len(rows)
+
+
+def relayed_texts(sites: set[str]) -> set[tuple[str, str, str]]:
+    """What these sites' relayed records already hold; relays are a few a site a month."""
+    rows = ApelRecord.objects.filter(kind__in=set(RELAYED.values()), site__in=sites)
+    return {(str(k), str(h), str(t)) for k, h, t in rows.values_list("kind", "header", "text")}
 
 
 def _row(record: Record, forward: bool, received: datetime, source: str) -> ApelRecord:
