@@ -284,4 +284,7 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env_str("VACMON_LOG_LEVEL", "INFO")},
+    # The Elasticsearch client logs every request at INFO: thousands of lines a minute
+    # from the listener and the dashboard. Its warnings (retries, dead nodes) still show.
+    "loggers": {"elastic_transport": {"level": "WARNING"}},
 }

@@ -24,7 +24,10 @@ def composite(buckets, after=None):
     return Reply(body={"hits": {"hits": []}, "aggregations": {"entities": agg}})
 
 
-def test_latest_pages_through_composite_buckets_and_sorts_by_entity(fake_es, es_store):
+def test_latest_pages_through_composite_buckets_and_sorts_by_entity(
+    fake_es, es_store, monkeypatch
+):
+    monkeypatch.setattr(builders, "LATEST_PAGE", 1)  # one sender a page: every page is full
     server = fake_es()
     b, a = sample(factory="b.example"), sample(factory="a.example")
     server.on(
@@ -49,7 +52,7 @@ def test_latest_pages_through_composite_buckets_and_sorts_by_entity(fake_es, es_
     assert first.query["ignore_unavailable"] == ["true"]
     assert first.query["allow_no_indices"] == ["true"]
     assert first.json() == builders.latest_query(
-        "factory_status", since=RECEIVED - 600, until=None, scope=Scope(site="S")
+        "factory_status", since=RECEIVED - 600, until=None, scope=Scope(site="S"), page=1
     )
     assert second.json()["aggs"]["entities"]["composite"]["after"] == {"factory": "b"}
     assert third.json()["aggs"]["entities"]["composite"]["after"] == {"factory": "a"}
@@ -134,8 +137,10 @@ def filled(series: Series) -> dict[str, dict[int, float]]:
 
 
 def test_sender_buckets_read_every_metric_in_one_search_sized_by_what_senders_filled(
-    fake_es, es_store
+    fake_es, es_store, monkeypatch
 ):
+    # A budget so small that the first page holds one sender: every page below is full.
+    monkeypatch.setattr(builders, "BUCKET_BUDGET", 300)
     server = fake_es()
     slot = {"key": 86_400_000, "sum_max_hs06": {"value": 6.0}, "n_max_hs06": {"value": 2}}
     first = {"key": {"site": "S", "space": "sp", "factory": "a"}, "t": {"buckets": [slot]}}
@@ -159,8 +164,24 @@ def test_sender_buckets_read_every_metric_in_one_search_sized_by_what_senders_fi
     sizes = [r.json()["aggs"]["entities"]["composite"]["size"] for r in server.seen("POST", SEARCH)]
     worst = builders.buckets_page_size(0, 365 * 86400, 86400, 600)
     # One search per page for both metrics; after a page of one-bucket senders the next is
-    # as big as a page gets, and the cluster's bucket limit sends it again at the safe size.
-    assert sizes == [worst, builders.MAX_PAGE, worst, builders.next_page_size(worst, 1)]
+    # as big as the budget allows, and the cluster's bucket limit sends it again at the safe
+    # size.
+    after_one = builders.next_page_size(worst, 1)
+    assert worst == 1
+    assert sizes == [worst, after_one, worst, after_one]
+
+
+def test_a_page_shorter_than_asked_for_ends_the_walk_without_asking_for_an_empty_one(
+    fake_es, es_store
+):
+    server = fake_es()
+    a = sample(factory="a.example")
+    bucket = {"key": {"factory": "a"}, "newest": {"hits": {"hits": [{"_source": source(a)}]}}}
+    # Elasticsearch gives an after_key with every page that holds a bucket, the last too.
+    server.on("POST", SEARCH, composite([bucket], after={"factory": "a"}), composite([]))
+
+    assert es_store(server).latest("factory_status", since=RECEIVED - 600) == [a]
+    assert len(server.seen("POST", SEARCH)) == 1
 
 
 def test_factories_reads_the_last_receive_time_per_factory(fake_es, es_store):

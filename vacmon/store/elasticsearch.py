@@ -30,7 +30,16 @@ from vacmon.store.base import (
     Series,
     WriteResult,
 )
-from vacmon.store.es import builders, capabilities, outcomes, parsers, rollups, templates, wide
+from vacmon.store.es import (
+    builders,
+    capabilities,
+    outcomes,
+    paging,
+    parsers,
+    rollups,
+    templates,
+    wide,
+)
 from vacmon.store.es.bulk import (
     BulkOutcome,
     Unavailable,
@@ -335,7 +344,7 @@ class ElasticsearchStore:
         response = self.client.search(
             index=index, ignore_unavailable=True, allow_no_indices=True, **extra, **body
         )
-        return response.body
+        return paging.end_short_pages(body, response.body)
 
     def latest(
         self,
@@ -352,6 +361,7 @@ class ElasticsearchStore:
                 message_type, since=since, until=until, scope=scope, after=after, fields=fields
             ),
             parsers.latest_page,
+            builders.LATEST_FILTER_PATH,
         )
         return parsers.sort_by_entity(found, ENTITY[message_type])
 
@@ -379,7 +389,8 @@ class ElasticsearchStore:
                 search_after=after,
                 fields=fields,
             )
-            page, after = parsers.history_page(self._search(message_type, body))
+            answer = self._search(message_type, body, builders.HISTORY_FILTER_PATH)
+            page, after = parsers.history_page(answer)
             for key, message in page:
                 # A message resent across a rollover lands in two backing indices.
                 if key not in seen:
@@ -561,12 +572,13 @@ class ElasticsearchStore:
         message_type: str,
         query: Callable[[dict[str, Any] | None], dict[str, Any]],
         parse: Callable[[Any], tuple[list[R], dict[str, Any] | None]],
+        filter_path: list[str] | None = None,
     ) -> list[R]:
         """Every page of a composite aggregation, following `after_key`."""
         out: list[R] = []
         after: dict[str, Any] | None = None
         while True:
-            page, after = parse(self._search(message_type, query(after)))
+            page, after = parse(self._search(message_type, query(after), filter_path))
             out.extend(page)
             if after is None:
                 return out

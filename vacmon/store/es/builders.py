@@ -40,6 +40,9 @@ SOURCE_FIELDS = [
 BUCKET_BUDGET = 20_000
 MAX_PAGE = 1000
 MAX_WINDOW = 10_000  # index.max_result_window default: the most hits one search returns
+# Senders per page of a latest-state read: a top hit each, so no bucket budget applies; a
+# space's or a VO's machinetypes then come back in one search.
+LATEST_PAGE = MAX_PAGE
 
 
 # A message sent from beyond the skew window ahead is never the newest (vacmon.store.ahead).
@@ -155,12 +158,13 @@ def latest_query(
     until: int | None,
     scope: Scope,
     after: dict[str, Any] | None = None,
-    page: int = 500,
+    page: int | None = None,
     fields: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """One page of the newest message per entity: composite buckets over the entity's
     fields, each with its top hit by (time_sent, receive time)."""
     sources = [(name, False) for name in ENTITY[message_type]]
+    page = page or LATEST_PAGE
     return {
         "size": 0,
         "track_total_hits": False,
@@ -185,6 +189,19 @@ def latest_query(
             }
         },
     }
+
+
+# What a latest-state page needs of the answer: each sender's newest `_source`, not the
+# backing index, `_id`, score and sort values of the hit (a third of the answer).
+LATEST_FILTER_PATH = [
+    "aggregations.entities.after_key",
+    "aggregations.entities.buckets.key",
+    "aggregations.entities.buckets.newest.hits.hits._source",
+]
+
+# What a history page needs of each hit: `_id` (to drop a message a rollover stored twice),
+# `_source`, and `sort` (to continue after it).
+HISTORY_FILTER_PATH = ["hits.hits._id", "hits.hits._source", "hits.hits.sort"]
 
 
 def history_query(

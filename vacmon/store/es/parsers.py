@@ -72,8 +72,9 @@ def _composite(body: Body) -> tuple[list[Body], dict[str, Any] | None]:
 
 
 def latest_page(body: Body) -> tuple[list[Message], dict[str, Any] | None]:
-    """One page of newest-per-entity messages and the key to ask for the next page."""
-    buckets, after = _composite(body)
+    """One page of newest-per-entity messages and the key to ask for the next page (from
+    an answer cut down by `builders.LATEST_FILTER_PATH` or whole)."""
+    buckets, after = _filtered_composite(body)
     out = []
     for bucket in buckets:
         hits = bucket.get("newest", {}).get("hits", {}).get("hits", [])
@@ -88,6 +89,8 @@ def latest_page(body: Body) -> tuple[list[Message], dict[str, Any] | None]:
 
 def history_page(body: Body) -> tuple[list[tuple[str, Message]], list[Any] | None]:
     """Hits as (key, message) pairs and the sort values to continue after."""
+    if not body:
+        return [], None  # no hit at all, as `builders.HISTORY_FILTER_PATH` cuts it down
     try:
         hits = body["hits"]["hits"]
     except (KeyError, TypeError):

@@ -12,7 +12,7 @@ from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError
 from elasticsearch.helpers import bulk
 
 from vacmon.store.base import SERIES_METRICS, ChartQuery
-from vacmon.store.es import rollups
+from vacmon.store.es import paging, rollups
 from vacmon.store.summed import RESOLUTIONS
 
 log = logging.getLogger(__name__)
@@ -188,6 +188,8 @@ class RollupIndex:
             answer = self.client.search(
                 index=self.index, ignore_unavailable=True, allow_no_indices=True, **query
             )
-            after = rollups.add_read_page(sums, q.metrics, answer.body)
+            after = rollups.add_read_page(
+                sums, q.metrics, paging.end_short_pages(query, answer.body)
+            )
             if after is None:
                 return
