@@ -24,9 +24,7 @@ def composite(buckets, after=None):
     return Reply(body={"hits": {"hits": []}, "aggregations": {"entities": agg}})
 
 
-def test_latest_pages_through_composite_buckets_and_sorts_by_entity(
-    fake_es, es_store, monkeypatch
-):
+def test_latest_pages_through_composite_buckets_and_sorts_by_entity(fake_es, es_store, monkeypatch):
     monkeypatch.setattr(builders, "LATEST_PAGE", 1)  # one sender a page: every page is full
     server = fake_es()
     b, a = sample(factory="b.example"), sample(factory="a.example")
