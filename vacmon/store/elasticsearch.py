@@ -554,6 +554,7 @@ class ElasticsearchStore:
             "factory_status",
             lambda after: builders.factories_query(since=since, scope=scope, after=after),
             parsers.factories_page,
+            builders.SENDERS_FILTER_PATH,
         )
 
     def machinetypes(self, *, since: int, scope: Scope = Scope()) -> list[MachinetypeRef]:
@@ -564,6 +565,7 @@ class ElasticsearchStore:
             "machinetype_status",
             lambda after: builders.machinetypes_query(since=since, scope=every_vo, after=after),
             parsers.machinetypes_page,
+            builders.SENDERS_FILTER_PATH,
         )
         return parsers.newest_vo(refs, scope.vo)
 

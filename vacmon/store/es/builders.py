@@ -362,5 +362,14 @@ def _senders_query(
     }
 
 
+# What a senders page needs of the answer: each sender's key and newest time, not its doc
+# count or the time again as a string.
+SENDERS_FILTER_PATH = [
+    "aggregations.entities.after_key",
+    "aggregations.entities.buckets.key",
+    "aggregations.entities.buckets.last.value",
+]
+
+
 def purge_query(before: int) -> dict[str, Any]:
     return {"range": {"@timestamp": {"lt": before * 1000}}}

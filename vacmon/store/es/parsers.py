@@ -58,23 +58,24 @@ def message_from_record(line: str) -> Message:
         raise UnexpectedResponse(f"a spool record does not fit a Message: {exc}") from None
 
 
-def _composite(body: Body) -> tuple[list[Body], dict[str, Any] | None]:
+def composite_page(body: Body) -> tuple[list[Body], dict[str, Any] | None]:
+    """The buckets of the composite aggregation `entities` and the key of the next page, from
+    an answer whole or cut down by a filter path: an empty page (or no index yet) then comes
+    back without the keys that would have held nothing."""
+    if not body or ("aggregations" not in body and "hits" in body):
+        return [], None
     try:
         agg = body["aggregations"]["entities"]
-        buckets = list(agg["buckets"])
     except (KeyError, TypeError):
-        # No index yet (ignore_unavailable) answers without aggregations.
-        if "hits" in body and "aggregations" not in body:
-            return [], None
         raise UnexpectedResponse("no composite aggregation 'entities' in the response") from None
-    after = agg.get("after_key") if buckets else None
-    return buckets, after
+    buckets = list(agg.get("buckets") or [])
+    return buckets, agg.get("after_key") if buckets else None
 
 
 def latest_page(body: Body) -> tuple[list[Message], dict[str, Any] | None]:
     """One page of newest-per-entity messages and the key to ask for the next page (from
     an answer cut down by `builders.LATEST_FILTER_PATH` or whole)."""
-    buckets, after = _filtered_composite(body)
+    buckets, after = composite_page(body)
     out = []
     for bucket in buckets:
         hits = bucket.get("newest", {}).get("hits", {}).get("hits", [])
@@ -135,8 +136,9 @@ R = TypeVar("R")
 def _senders_page(
     body: Body, make: Callable[[dict[str, Any], int], R]
 ) -> tuple[list[R], dict[str, Any] | None]:
-    """Composite buckets of senders with their newest `@timestamp` (ms) as `last`."""
-    buckets, after = _composite(body)
+    """Composite buckets of senders with their newest `@timestamp` (ms) as `last`, from an
+    answer cut down by `builders.SENDERS_FILTER_PATH` or whole."""
+    buckets, after = composite_page(body)
     out = []
     for bucket in buckets:
         last = bucket.get("last", {}).get("value")
@@ -150,19 +152,6 @@ class _Entity:
     sums: dict[int, list[float]] = field(default_factory=dict)
     group: str = "unknown"
     group_seen: int = -1
-
-
-def _filtered_composite(body: Body) -> tuple[list[Body], dict[str, Any] | None]:
-    """Like `_composite`, for an answer cut down by `filter_path`: an empty page (or no
-    index yet) then comes back without the keys that would have held nothing."""
-    if not body or ("aggregations" not in body and "hits" in body):
-        return [], None
-    try:
-        agg = body["aggregations"]["entities"]
-    except (KeyError, TypeError):
-        raise UnexpectedResponse("no composite aggregation 'entities' in the response") from None
-    buckets = list(agg.get("buckets") or [])
-    return buckets, agg.get("after_key") if buckets else None
 
 
 class BucketAccumulator:
@@ -185,7 +174,7 @@ class BucketAccumulator:
 
     def add_page(self, body: Body) -> dict[str, Any] | None:
         """Accumulate one page; return the key of the next page, None after the last."""
-        buckets, after = _filtered_composite(body)
+        buckets, after = composite_page(body)
         self.filled = 0
         for bucket in buckets:
             self._add_bucket(bucket)

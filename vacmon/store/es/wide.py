@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from vacmon.store.es.parsers import _filtered_composite
+from vacmon.store.es.parsers import composite_page
 from vacmon.store.es.rollups import Sums
 
 
@@ -21,7 +21,7 @@ def add_sender_page(
 ) -> tuple[dict[str, Any] | None, int]:
     """Add one page of per-sender histograms into `sums`; return the next page's key and
     the most buckets one sender filled (for sizing the next page)."""
-    buckets, after = _filtered_composite(body)
+    buckets, after = composite_page(body)
     filled = 0
     for bucket in buckets:
         group = bucket["key"].get(group_by)
