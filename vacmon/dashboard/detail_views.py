@@ -10,8 +10,7 @@ from django.shortcuts import render
 from factories.messages import Message
 from vacmon.dashboard import charts, factory_report, fmt, lifecycles, rows, selectors
 from vacmon.dashboard.page import Page, chart, line_chart, make_page, only, scaled
-from vacmon.dashboard.together import together
-from vacmon.store import Scope, Series, get_store
+from vacmon.store import Scope, get_store
 from vacmon.store.series import total
 from vacmon.store.shutdowns import Shutdown
 from vacmon.timerange import TimeRange
@@ -46,15 +45,8 @@ def factory(request: HttpRequest, site: str, space: str, factory: str) -> HttpRe
     if not latest and not get_store().factories(since=pp.since - LOOKBACK, scope=scope):
         raise Http404(f"factory {factory!r} is not known")
     last = latest[0] if latest else None
+    summary = selectors.factory_health(scope, r, HEALTH_HISTORY)
     mt_scope = Scope(site=site, space=space, factory=factory, vo=pp.vo)
-    summary, mts, lcs, charted, by_machinetype, _ = together(
-        lambda: selectors.factory_health(scope, r, HEALTH_HISTORY),
-        lambda: selectors.machinetypes_latest(mt_scope, r, pp.now),
-        lambda: _lifecycles(mt_scope, r),
-        lambda: selectors.factory_metrics(HEALTH_METRICS, "factory", scope, r),
-        lambda: selectors.running("running_processors", "machinetype", mt_scope, r),
-        lambda: selectors.vo_names(r.since),
-    )
     ctx = page.context(
         site=site,
         space=space,
@@ -66,10 +58,12 @@ def factory(request: HttpRequest, site: str, space: str, factory: str) -> HttpRe
             for label, seen in summary.versions.items()
         ],
         history_note=summary.truncated,
-        machinetypes=rows.machinetype_rows(mts, page),
-        machines=_lifecycle_rows(lcs[:50], page),
+        machinetypes=rows.machinetype_rows(
+            selectors.machinetypes_latest(mt_scope, r, pp.now), page
+        ),
+        machines=_lifecycle_rows(_lifecycles(mt_scope, r)[:50], page),
         machines_url=page.links.machines(site=site, space=space, factory=factory),
-        charts=_factory_charts(charted, by_machinetype, r, summary),
+        charts=_factory_charts(scope, mt_scope, r, summary),
     )
     return render(request, "dashboard/factory.html", ctx)
 
@@ -86,16 +80,12 @@ def machinetype(request: HttpRequest, site: str, space: str, machinetype: str) -
         "machinetype_status", since=pp.since - LOOKBACK, scope=scope
     ):
         raise Http404(f"machinetype {machinetype!r} is not known in {space!r}")
-    known, found, charted, _ = together(
-        lambda: selectors.shutdown_outcomes(scope, r),
-        lambda: selectors.machines(scope, r),
-        lambda: selectors.machinetype_metrics(
-            ("running_machines", "num_before_fizzle", "running_processors"), "factory", scope, r
-        ),
-        lambda: selectors.vo_names(r.since),
-    )
-    lcs = lifecycles.fill_outcomes(found, known)
+    known = selectors.shutdown_outcomes(scope, r)
+    lcs = lifecycles.fill_outcomes(selectors.machines(scope, r), known)
     counts = lifecycles.family_counts(lcs)
+    charted = selectors.machinetype_metrics(
+        ("running_machines", "num_before_fizzle", "running_processors"), "factory", scope, r
+    )
     running, fizzle = charted["running_machines"], charted["num_before_fizzle"]
     ctx = page.context(
         site=site,
@@ -196,13 +186,9 @@ def _page(request: HttpRequest, site: str, space: str) -> Page:
 
 
 def _factory_charts(
-    charted: dict[str, Series],
-    by_machinetype: Series,
-    r: TimeRange,
-    summary: factory_report.Summary,
+    scope: Scope, mt_scope: Scope, r: TimeRange, summary: factory_report.Summary
 ) -> list[charts.Svg]:
-    """`charted`: the factory's own `HEALTH_METRICS`; `by_machinetype`: its running
-    processors by machinetype."""
+    charted = selectors.factory_metrics(HEALTH_METRICS, "factory", scope, r)
 
     def one(metric: str) -> list[float | None]:
         return only(charted[metric])
@@ -222,7 +208,7 @@ def _factory_charts(
         ),
         chart(
             "Running processors by machinetype",
-            by_machinetype,
+            selectors.running("running_processors", "machinetype", mt_scope, r),
             lines={"Max processors": one("max_processors")},
         ),
         line_chart(

@@ -116,16 +116,8 @@ FLEET = (*RUNNING, *CAPACITY)
 def capacity_line(metric: str, scope: Scope, r: TimeRange) -> list[float | None]:
     """Σ max_processors (or max_hs06) of the factories in scope; capacity has no VO. Read
     with the factories' usage by site (`FLEET`), for the charts that draw both."""
-    return total(fleet_capacity(scope, r)[metric])
-
-
-def fleet_capacity(scope: Scope, r: TimeRange) -> dict[str, Series]:
-    """The `FLEET` series by site of the factories in scope (capacity has no VO)."""
-    return factory_metrics(FLEET, "site", without_vo(scope), r)
-
-
-def without_vo(scope: Scope) -> Scope:
-    return Scope(site=scope.site, space=scope.space, factory=scope.factory)
+    plain = Scope(site=scope.site, space=scope.space, factory=scope.factory)
+    return total(factory_metrics(FLEET, "site", plain, r)[metric])
 
 
 # ---- latest state --------------------------------------------------------------------------

@@ -17,7 +17,6 @@ from django.conf import settings
 
 from factories.messages import Message
 from vacmon.dashboard import memo
-from vacmon.dashboard.together import together
 from vacmon.store import ChartQuery, Scope, Series, get_store
 from vacmon.timerange import TimeRange
 
@@ -66,14 +65,12 @@ def chart_series_many(
     if split is None:
         return read(r.since, r.until)
     first = r.since - r.since % r.interval
-    old, new = together(
-        lambda: remember(
-            ("chart", message_type, metrics, group_by, scope, first, split, r.interval),
-            r.interval,
-            lambda: read(first, split - 1),
-        ),
-        lambda: read(split, r.until),
+    old = remember(
+        ("chart", message_type, metrics, group_by, scope, first, split, r.interval),
+        r.interval,
+        lambda: read(first, split - 1),
     )
+    new = read(split, r.until)
     return {m: join(old[m], new[m]) for m in metrics}
 
 
@@ -99,15 +96,12 @@ def split_compute(
     split = split_point(r)
     if split is None:
         return compute(r.since, r.until)
-    old, new = together(
-        lambda: remember(
-            (*key, r.since - r.since % r.interval, split),
-            r.interval,
-            lambda: compute(r.since, split - 1),
-        ),
-        lambda: compute(split, r.until),
+    old = remember(
+        (*key, r.since - r.since % r.interval, split),
+        r.interval,
+        lambda: compute(r.since, split - 1),
     )
-    return merge(old, new)
+    return merge(old, compute(split, r.until))
 
 
 def split_history(

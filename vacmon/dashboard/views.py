@@ -7,7 +7,6 @@ strings, so Django's autoescape handles them; only chart SVG (escaped by `charts
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,12 +14,9 @@ from django.shortcuts import redirect, render
 
 from vacmon.capacity import SUMMED, summarise
 from vacmon.dashboard import fmt, rows, selectors
-from vacmon.dashboard.page import chart, make_page
+from vacmon.dashboard.page import Page, chart, make_page
 from vacmon.dashboard.search import find
-from vacmon.dashboard.together import together
-from vacmon.store import Scope, Series, get_store
-from vacmon.store.series import total
-from vacmon.timerange import TimeRange
+from vacmon.store import Scope, get_store
 
 LOOKBACK = 30 * 86400
 
@@ -29,12 +25,8 @@ def overview(request: HttpRequest) -> HttpResponse:
     page = make_page(request)
     pp = page.params
     r = pp.time_range
-    latest, mts, fleet, _ = together(
-        lambda: selectors.factories_latest(Scope(), r, pp.now, SUMMED),
-        lambda: selectors.machinetypes_latest(Scope(vo=pp.vo), r, pp.now, selectors.USAGE_FIELDS),
-        lambda: _fleet_reads(Scope(vo=pp.vo), "site", r),
-        lambda: selectors.vo_names(r.since),  # the VO menu's, read here with the rest
-    )
+    latest = selectors.factories_latest(Scope(), r, pp.now, SUMMED)
+    mts = selectors.machinetypes_latest(Scope(vo=pp.vo), r, pp.now, selectors.USAGE_FIELDS)
     usage = selectors.usage_by(mts, lambda m: m.site, page.ref)
     caps = summarise(latest, "site", page.ref)
     site_rows = rows.capacity_rows(caps, usage, pp.vo, page.links.site, page.links.vo)
@@ -44,7 +36,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         stale_factories=sum(c.stale_factories for c in caps),
         last_message=fmt.utc(max((c.last_seen for c in caps), default=None)),
         last_message_age=fmt.age_since(max((c.last_seen for c in caps), default=0), pp.now),
-        charts=_fleet_charts(fleet, "site"),
+        charts=_fleet_charts(page, Scope(vo=pp.vo), "site"),
     )
     return render(request, "dashboard/overview.html", ctx)
 
@@ -54,16 +46,10 @@ def site(request: HttpRequest, site: str) -> HttpResponse:
     page.crumbs.append((site, page.links.site(site)))
     pp = page.params
     scope = Scope(site=site)
-    r = pp.time_range
-    # The rest is read only for a site that exists: a made-up URL costs one read.
-    latest = selectors.factories_latest(scope, r, pp.now, SUMMED)
+    latest = selectors.factories_latest(scope, pp.time_range, pp.now, SUMMED)
     _require(latest or _known(scope, pp.since), f"no factory of site {site!r} is known")
-    mts, fleet, _ = together(
-        lambda: selectors.machinetypes_latest(
-            Scope(site=site, vo=pp.vo), r, pp.now, selectors.USAGE_FIELDS
-        ),
-        lambda: _fleet_reads(Scope(site=site, vo=pp.vo), "space", r),
-        lambda: selectors.vo_names(r.since),
+    mts = selectors.machinetypes_latest(
+        Scope(site=site, vo=pp.vo), pp.time_range, pp.now, selectors.USAGE_FIELDS
     )
     usage = selectors.usage_by(mts, lambda m: m.space, page.ref)
     caps = summarise(latest, "space", page.ref)
@@ -76,7 +62,7 @@ def site(request: HttpRequest, site: str) -> HttpResponse:
         site=site,
         rows=space_rows,
         totals=rows.totals(space_rows),
-        charts=_fleet_charts(fleet, "space"),
+        charts=_fleet_charts(page, Scope(site=site, vo=pp.vo), "space"),
         machines_url=page.links.machines(site=site),
     )
     return render(request, "dashboard/site.html", ctx)
@@ -89,23 +75,17 @@ def space(request: HttpRequest, site: str, space: str) -> HttpResponse:
     pp = page.params
     r = pp.time_range
     scope = Scope(site=site, space=space)
-    vo_scope = Scope(site=site, space=space, vo=pp.vo)
     latest = selectors.factories_latest(scope, r, pp.now)
     _require(latest or _known(scope, pp.since), f"no factory of space {space!r} is known")
-    mts, capacity, by_vo, by_machinetype, by_factory, load, _ = together(
-        lambda: selectors.machinetypes_latest(vo_scope, r, pp.now),
-        lambda: selectors.fleet_capacity(scope, r),
-        lambda: selectors.running_many(selectors.RUNNING, "vo", vo_scope, r),
-        lambda: selectors.running_many(selectors.RUNNING, "machinetype", vo_scope, r),
-        lambda: selectors.running("running_processors", "factory", vo_scope, r),
-        lambda: selectors.factory_metric("load_average", "factory", scope, r),
-        lambda: selectors.vo_names(r.since),
-    )
     caps = summarise(latest, "space", page.ref)
-    max_procs = total(capacity["max_processors"])
-    max_hs06 = total(capacity["max_hs06"])
+    mts = selectors.machinetypes_latest(Scope(site=site, space=space, vo=pp.vo), r, pp.now)
+    vo_scope = Scope(site=site, space=space, vo=pp.vo)
+    max_procs = selectors.capacity_line("max_processors", scope, r)
+    max_hs06 = selectors.capacity_line("max_hs06", scope, r)
     stale = [m.factory for m in latest if rows.stale(m, page.ref)]
     factory_links = {m.factory: links.factory(site, space, m.factory) for m in latest}
+    by_vo = selectors.running_many(selectors.RUNNING, "vo", vo_scope, r)
+    by_machinetype = selectors.running_many(selectors.RUNNING, "machinetype", vo_scope, r)
     ctx = page.context(
         site=site,
         site_url=links.site(site),
@@ -140,13 +120,13 @@ def space(request: HttpRequest, site: str, space: str) -> HttpResponse:
             ),
             chart(
                 "Running processors by factory",
-                by_factory,
+                selectors.running("running_processors", "factory", vo_scope, r),
                 links=factory_links,
                 highlight=stale,
             ),
             chart(
                 "Load average (15 min) by factory",
-                load,
+                selectors.factory_metric("load_average", "factory", scope, r),
                 links=factory_links,
                 highlight=stale,
             ),
@@ -179,14 +159,10 @@ def vo_page(request: HttpRequest, vo: str) -> HttpResponse:
         latest or get_store().latest("machinetype_status", since=pp.since - LOOKBACK, scope=scope),
         f"no machinetype of VO {vo!r} is known",
     )
-    by_site, by_machinetype, _ = together(
-        lambda: selectors.running_many(
-            ("running_processors", "running_machines", "running_hs06"), "site", scope, r
-        ),
-        lambda: selectors.running("running_processors", "machinetype", scope, r),
-        lambda: selectors.vo_names(r.since),
-    )
     usage = selectors.usage_by(latest, lambda m: (m.site, m.space), page.ref)
+    by_site = selectors.running_many(
+        ("running_processors", "running_machines", "running_hs06"), "site", scope, r
+    )
     space_rows = [
         {
             "site": s,
@@ -206,7 +182,10 @@ def vo_page(request: HttpRequest, vo: str) -> HttpResponse:
             chart(f"Running processors of {vo} by site", by_site["running_processors"]),
             chart(f"Running machines of {vo} by site", by_site["running_machines"]),
             chart(f"Running HS06 of {vo} by site", by_site["running_hs06"], unit="HS06"),
-            chart(f"Running processors of {vo} by machinetype", by_machinetype),
+            chart(
+                f"Running processors of {vo} by machinetype",
+                selectors.running("running_processors", "machinetype", scope, r),
+            ),
         ],
     )
     return render(request, "dashboard/vo.html", ctx)
@@ -221,33 +200,12 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/search.html", page.context(q=query, hits=hits))
 
 
-@dataclass
-class FleetReads:
-    capacity: dict[str, Series]  # the factories' usage and capacity by site (`FLEET`)
-    grouped: dict[str, Series]  # usage by the page's breakdown
-    by_vo: dict[str, Series]
-
-
-def _fleet_reads(scope: Scope, by: str, r: TimeRange) -> FleetReads:
-    def by_vo() -> dict[str, Series]:
-        return selectors.running_many(selectors.RUNNING, "vo", scope, r)
-
-    if by == "site" and scope == selectors.without_vo(scope):
-        # Usage by site is then the capacity read itself (`running_many`): read it once.
-        capacity, vos = together(lambda: selectors.fleet_capacity(scope, r), by_vo)
-        return FleetReads(capacity, capacity, vos)
-    capacity, grouped, vos = together(
-        lambda: selectors.fleet_capacity(scope, r),
-        lambda: selectors.running_many(selectors.RUNNING, by, scope, r),
-        by_vo,
-    )
-    return FleetReads(capacity, grouped, vos)
-
-
-def _fleet_charts(fleet: FleetReads, by: str) -> list[Any]:
-    max_procs = total(fleet.capacity["max_processors"])
-    max_hs06 = total(fleet.capacity["max_hs06"])
-    grouped, by_vo = fleet.grouped, fleet.by_vo
+def _fleet_charts(page: Page, scope: Scope, by: str) -> list[Any]:
+    r = page.params.time_range
+    max_procs = selectors.capacity_line("max_processors", scope, r)
+    max_hs06 = selectors.capacity_line("max_hs06", scope, r)
+    grouped = selectors.running_many(selectors.RUNNING, by, scope, r)
+    by_vo = selectors.running_many(selectors.RUNNING, "vo", scope, r)
     return [
         chart(
             f"Running processors by {by}",

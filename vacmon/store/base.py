@@ -177,11 +177,6 @@ class Writer(Protocol):
 class Reader(Protocol):
     """Stored messages and what is known of their senders, as plain values."""
 
-    # True when reads are round trips to a server and may be made from several threads at
-    # once (`vacmon.dashboard.together`); False when they run in this process on the
-    # caller's database connection.
-    concurrent_reads: bool
-
     def latest(
         self,
         message_type: str,

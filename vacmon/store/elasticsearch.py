@@ -71,7 +71,6 @@ OUTCOME_REPORT_SLACK = 3600
 
 class ElasticsearchStore:
     name = "elasticsearch"
-    concurrent_reads = True  # the client is thread-safe; each read is a round trip
 
     def __init__(
         self,

@@ -25,7 +25,6 @@ from vacmon.store.shutdowns import Shutdown
 
 class EmbeddedStore:
     name = "embedded"
-    concurrent_reads = False  # queries run on the caller's connection (and transaction)
 
     def write(self, messages: Sequence[Message]) -> WriteResult:
         if not messages:
