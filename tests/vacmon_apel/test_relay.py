@@ -154,3 +154,36 @@ def test_a_changed_summary_for_the_same_month_is_still_relayed() -> None:
     status, body = upload(Client(), SUMMARY.replace("NumberOfJobs: 100", "NumberOfJobs: 101"))
     assert (status, body["accepted"], body["duplicates"]) == (202, 1, 0)
     assert ApelRecord.objects.count() == 2
+
+
+def test_job_records_for_a_month_whose_summary_the_site_relays_are_refused_with_a_reason() -> None:
+    upload(Client(), SUMMARY)
+    october = int(datetime(2026, 10, 15, tzinfo=UTC).timestamp())
+    november = int(datetime(2026, 11, 2, tzinfo=UTC).timestamp())
+    status, body = upload(
+        Client(), message(job(0, october, Site=SITE), job(1, november, Site=SITE))
+    )
+    # The November job goes; the October one would be counted again by the relayed summary.
+    assert (status, body["accepted"], body["rejected"]) == (202, 1, 1)
+    (error,) = body["errors"]
+    assert (error["index"], error["line"]) == (0, 2)
+    assert error["message"] == (
+        "Site TEST-SITE sends its own summaries for 2026-10; a job record for that month"
+        " would count its job a second time"
+    )
+    assert ApelRecord.objects.get(local_job_id__isnull=False).month == 11
+
+
+def test_job_records_for_a_month_with_a_relayed_sync_record_are_refused() -> None:
+    upload(Client(), SYNC)
+    october = int(datetime(2026, 10, 15, tzinfo=UTC).timestamp())
+    status, body = upload(Client(), message(job(0, october, Site=SITE)))
+    assert (status, body["accepted"], body["rejected"]) == (400, 0, 1)
+    assert not ApelRecord.objects.filter(local_job_id__isnull=False).exists()
+
+
+def test_another_sites_relayed_summary_leaves_this_sites_jobs_alone() -> None:
+    upload(Client(), SUMMARY.replace("Site: TEST-SITE", "Site: OTHER-SITE"))
+    october = int(datetime(2026, 10, 15, tzinfo=UTC).timestamp())
+    status, body = upload(Client(), message(job(0, october, Site=SITE)))
+    assert (status, body["accepted"], body["rejected"]) == (202, 1, 0)

@@ -7,7 +7,8 @@ central-summary mode has its summaries and sync records built from the job recor
 VacMon holds, so an uploaded one is refused. For a site-month whose job records VacMon
 holds and forwards, an uploaded summary would count those jobs twice at APEL, and an
 uploaded sync record would replace VacMon's (same site, submit host and month): both are
-refused too.
+refused too. The other way round, once a site-month holds an uploaded summary or sync
+record, job records for that month are refused: whichever comes first decides.
 """
 
 from __future__ import annotations
@@ -57,6 +58,30 @@ def refusal(record: Record, policy: SitePolicy, months_with_jobs: set[SiteMonth]
         f"VacMon forwards the job records of site {site} for {when}; an uploaded summary"
         " would count those jobs a second time"
     )
+
+
+def job_refusal(month: SiteMonth, relayed: set[SiteMonth]) -> str | None:
+    """Why a job record of `month` must not go out, or None: the site's own APEL client
+    already sends that month's summaries (or sync records), which count the site's jobs."""
+    if month not in relayed:
+        return None
+    site, year, number = month
+    return (
+        f"Site {site} sends its own summaries for {year:04d}-{number:02d}; a job record for"
+        " that month would count its job a second time"
+    )
+
+
+def months_relayed(sites: set[str]) -> set[SiteMonth]:
+    """The site-months holding an uploaded summary or sync record."""
+    if not sites:
+        return set()
+    rows = (
+        ApelRecord.objects.filter(kind__in=set(RELAYED.values()), site__in=sites)
+        .values_list("site", "year", "month")
+        .distinct()
+    )
+    return {(str(site), int(year), int(month)) for site, year, month in rows}
 
 
 def months_with_jobs(sites: set[str]) -> set[SiteMonth]:

@@ -10,8 +10,9 @@ records changed, replacing versions that were not yet cut into a batch.
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -57,6 +58,8 @@ _COLUMNS = (
     "forward",
 )
 _INSERT_CHUNK = 5000
+log = logging.getLogger(__name__)
+
 _PARSE_CHUNK = 1000
 
 
@@ -89,9 +92,14 @@ def accept_message(
         report.rejected += len(result.records)
         return report
     records = _authorised(result.records, result.errors, text, identity, report)
-    unique = _last_of_each_key(records)
-    report.duplicates = len(records) - len(unique)
-    inserted = _store(unique, _JOB_KIND_NAMES[result.kind], now, identity)
+    with transaction.atomic():
+        # Under the queue's lock, as relayed uploads check for job records under it: of a
+        # job upload and a summary upload for the same new month, exactly one gets in.
+        queue_lock()
+        records = _not_relayed(records, result.errors, text, report)
+        unique = _last_of_each_key(records)
+        report.duplicates = len(records) - len(unique)
+        inserted = _store(unique, _JOB_KIND_NAMES[result.kind], now, identity)
     report.accepted = inserted
     report.duplicates += len(unique) - inserted
     report.errors.sort(key=lambda error: error.index)
@@ -128,17 +136,55 @@ def _authorised(
     """Refuse, record by record, the records of sites this caller may not send for."""
     if identity is None or identity.sites is None:
         return records
-    allowed = [r for r in records if identity.may_send_for(str(r.fields["Site"]))]
-    if len(allowed) == len(records):
-        return allowed
-    # Only now work out where each accepted record sits in the message.
-    refused_indexes = {error.index for error in errors}
-    places = [p for p in enumerate(record_start_lines(text)) if p[0] not in refused_indexes]
-    for record, (index, line) in zip(records, places, strict=True):
+
+    def refusal(record: Record) -> str | None:
         site = str(record.fields["Site"])
-        if not identity.may_send_for(site):
-            report.errors.append(RecordError(index, line, f"Not allowed to send for site {site}"))
-            report.rejected += 1
+        return None if identity.may_send_for(site) else f"Not allowed to send for site {site}"
+
+    return _refuse(records, errors, text, report, refusal)
+
+
+def _not_relayed(
+    records: list[Record], errors: Sequence[RecordError], text: str, report: UploadReport
+) -> list[Record]:
+    """Refuse the job records of a site-month whose summaries the site's own APEL client
+    sends (`vacmon.apel.relay`): APEL would count those jobs twice."""
+    relayed = relay.months_relayed({str(r.fields["Site"]) for r in records})
+    if not relayed:
+        return records
+
+    def refusal(record: Record) -> str | None:
+        year, month = time.gmtime(cast(int, record.fields["EndTime"]))[:2]
+        return relay.job_refusal((str(record.fields["Site"]), year, month), relayed)
+
+    return _refuse(records, errors, text, report, refusal)
+
+
+def _refuse(
+    records: list[Record],
+    errors: Sequence[RecordError],
+    text: str,
+    report: UploadReport,
+    refusal: Callable[[Record], str | None],
+) -> list[Record]:
+    """`records` without those `refusal` gives a reason for, each reported as an error at
+    its place in the message. `records` are the parsed records less any refused before,
+    in order; `errors` those parsing refused."""
+    reasons = [refusal(record) for record in records]
+    if not any(reasons):
+        return records
+    # Only now work out where each record sits in the message.
+    refused_indexes = {error.index for error in errors}
+    refused_indexes |= {error.index for error in report.errors}
+    places = [p for p in enumerate(record_start_lines(text)) if p[0] not in refused_indexes]
+    allowed = []
+    for record, reason, (index, line) in zip(records, reasons, places, strict=True):
+        if reason is None:
+            allowed.append(record)
+            continue
+        log.warning("APEL upload: %s record %d refused: %s", record.header, index, reason)
+        report.errors.append(RecordError(index, line, reason))
+        report.rejected += 1
     return allowed
 
 
