@@ -12,7 +12,8 @@
 2. Builds the rollups (`vacmon.store.embedded.rollups.build(now)`).
 3. Times every page type with the Django test client for each preset range (hour, day,
    week, month, year in turn), in the web process's setup (vacmon.wsgi, gc.freeze()
-   included): "cold" with the dashboard cache cleared before each request (every store
+   included), after serving each range once untimed: "cold" with the dashboard cache
+   cleared before each request (every store
    query runs), "steady" as the first viewer of a new minute sees it (settled parts of the
    range cached), and "warm" as a viewer refreshing within the minute sees it. Prints
    p50/p95 per page and mode.
@@ -247,7 +248,11 @@ def measure(requests: int) -> list[Row]:
     for name, url in pages(now).items():
         sep = "&" if "?" in url else "?"
         ranges = [RANGES[k % len(RANGES)] for k in range(per_range * len(RANGES))]
-        client.get(f"{url}{sep}range=day")  # imports and templates are not what is measured
+        # Imports, templates and (on Elasticsearch) the node's JIT and caches are not what
+        # is measured: every range is served once, cold, before the timed requests.
+        for key in RANGES:
+            cache.clear()
+            client.get(f"{url}{sep}range={key}")
         times: dict[str, list[float]] = {mode: [] for mode in MODES}
         slowest: dict[str, dict[str, float]] = {key: dict.fromkeys(MODES, 0.0) for key in RANGES}
         cold_searches: list[float] = []
