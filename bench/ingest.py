@@ -437,11 +437,9 @@ def show_burst(label: str, f: dict[str, Any], bare: float, count: int) -> None:
     )
     cpu = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in f["cpu"].items())
     writes, mean = f["batches"]
-    print(
-        f"{'':<38} CPU seconds of the run: {cpu}; {writes:,} store writes of "
-        f"{mean:,.0f} messages on average",
-        flush=True,
-    )
+    # The write statistics live in the embedded store's tables; a cluster run has none.
+    sizes = f"; {writes:,} store writes of {mean:,.0f} messages on average" if writes else ""
+    print(f"{'':<38} CPU seconds of the run: {cpu}{sizes}", flush=True)
 
 
 def show_fixed(label: str, f: dict[str, Any], rate: float, duration: float) -> None:
