@@ -130,9 +130,22 @@ def test_a_history_query_for_some_fields_fetches_only_those_of_the_raw_copy():
     )
     includes = body["_source"]["includes"]
     assert "raw" not in includes
-    assert {"raw.time_received", "raw.fields.cpu_seconds", "raw.fields.site", "machine"} <= set(
-        includes
-    )
+    assert {"raw.time_received", "raw.fields.cpu_seconds", "site", "machine"} <= set(includes)
+    # The envelope is read once, from the document, not again from the raw copy.
+    assert "raw.fields.site" not in includes
+
+
+def test_a_projected_document_repeats_its_envelope_in_the_fields_as_a_message_does():
+
+    message = sample(running_processors=7)
+    doc = builders.document(message)
+    source = {k: v for k, v in doc.items() if k in builders.SOURCE_FIELDS and k != "raw"}
+    source["raw"] = {"time_received": message.time_received, "fields": {"running_processors": 7}}
+    rebuilt = parsers.message_from_source(source, projected=True)
+    assert rebuilt.fields == {
+        "running_processors": 7,
+        **{name: message.fields[name] for name in parsers.ENVELOPE_FIELDS},
+    }
 
 
 def test_the_buckets_query_uses_a_fixed_epoch_aligned_histogram_of_filled_buckets_only():

@@ -360,7 +360,7 @@ class ElasticsearchStore:
             lambda after: builders.latest_query(
                 message_type, since=since, until=until, scope=scope, after=after, fields=fields
             ),
-            parsers.latest_page,
+            functools.partial(parsers.latest_page, projected=fields is not None),
             builders.LATEST_FILTER_PATH,
         )
         return parsers.sort_by_entity(found, ENTITY[message_type])
@@ -390,7 +390,7 @@ class ElasticsearchStore:
                 fields=fields,
             )
             answer = self._search(message_type, body, builders.HISTORY_FILTER_PATH)
-            page, after = parsers.history_page(answer)
+            page, after = parsers.history_page(answer, projected=fields is not None)
             for key, message in page:
                 # A message resent across a rollover lands in two backing indices.
                 if key not in seen:

@@ -140,14 +140,14 @@ def _composite(
 
 def source_includes(fields: Sequence[str] | None) -> list[str]:
     """What a read takes of `_source`: everything, or with `fields` only those of the raw
-    copy (besides the envelope)."""
+    copy besides the envelope, which `parsers.message_from_source` then repeats in the
+    message's fields itself (as the embedded store does) instead of reading it twice."""
     if fields is None:
         return SOURCE_FIELDS
-    wanted = (*fields, "message_type", "site", "space", "factory", "time_sent")
     return [
         *(f for f in SOURCE_FIELDS if f != "raw"),
         "raw.time_received",
-        *(f"raw.fields.{f}" for f in wanted),
+        *(f"raw.fields.{f}" for f in fields),
     ]
 
 

@@ -24,10 +24,20 @@ class UnexpectedResponse(ValueError):
     """A response whose shape is not what the request asked for."""
 
 
-def message_from_source(source: Body) -> Message:
-    """Rebuild a Message from a stored document's `_source` (envelope + raw copy)."""
+# The envelope a message's fields repeat, as it arrived.
+ENVELOPE_FIELDS = ("message_type", "site", "space", "factory", "time_sent")
+
+
+def message_from_source(source: Body, projected: bool = False) -> Message:
+    """Rebuild a Message from a stored document's `_source` (envelope + raw copy). A
+    `projected` read (`builders.source_includes` with fields) took only some raw fields;
+    the envelope is then repeated in the message's fields from the document's own."""
     try:
         raw = source["raw"]
+        fields = dict(raw.get("fields") or {})
+        if projected:
+            for name in ENVELOPE_FIELDS:
+                fields[name] = source[name]
         return Message(
             message_type=source["message_type"],
             site=source["site"],
@@ -40,7 +50,7 @@ def message_from_source(source: Body) -> Message:
             vo=source.get("vo"),
             skewed=bool(source.get("skewed", False)),
             trusted=bool(source.get("trusted", False)),
-            fields=dict(raw.get("fields") or {}),
+            fields=fields,
             extra=dict(raw.get("extra") or {}),
         )
     except (KeyError, TypeError, ValueError) as exc:
@@ -72,7 +82,7 @@ def composite_page(body: Body) -> tuple[list[Body], dict[str, Any] | None]:
     return buckets, agg.get("after_key") if buckets else None
 
 
-def latest_page(body: Body) -> tuple[list[Message], dict[str, Any] | None]:
+def latest_page(body: Body, projected: bool = False) -> tuple[list[Message], dict[str, Any] | None]:
     """One page of newest-per-entity messages and the key to ask for the next page (from
     an answer cut down by `builders.LATEST_FILTER_PATH` or whole)."""
     buckets, after = composite_page(body)
@@ -80,7 +90,7 @@ def latest_page(body: Body) -> tuple[list[Message], dict[str, Any] | None]:
     for bucket in buckets:
         hits = bucket.get("newest", {}).get("hits", {}).get("hits", [])
         if hits:
-            message = message_from_source(hits[0]["_source"])
+            message = message_from_source(hits[0]["_source"], projected)
             # A backing index made before template version 2 does not index `ahead`, so
             # the query cannot leave such a message out: it is left out here instead.
             if not ahead(message):
@@ -88,7 +98,9 @@ def latest_page(body: Body) -> tuple[list[Message], dict[str, Any] | None]:
     return out, after
 
 
-def history_page(body: Body) -> tuple[list[tuple[str, Message]], list[Any] | None]:
+def history_page(
+    body: Body, projected: bool = False
+) -> tuple[list[tuple[str, Message]], list[Any] | None]:
     """Hits as (key, message) pairs and the sort values to continue after."""
     if not body:
         return [], None  # no hit at all, as `builders.HISTORY_FILTER_PATH` cuts it down
@@ -96,7 +108,9 @@ def history_page(body: Body) -> tuple[list[tuple[str, Message]], list[Any] | Non
         hits = body["hits"]["hits"]
     except (KeyError, TypeError):
         raise UnexpectedResponse("no hits in the search response") from None
-    out = [(str(hit.get("_id", "")), message_from_source(hit["_source"])) for hit in hits]
+    out = [
+        (str(hit.get("_id", "")), message_from_source(hit["_source"], projected)) for hit in hits
+    ]
     last = hits[-1].get("sort") if hits else None
     return out, last
 
