@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -38,6 +38,8 @@ from vacmon.models.apel import (
 )
 from vacmon.trust.principals import IngestIdentity
 
+log = logging.getLogger(__name__)
+
 _JOB_KIND_NAMES = {RecordKind.JOB: KIND_JOB, RecordKind.JOB_V04: KIND_JOB_V04}
 _COLUMNS = (
     "kind",
@@ -58,8 +60,6 @@ _COLUMNS = (
     "forward",
 )
 _INSERT_CHUNK = 5000
-log = logging.getLogger(__name__)
-
 _PARSE_CHUNK = 1000
 
 
@@ -91,12 +91,12 @@ def accept_message(
         )
         report.rejected += len(result.records)
         return report
-    records = _authorised(result.records, result.errors, text, identity, report)
+    records = _authorised(result.records, text, identity, report)
     with transaction.atomic():
         # Under the queue's lock, as relayed uploads check for job records under it: of a
         # job upload and a summary upload for the same new month, exactly one gets in.
         queue_lock()
-        records = _not_relayed(records, result.errors, text, report)
+        records = _not_relayed(records, text, report)
         unique = _last_of_each_key(records)
         report.duplicates = len(records) - len(unique)
         inserted = _store(unique, _JOB_KIND_NAMES[result.kind], now, identity)
@@ -114,7 +114,7 @@ def _relay(
     report: UploadReport,
 ) -> None:
     """Summary and sync uploads: authorised and stored as they came (vacmon.apel.relay)."""
-    allowed = _authorised(result.records, result.errors, text, identity, report)
+    allowed = _authorised(result.records, text, identity, report)
     refused = {error.index for error in result.errors}
     places = [p for p in enumerate(record_start_lines(text)) if p[0] not in refused]
     where = {id(record): place for record, place in zip(result.records, places, strict=True)}
@@ -127,11 +127,7 @@ def _relay(
 
 
 def _authorised(
-    records: list[Record],
-    errors: Sequence[RecordError],
-    text: str,
-    identity: IngestIdentity | None,
-    report: UploadReport,
+    records: list[Record], text: str, identity: IngestIdentity | None, report: UploadReport
 ) -> list[Record]:
     """Refuse, record by record, the records of sites this caller may not send for."""
     if identity is None or identity.sites is None:
@@ -141,12 +137,10 @@ def _authorised(
         site = str(record.fields["Site"])
         return None if identity.may_send_for(site) else f"Not allowed to send for site {site}"
 
-    return _refuse(records, errors, text, report, refusal)
+    return _refuse(records, text, report, refusal)
 
 
-def _not_relayed(
-    records: list[Record], errors: Sequence[RecordError], text: str, report: UploadReport
-) -> list[Record]:
+def _not_relayed(records: list[Record], text: str, report: UploadReport) -> list[Record]:
     """Refuse the job records of a site-month whose summaries the site's own APEL client
     sends (`vacmon.apel.relay`): APEL would count those jobs twice."""
     relayed = relay.months_relayed({str(r.fields["Site"]) for r in records})
@@ -157,25 +151,23 @@ def _not_relayed(
         year, month = time.gmtime(cast(int, record.fields["EndTime"]))[:2]
         return relay.job_refusal((str(record.fields["Site"]), year, month), relayed)
 
-    return _refuse(records, errors, text, report, refusal)
+    return _refuse(records, text, report, refusal)
 
 
 def _refuse(
     records: list[Record],
-    errors: Sequence[RecordError],
     text: str,
     report: UploadReport,
     refusal: Callable[[Record], str | None],
 ) -> list[Record]:
     """`records` without those `refusal` gives a reason for, each reported as an error at
-    its place in the message. `records` are the parsed records less any refused before,
-    in order; `errors` those parsing refused."""
+    its place in the message. `records` are the parsed records, in order, less those
+    refused before; every refusal so far (parsing's first) is in `report.errors`."""
     reasons = [refusal(record) for record in records]
     if not any(reasons):
         return records
     # Only now work out where each record sits in the message.
-    refused_indexes = {error.index for error in errors}
-    refused_indexes |= {error.index for error in report.errors}
+    refused_indexes = {error.index for error in report.errors}
     places = [p for p in enumerate(record_start_lines(text)) if p[0] not in refused_indexes]
     allowed = []
     for record, reason, (index, line) in zip(records, reasons, places, strict=True):
