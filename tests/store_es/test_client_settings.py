@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import base64
+import math
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from vacmon.store.es.client import auth_headers, make_client, read_settings
+from vacmon.store.es.client import FastJson, auth_headers, make_client, read_settings
 
 
 def conf(**values):
@@ -78,3 +79,12 @@ def test_the_client_carries_the_ca_bundle_and_leaves_status_retries_to_the_bulk_
         assert client._headers["authorization"].startswith("ApiKey ")
     finally:
         client.close()
+
+
+def test_answers_are_decoded_by_orjson_and_what_it_refuses_by_json():
+    assert FastJson().loads(b'{"took": 3, "hits": {"hits": []}}') == {
+        "took": 3,
+        "hits": {"hits": []},
+    }
+    # A sum that overflowed a double comes back as Infinity, which orjson refuses.
+    assert math.isinf(FastJson().loads(b'{"value": Infinity}')["value"])
