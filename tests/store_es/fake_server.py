@@ -107,14 +107,6 @@ class FakeElasticsearch:
         pattern = re.compile(path)
         return [r for r in self.requests if r.method == method and pattern.fullmatch(r.path)]
 
-    def raw_bulks(self) -> list[Request]:
-        """The bulk requests that wrote raw messages (`create` actions), not the latest
-        states that follow each (`index` actions, vacmon.store.es.state)."""
-        return [r for r in self.seen("PUT", r"/_bulk") if "create" in r.ndjson()[0]]
-
-    def state_bulks(self) -> list[Request]:
-        return [r for r in self.seen("PUT", r"/_bulk") if "index" in r.ndjson()[0]]
-
     def _answer(self, request: Request) -> Reply:
         with self._lock:
             self.requests.append(request)

@@ -89,16 +89,13 @@ def _tear_down(store: Any, caps: Any) -> None:
     from vacmon.store.es import templates
 
     client, prefix = store.client, store.prefix
-    quiet = client.options(ignore_status=404)
-    for name in store.state.names():
-        quiet.indices.delete(index=name)
-        quiet.indices.delete_index_template(name=name)
     if not caps.data_stream_api:
         # Without the data-stream REST API a stream cannot be deleted, nor the templates it
         # uses; they stay in the throwaway test cluster under this store's unique prefix,
         # read by nothing else, and go with it (scripts/elasticsearch.sh stop).
         store.close()
         return
+    quiet = client.options(ignore_status=404)
     for stream in templates.all_streams(prefix):
         quiet.indices.delete_data_stream(name=stream)
         quiet.indices.delete_index_template(name=stream)

@@ -41,7 +41,7 @@ def echo_written(server):
 
     def respond(request):
         hits = []
-        for bulk in server.raw_bulks():
+        for bulk in server.seen("PUT", r"/_bulk"):
             lines = bulk.ndjson()
             for action, doc in zip(lines[0::2], lines[1::2], strict=True):
                 source = {k: v for k, v in doc.items() if k in builders.SOURCE_FIELDS}

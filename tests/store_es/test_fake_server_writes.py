@@ -42,7 +42,7 @@ def test_it_installs_templates_then_sends_create_actions_as_ndjson(fake_es, es_s
     assert "/_data_stream/vacmon-factory_status/_lifecycle" in puts
     template = server.seen("PUT", r"/_index_template/vacmon-factory_status")[0].json()
     assert template["priority"] > 200 and template["data_stream"] == {}
-    (bulk,) = server.raw_bulks()
+    (bulk,) = server.seen("PUT", r"/_bulk")
     assert bulk.headers["content-type"] == COMPAT_NDJSON
     assert bulk.headers["accept"] == COMPAT_JSON
     lines = bulk.ndjson()
@@ -60,7 +60,7 @@ def test_templates_are_installed_once_per_process(fake_es, es_store):
     store.write(factories(1))
     store.write(factories(2))
     assert len(server.seen("PUT", r"/_index_template/vacmon-factory_status")) == 1
-    assert len(server.raw_bulks()) == 2
+    assert len(server.seen("PUT", r"/_bulk")) == 2
 
 
 def test_a_duplicate_id_counts_as_a_duplicate_not_an_error(fake_es, es_store):
@@ -135,7 +135,7 @@ def test_items_refused_with_429_are_retried_alone_after_a_backoff(fake_es, es_st
 
     assert store.write(messages) == WriteResult(inserted=3, duplicates=0)
 
-    first, second = server.raw_bulks()
+    first, second = server.seen("PUT", r"/_bulk")
     assert bulk_ids(first) == [builders.doc_id(m) for m in messages]
     assert bulk_ids(second) == [builders.doc_id(messages[1])]
 
@@ -145,7 +145,7 @@ def test_a_whole_request_answered_503_is_retried(fake_es, es_store):
     server.on("PUT", r"/_bulk", error_reply(503, "cluster_block_exception"), bulk_reply(201))
     store = es_store(server)
     assert store.write(factories(2)) == WriteResult(inserted=2, duplicates=0)
-    assert len(server.raw_bulks()) == 2
+    assert len(server.seen("PUT", r"/_bulk")) == 2
 
 
 def test_items_still_refused_with_429_after_every_retry_go_to_the_spool(fake_es, es_store):
@@ -156,7 +156,7 @@ def test_items_still_refused_with_429_after_every_retry_go_to_the_spool(fake_es,
 
     assert store.write(messages) == WriteResult(inserted=2, duplicates=0)
 
-    assert len(server.raw_bulks()) == 3
+    assert len(server.seen("PUT", r"/_bulk")) == 3
     assert store.spooled_total == 1
     (segment,) = [s for s in store.spool.segments() if s.stat().st_size]
     assert json.loads(segment.read_text())["time_sent"] == messages[1].time_sent
@@ -179,7 +179,7 @@ def test_refused_connections_spool_and_replay_in_order_when_the_server_returns(f
     later = factories(1, factory="f3.example")
     assert store.write(later) == WriteResult(inserted=1, duplicates=0)
 
-    sent = [i for request in server.raw_bulks() for i in bulk_ids(request)]
+    sent = [i for request in server.seen("PUT", r"/_bulk") for i in bulk_ids(request)]
     assert sent == [builders.doc_id(m) for m in [*first, *second, *later]]
     assert not store.spool.pending()
     assert store.spooled()[0] == 0
@@ -229,7 +229,7 @@ def test_replays_back_off_while_the_cluster_keeps_failing(fake_es, es_store):
     store.write(factories(1))  # fails, spooled
     store.write(factories(1, factory="f2.example"))  # one replay attempt, fails, spooled
     store.write(factories(1, factory="f3.example"))  # inside the back-off: spooled directly
-    assert len(server.raw_bulks()) == 2
+    assert len(server.seen("PUT", r"/_bulk")) == 2
     assert store.spooled_total == 3
 
 

@@ -8,7 +8,6 @@ message the listener accepted is never lost while the spool has room.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import logging
@@ -38,7 +37,6 @@ from vacmon.store.es import (
     paging,
     parsers,
     rollups,
-    state,
     templates,
     wide,
 )
@@ -53,7 +51,6 @@ from vacmon.store.es.bulk import (
 from vacmon.store.es.client import EsSettings, make_client, read_settings
 from vacmon.store.es.rollup_index import RollupIndex
 from vacmon.store.es.spool import Spool
-from vacmon.store.es.state_index import StateIndex, StateWriteFailed
 from vacmon.store.heartbeats import FactoryHealth
 from vacmon.store.series import combine, group_series
 from vacmon.store.shutdowns import Shutdown
@@ -107,18 +104,6 @@ class ElasticsearchStore:
         self.replayed_total = 0
         self.rejected_total = 0
         self.rollups = RollupIndex(client, self.prefix)
-        self.state = StateIndex(
-            client,
-            self.prefix,
-            refresh,
-            chunk_size=chunk_size,
-            max_retries=max_retries,
-            initial_backoff=initial_backoff,
-            max_backoff=max_backoff,
-            retry_on_status=RETRY_ON_STATUS,
-        )
-        # Batches whose latest states did not all get in (the raw messages did).
-        self.state_failures_total = 0
         self._ready = False
         self._last_replay = float("-inf")
         self._replay_failures = 0
@@ -175,7 +160,6 @@ class ElasticsearchStore:
             )
         if self.lifecycle == "dsl":
             self._update_stream_retention()
-        self.state.ensure()
         self._ready = True
 
     def _update_stream_retention(self) -> None:
@@ -230,7 +214,6 @@ class ElasticsearchStore:
             # status 0 keeps a replayed segment in the spool instead of rejecting it.
             raise Unavailable(setup_failure(exc, self.lifecycle), outcome, list(messages)) from exc
         late = rollups.late_since((m.time_received for m in messages), int(time.time()))
-        stored: list[Message] = []
         try:
             if late is not None:
                 # Before the messages, so no rollup build can miss them (rollups.py).
@@ -239,34 +222,11 @@ class ElasticsearchStore:
                 result = parsers.bulk_item(ok, item)
                 if not waiting.get(result.doc_id):
                     raise parsers.UnexpectedResponse(f"a bulk item for unknown id {result.doc_id}")
-                message = waiting[result.doc_id].pop(0)
-                self._count(outcome, result, message)
-                if result.outcome in ("inserted", "duplicate"):
-                    stored.append(message)
+                self._count(outcome, result, waiting[result.doc_id].pop(0))
         except (ApiError, TransportError, parsers.UnexpectedResponse) as exc:
             unsent = still_waiting(messages, waiting)
             raise Unavailable(describe(exc), outcome, unsent, status_of(exc)) from exc
-        # A duplicate too: it may be a resend whose states did not get in the first time.
-        self._write_states(stored)
         return outcome
-
-    def _write_states(self, stored: list[Message]) -> None:
-        """The latest states of what the raw streams took. If they do not all get in, the
-        raw messages stay stored and counted, and reads of the latest state go back to the
-        raw streams until maintenance rebuilds the states (StateIndex.invalidate): a
-        broken state index never holds up ingest."""
-        try:
-            self.state.write(stored)
-        except (StateWriteFailed, ApiError, TransportError, parsers.UnexpectedResponse) as exc:
-            self.state_failures_total += 1
-            log.warning(
-                "the latest states of %d message(s) did not all get in (%s): reading the raw "
-                "streams until store maintenance rebuilds them",
-                len(stored),
-                describe(exc),
-            )
-            with contextlib.suppress(ApiError, TransportError):
-                self.state.invalidate()
 
     def _bulk(self, messages: Sequence[Message]) -> Any:
         extra: dict[str, Any] = {"refresh": self.refresh} if self.refresh else {}
@@ -395,24 +355,6 @@ class ElasticsearchStore:
         scope: Scope = Scope(),
         fields: Sequence[str] | None = None,
     ) -> list[Message]:
-        if until is None and message_type in state.KEPT:
-            kept = self._from_states(
-                lambda: self.state.latest(message_type, since=since, scope=scope, fields=fields)
-            )
-            if kept is not None:
-                return kept
-        return self._raw_latest(message_type, since=since, until=until, scope=scope, fields=fields)
-
-    def _raw_latest(
-        self,
-        message_type: str,
-        *,
-        since: int,
-        until: int | None = None,
-        scope: Scope = Scope(),
-        fields: Sequence[str] | None = None,
-    ) -> list[Message]:
-        """The newest message per sender, found among the raw messages of the window."""
         found = self._all_pages(
             message_type,
             lambda after: builders.latest_query(
@@ -569,16 +511,6 @@ class ElasticsearchStore:
         """Periodic upkeep: bring the chart rollups up to `now`. Raw retention is the data
         stream lifecycle's (or the operator's) job, so nothing is purged here."""
         self.rollups.maintain(now, self._search)
-        self.ensure_setup()
-        self.state.rebuild(lambda message_type: self._raw_latest(message_type, since=0))
-        if self.lifecycle != "none":
-            # A sender silent for longer than the lifecycle keeps raw messages is gone from
-            # the raw streams: its state goes too (the cluster's own lifecycle cannot see
-            # these plain indices).
-            try:
-                self.state.purge(now - templates.retention_seconds(self.retention))
-            except ApiError as exc:
-                log.warning("old latest states not purged: %s", describe(exc))
 
     def shutdowns(
         self, *, since: int, until: int, scope: Scope = Scope(), limit: int = 1000
@@ -617,21 +549,7 @@ class ElasticsearchStore:
         )
         return heartbeats.from_messages(newest, interval)
 
-    def _from_states(self, read: Callable[[], list[R]]) -> list[R] | None:
-        """`read` of the latest-state indices, or None while they are not built (a cluster
-        upgraded from a version without them, before maintenance builds them) or gone."""
-        if not self.state.built():
-            return None
-        try:
-            return read()
-        except NotFoundError:
-            self.state.forget_built()
-            return None
-
     def factories(self, *, since: int, scope: Scope = Scope()) -> list[FactoryRef]:
-        kept = self._from_states(lambda: self.state.factories(since=since, scope=scope))
-        if kept is not None:
-            return kept
         return self._all_pages(
             "factory_status",
             lambda after: builders.factories_query(since=since, scope=scope, after=after),
@@ -640,9 +558,6 @@ class ElasticsearchStore:
         )
 
     def machinetypes(self, *, since: int, scope: Scope = Scope()) -> list[MachinetypeRef]:
-        kept = self._from_states(lambda: self.state.machinetypes(since=since, scope=scope))
-        if kept is not None:
-            return kept
         # Asked for every VO: a sender whose VO changed is then found under each, and
         # listed once under its newest one (filtered by the scope's VO only after that).
         every_vo = dataclasses.replace(scope, vo=None)
@@ -689,8 +604,6 @@ class ElasticsearchStore:
                     "messages cannot be purged by time; delete old backing indices instead"
                 ) from exc
             raise
-        # The states those messages recorded go with them, as the embedded store's do.
-        self.state.purge(before)
         return parsers.deleted_count(response.body)
 
 

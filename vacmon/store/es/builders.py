@@ -52,12 +52,7 @@ NOT_AHEAD = {"term": {"ahead": True}}
 def doc_id(message: Message) -> str:
     """A deterministic `_id` from the natural key, so a message sent twice (or replayed from
     the spool) is refused by `create` with a 409 instead of stored twice."""
-    return digest_id(message.key)
-
-
-def digest_id(key: Sequence[object]) -> str:
-    """A short `_id` for a key of names and times, whatever their length or characters."""
-    encoded = json.dumps(list(key), ensure_ascii=False, separators=(",", ":"))
+    encoded = json.dumps(list(message.key), ensure_ascii=False, separators=(",", ":"))
     digest = hashlib.sha256(encoded.encode("utf-8")).digest()[:18]
     return base64.urlsafe_b64encode(digest).decode("ascii")
 

@@ -6,7 +6,6 @@ the store unusable, with a message an operator can act on.
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
 
 from factories.messages import MESSAGE_TYPES, Message
 from vacmon.store.base import Scope
-from vacmon.store.es import builders, capabilities, parsers, state, templates
+from vacmon.store.es import builders, capabilities, parsers, templates
 from vacmon.store.es.bulk import BulkOutcome, Unavailable
 from vacmon.store.es.client import EsSettings, auth_headers
 from vacmon.store.es.spool import Spool
@@ -265,14 +264,7 @@ def _remove(
     store: CheckedStore, stream: str, message: Message, caps: capabilities.Capabilities
 ) -> None:
     """Delete what the round trip wrote: by query where the cluster can, else by id in the
-    backing index the search names (a data stream takes no delete by id itself); and the
-    check factory's latest state, which no page should list."""
-    with contextlib.suppress(NotFoundError):  # no state index: the message had no state
-        store.client.delete(
-            index=state.index_name(store.prefix, message.message_type),
-            id=state.sender_id(message),
-            refresh=True,
-        )
+    backing index the search names (a data stream takes no delete by id itself)."""
     if caps.delete_by_query:
         store.client.delete_by_query(
             index=stream, query={"term": {"site": CHECK_SITE}}, conflicts="proceed", refresh=True

@@ -57,15 +57,6 @@ def check_retention(retention: str) -> str:
     return retention
 
 
-_UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
-
-
-def retention_seconds(retention: str) -> int:
-    """A retention such as `30d` in seconds."""
-    check_retention(retention)
-    return int(retention[:-1]) * _UNIT_SECONDS[retention[-1]]
-
-
 def stream_name(prefix: str, message_type: str) -> str:
     if message_type not in MESSAGE_TYPES:
         raise ValueError(f"unknown message type {message_type!r}")
