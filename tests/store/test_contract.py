@@ -49,6 +49,23 @@ def test_latest_is_the_newest_message_per_factory(store):
     assert latest == {"f1.example.ac.uk": 5, "f2.example.ac.uk": 3}
 
 
+@pytest.mark.parametrize("batches", [1, 2], ids=["one batch", "two batches"])
+def test_a_report_sent_earlier_but_received_later_does_not_become_the_latest(store, batches):
+    newer = factory_status(received=T0 + 60, running_processors=5)
+    late = factory_status(received=T0 + 90, sent=T0, running_processors=1)
+    if batches == 1:
+        store.write([newer, late])
+    else:
+        store.write([newer])
+        store.write([late])
+    # The latest state as it is now (the embedded store's table) and as of a past window.
+    for found in (
+        store.latest("factory_status", since=T0 - 1),
+        store.latest("factory_status", since=T0 - 1, until=T0 + 100),
+    ):
+        assert [(m.time_sent, m.get("running_processors")) for m in found] == [(T0 + 60, 5)]
+
+
 def test_latest_inside_a_past_window_ignores_later_messages(store):
     store.write(
         [

@@ -74,7 +74,9 @@ def _upsert_latest(cursor: object, batch: list[Message]) -> None:
             continue
         key = (m.message_type, m.site, m.space, m.factory, m.machinetype or "")
         seen = newest.get(key)
-        if seen is None or (m.time_received, m.time_sent) >= (seen.time_received, seen.time_sent):
+        # Newest by time sent, then received, as across batches (the upsert's WHERE) and
+        # as every read of a window picks: a batch must not decide the latest state.
+        if seen is None or (m.time_sent, m.time_received) >= (seen.time_sent, seen.time_received):
             newest[key] = m
     table = LatestStatus._meta.db_table
     envelope = ("vo", "time_received", "time_sent", "skewed", "trusted")
