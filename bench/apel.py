@@ -189,6 +189,8 @@ class Stages:
 
         self.wrap(api.services, "accept_message", "upload: accept (parse .. commit)")
         self.wrap(services, "parse_message", "upload: parse + checks")
+        self.wrap(services, "_authorised", "upload: per-record authorisation")
+        self.wrap(services, "_not_relayed", "upload: months the site summarises itself")
         self.wrap(services, "_last_of_each_key", "upload: dedup within the upload")
         self.wrap(services, "_store", "upload: rows + insert/upsert + commit")
         self.wrap(DjangoOutbox, "claim_next_batch", "forward: cut batch (select texts)")

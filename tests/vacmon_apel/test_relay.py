@@ -7,11 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
 
 from apel.builder import assemble
 from tests.apel.helpers import message
 from tests.vacmon_apel.support import job, upload
+from vacmon.apel import relay
 from vacmon.apel.outbox import DjangoOutbox
 from vacmon.apel.services import summarise_pending
 from vacmon.models import ApelRecord, ApelSiteSettings
@@ -187,3 +189,38 @@ def test_another_sites_relayed_summary_leaves_this_sites_jobs_alone() -> None:
     october = int(datetime(2026, 10, 15, tzinfo=UTC).timestamp())
     status, body = upload(Client(), message(job(0, october, Site=SITE)))
     assert (status, body["accepted"], body["rejected"]) == (202, 1, 0)
+
+
+def test_the_months_a_site_relays_are_found_among_its_job_records_by_kind_and_site() -> None:
+    assert upload(Client(), SUMMARY)[0] == 202
+    rows = [
+        ApelRecord(
+            kind=kind,
+            header="h",
+            text="",
+            site=site,
+            local_job_id=f"{site}-{i}",
+            end_time=i,
+            year=2026,
+            month=month,
+            received_at=NOW,
+            forward=False,
+        )
+        for i, (kind, site, month) in enumerate(
+            [("job", SITE, 9), ("job", "OTHER", 8), (KIND_RELAYED_SYNC, "OTHER", 7)]
+        )
+    ]
+    ApelRecord.objects.bulk_create(rows)
+
+    assert relay.months_relayed({SITE}) == {(SITE, 2026, 10)}
+    assert relay.months_relayed({SITE, "OTHER"}) == {(SITE, 2026, 10), ("OTHER", 2026, 7)}
+    assert relay.months_relayed(set()) == set()
+
+
+def test_on_sqlite_the_months_relayed_lookup_reads_the_relayed_rows_index_alone() -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("the index hint is SQLite's; PostgreSQL plans by its statistics")
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + relay._relayed_sql("sqlite", 2), ["A", "B"])
+        plan = " ".join(str(row) for row in cursor.fetchall())
+    assert "apel_relayed_month" in plan

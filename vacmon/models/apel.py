@@ -151,6 +151,14 @@ class ApelRecord(models.Model):
                 fields=["header", "id"], name="apel_record_queue", condition=Q(forward=True)
             ),
             models.Index(fields=["site", "year", "month", "kind"], name="apel_record_month"),
+            # The months a site's own APEL client summarises, looked up on every job upload
+            # (vacmon.apel.relay.months_relayed): the site's few relayed rows, not every job
+            # record it ever sent, which the index above would walk.
+            models.Index(
+                fields=["site", "year", "month"],
+                name="apel_relayed_month",
+                condition=Q(kind__in=RELAYED_KINDS),
+            ),
         ]
 
     def __str__(self) -> str:
