@@ -14,7 +14,6 @@ import math
 import re
 from collections.abc import Sequence
 from functools import lru_cache
-from itertools import chain
 from operator import ge
 from typing import cast
 
@@ -32,16 +31,18 @@ _EPOCH_LIMIT = 253402300799  # the last second of year 9999, as apel.values allo
 
 # An integer written as str(int) writes it: no sign, no leading zero, no "_" or blanks.
 _CANONICAL_INT = "(0|-?[1-9][0-9]*)"
-_ANY_VALUE = "([^\\n]*)"
-# Printable ASCII and the newline; what remains after deleting these is a control character.
-_PLAIN_BYTES = bytes(range(32, 127)) + b"\n"
+# Any other value as the record-by-record reader would take it unchanged: printable ASCII
+# only (no tab, carriage return or other control character, which strip() and splitlines()
+# treat as blanks or line breaks, and nothing ssmsend's ASCII decoding refuses), no blank
+# at either end, and not a null in any case.
+_PLAIN_VALUE = "((?![Nn][Oo][Nn][Ee]\\n|[Nn][Uu][Ll][Ll]\\n)[!-~][ -~]*(?<! ))"
 
 
 @lru_cache(maxsize=64)
 def _pattern(keys: tuple[str, ...], kind: RecordKind) -> re.Pattern[str]:
     types, integers = SCHEMAS[kind].types, (FieldType.INT, FieldType.DATETIME)
     lines = "".join(
-        f"{re.escape(key)}: {_CANONICAL_INT if types[key] in integers else _ANY_VALUE}\\n"
+        f"{re.escape(key)}: {_CANONICAL_INT if types[key] in integers else _PLAIN_VALUE}\\n"
         for key in keys
     )
     return re.compile(lines + "%%\\n")
@@ -59,44 +60,31 @@ def _keys(first: str, schema: Schema) -> tuple[str, ...] | None:
     return keys
 
 
-def _plain(rest: str) -> bool:
-    """No layout the record-by-record reader would treat differently from `Key: value`.
-    A line not starting with a key, blank lines among them, cannot match the record
-    pattern, so only blanks around values and nulls are looked for here."""
-    if not rest.isascii() or " \n" in rest or ":  " in rest:
-        return False
-    lowered = rest.lower()
-    if ": none\n" in lowered or ": null\n" in lowered:
-        return False
-    # No tab, carriage return or other control character, which strip() and splitlines()
-    # would treat as blanks or line breaks.
-    return not rest.encode("ascii").translate(None, _PLAIN_BYTES)
-
-
 def uniform_job_records(rest: str, schema: Schema, now: int) -> list[Record] | None:
     """Every record of a uniform v0.3 job message body (after the header), or None."""
     if schema.kind is not RecordKind.JOB or not rest:
         return None
     if rest.endswith("%%"):
         rest += "\n"  # parse_message strips the body, and with it the last newline
-    if not rest.endswith("%%\n") or not _plain(rest):
+    if not rest.endswith("%%\n") or not rest.isascii():
         return None
     texts = rest.split("%%\n")
     texts.pop()  # the empty tail after the last marker
     keys = _keys(texts[0], schema)
     if keys is None:
         return None
-    rows = _pattern(keys, schema.kind).findall(rest)
-    # Matches never overlap, so as many as there are markers, each record being exactly
-    # its keys, means the pattern covered the whole body: nothing was skipped.
-    if len(rows) != len(texts) or rest.count("%%") != len(texts):
+    # Split on the record pattern: what lies between two matches comes out as one part
+    # each, and is empty only if the records follow each other with nothing in between.
+    parts = _pattern(keys, schema.kind).split(rest)
+    width = len(keys) + 1
+    if len(parts) != width * len(texts) + 1 or any(parts[0::width]):
         return None
-    # Each record's text is its keys, values and ": " plus "\n" per line, nothing else.
-    per_record = sum(len(key) + 3 for key in keys)
-    # len(rest) counts each record's text and its "%%\n".
-    if len(rest) - 3 * len(texts) != per_record * len(texts) + sum(map(len, chain(*rows))):
+    # Each record holds one marker, so a value with "%%" in it (which the record-by-record
+    # reader would cut there) makes more markers than records.
+    if rest.count("%%") != len(texts):
         return None
-    columns = _typed_columns(keys, list(zip(*rows, strict=True)), schema, now)
+    raw = [parts[1 + k :: width] for k in range(len(keys))]
+    columns = _typed_columns(keys, raw, schema, now)
     if columns is None:
         return None
     return [
@@ -106,7 +94,7 @@ def uniform_job_records(rest: str, schema: Schema, now: int) -> list[Record] | N
 
 
 def _typed_columns(
-    keys: Sequence[str], raw: list[tuple[str, ...]], schema: Schema, now: int
+    keys: Sequence[str], raw: Sequence[Sequence[str]], schema: Schema, now: int
 ) -> list[Sequence[Value]] | None:
     columns: list[Sequence[Value]] = []
     named: dict[str, Sequence[Value]] = {}
