@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """Where a message's ingest time goes, in one process, in microseconds a message by stage:
 parse (decode, trust gate, normalise; then Parser.accept, which adds dedup and counting)
-and the store write (raw rows, latest state, shutdowns, the rest), on a fresh database.
+and the store write (building the rows, then sending the raw rows, the latest state and the
+shutdowns, and the rest), on a fresh database.
 
 The database is SQLite under a temporary VACMON_VAR_DIR, or DATABASE_URL's server with
 --database-url (a fresh database is created there and dropped after). With --profile the
@@ -45,7 +46,9 @@ def fresh_database(var_dir: str, url: str) -> tuple[str, str]:
 
 
 # The write's stages: functions of vacmon.store.embedded.writer, timed by wrapping them.
+# `prepare` builds every row (ingest runs it before the write lock); the others send them.
 WRITE_STAGES = (
+    ("prepare rows", "prepare"),
     ("raw rows", "_insert"),
     ("latest state", "_upsert_latest"),
     ("shutdowns", "_insert_shutdowns"),
@@ -107,7 +110,7 @@ def run(count: int, batch: int, profile: str, repeat: int) -> None:
     rest_server = server["total"] - sum(v for k, v in server.items() if k != "total")
     print(
         f"  {'the rest':<14} {rest / n * 1e6:6.2f}{server_column(rest_server, n)}"
-        "  (grouping, transaction, commit)"
+        "  (transaction, commit)"
     )
     print(
         f"  {'store.write':<14} {stored / n * 1e6:6.2f}{server_column(server['total'], n)}"

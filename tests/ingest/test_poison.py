@@ -116,6 +116,55 @@ def test_a_poison_message_in_the_middle_of_a_batch_leaves_the_rest_stored(no_par
     assert QuarantinedMessage.objects.get().source == "192.0.2.66"
 
 
+def test_a_poison_message_that_breaks_preparing_the_batch_costs_only_itself(no_parse_limits):
+    # The deep message fails already where the rows are built, before the write lock; the
+    # batch is then written unprepared and the poison split finds it.
+    counters = Counters()
+    store = get_store()
+    writer = BatchWriter(Parser(counters, "udp"), store.write, prepare=store.prepare)
+    now = time.time()
+    for i in range(20):
+        writer.submit(factory_datagram(f"a{i}.example"), "192.0.2.1", now)
+    writer.submit(deep_datagram(), "192.0.2.66", now)
+
+    assert writer.flush_once() == 20
+
+    assert len(stored_factories()) == 20
+    assert counters.total("udp", "rejected", "unstorable") == 1
+    assert QuarantinedMessage.objects.get().source == "192.0.2.66"
+
+
+def test_a_batch_is_prepared_before_the_write_lock_is_taken_and_written_as_prepared():
+    events: list[str] = []
+    prepared: list[object] = []
+
+    @contextlib.contextmanager
+    def lock():
+        events.append("lock")
+        yield
+        events.append("unlock")
+
+    def prepare(messages):
+        events.append("prepare")
+        batch = get_store().prepare(messages)
+        prepared.append(batch)
+        return batch
+
+    def write(messages):
+        events.append("write")
+        assert messages is prepared[0]
+        return get_store().write(messages)
+
+    writer = BatchWriter(Parser(Counters(), "udp"), write, lock=lock, prepare=prepare)
+    for i in range(3):
+        writer.submit(factory_datagram(f"p{i}.example"), "192.0.2.1", time.time())
+
+    assert writer.flush_once() == 3
+
+    assert events == ["prepare", "lock", "write", "unlock"]
+    assert stored_factories() == {"p0.example", "p1.example", "p2.example"}
+
+
 def test_a_transient_error_is_retried_with_the_write_lock_let_go(monkeypatch):
     import vacmon.ingest.batch as batch
 
@@ -172,7 +221,10 @@ def test_an_integer_the_database_cannot_hold_is_quarantined_not_retried(monkeypa
 
     monkeypatch.setattr(pipeline, "normalise", huge)
     counters = Counters()
-    writer = BatchWriter(Parser(counters, "udp"), get_store().write)
+    # Prepared as ingest prepares it: the rows build, the database refuses one of them, and
+    # each half of the split is prepared again.
+    store = get_store()
+    writer = BatchWriter(Parser(counters, "udp"), store.write, prepare=store.prepare)
     writer.submit(factory_datagram("huge.example"), "192.0.2.7", time.time())
     writer.submit(factory_datagram("fine.example"), "192.0.2.1", time.time())
 

@@ -29,6 +29,8 @@ from vacmon.store.writelock import write_lock
 log = logging.getLogger("vacmon.ingest")
 
 Writer = Callable[[Sequence[Message]], WriteResult]
+# The store's `prepare`: the part of a write that needs no database, done before the lock.
+Prepare = Callable[[Sequence[Message]], Sequence[Message]]
 
 
 class WriterStuck(GiveUp):
@@ -115,12 +117,14 @@ class BatchStore:
         retry: Retry,
         lock: Callable[[], AbstractContextManager[object]] = write_lock,
         on_written: Callable[[list[Message]], None] | None = None,
+        prepare: Prepare | None = None,
     ) -> None:
         self.parser = parser
         self.write = write
         self.retry = retry
         self.lock = lock
         self.on_written = on_written
+        self.prepare = prepare
 
     def store(self, held: Sequence[Held]) -> Isolated:
         """Write `held`; return what was inserted, already there, and poisoned (by index).
@@ -132,7 +136,7 @@ class BatchStore:
             return Isolated()
         messages = [h.message for h in held]
         try:
-            isolated = write_isolating(self._write_retrying, messages)
+            isolated = write_isolating(self._write_retrying, self._prepared(messages))
         except WriterStuck as exc:
             self.parser.forget(messages)
             raise WriterStuck(list(held), exc.last_error) from None
@@ -149,6 +153,19 @@ class BatchStore:
             bad = {i for i, _ in isolated.poisoned}
             self.on_written([m for i, m in enumerate(messages) if i not in bad])
         return isolated
+
+    def _prepared(self, messages: list[Message]) -> Sequence[Message]:
+        """`messages` prepared for the store, outside the lock: on SQLite the workers take
+        turns at the one writer, and one builds its rows while another writes."""
+        if self.prepare is None:
+            return messages
+        try:
+            return self.prepare(messages)
+        except Exception:
+            # A message that breaks the preparing breaks the write too, where the poison
+            # split (vacmon.ingest.isolate) sets it aside and stores the rest.
+            log.debug("preparing a batch failed; it is written unprepared", exc_info=True)
+            return messages
 
     def _write_retrying(self, messages: Sequence[Message]) -> WriteResult:
         """One write, tried again while it fails transiently; the lock is held only for

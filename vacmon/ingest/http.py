@@ -53,9 +53,15 @@ def _write(messages: Sequence[Message]) -> WriteResult:
     return get_store().write(messages)
 
 
+def _prepare(messages: Sequence[Message]) -> Sequence[Message]:
+    return get_store().prepare(messages)
+
+
 # A client waits for the answer: a few short tries, then 503 so that it sends again. In
 # line with the UDP workers for SQLite's one writer (the write lock), not starved by them.
-_batches = BatchStore(_parser, _write, retry=Brief(tries=4), on_written=NewSpaces())
+_batches = BatchStore(
+    _parser, _write, retry=Brief(tries=4), on_written=NewSpaces(), prepare=_prepare
+)
 
 
 @dataclass

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from factories.messages import Message, Rejected, decode_datagram, normalise
-from vacmon.ingest.batch import BatchStore, Persistent, Writer, WriterStuck
+from vacmon.ingest.batch import BatchStore, Persistent, Prepare, Writer, WriterStuck
 from vacmon.ingest.buffer import Intake, RawBuffer
 from vacmon.ingest.counters import Counters, flush_writes
 from vacmon.ingest.names import NameBudget
@@ -183,6 +183,7 @@ class BatchWriter(Intake):
         buffer_bytes: int = 48 << 20,
         on_written: Callable[[list[Message]], None] | None = None,
         lock: Callable[[], AbstractContextManager[object]] = write_lock,
+        prepare: Prepare | None = None,
     ) -> None:
         self.parser = parser
         self.counters = parser.counters
@@ -190,7 +191,9 @@ class BatchWriter(Intake):
         self.batch_size = batch_size
         self.max_delay = max_delay
         self.retry = Persistent()
-        self.batches = BatchStore(parser, write, retry=self.retry, lock=lock, on_written=on_written)
+        self.batches = BatchStore(
+            parser, write, retry=self.retry, lock=lock, on_written=on_written, prepare=prepare
+        )
         self.raw = RawBuffer(buffer_bytes)
         self.stuck: WriterStuck | None = None
         self._stop = threading.Event()

@@ -177,6 +177,7 @@ def _worker_main(
     from vacmon.ingest.batch import WriterStuck
     from vacmon.ingest.pipeline import BatchWriter
     from vacmon.publisher.first import NewSpaces
+    from vacmon.store import get_store
 
     for inherited in senders:
         inherited.close()  # only the parent writes: its exit must read as end of input here
@@ -188,6 +189,7 @@ def _worker_main(
         batch_size=batch_size,
         lock=_locks(pool_lock),
         on_written=NewSpaces(),
+        prepare=get_store().prepare,
     )
 
     def deadline(*_: Any) -> None:

@@ -162,6 +162,10 @@ class Series:
 class Writer(Protocol):
     """What ingest and the scheduled maintenance use."""
 
+    def prepare(self, messages: Sequence[Message]) -> Sequence[Message]:
+        """The batch `write` will be given, with what needs no database done: ingest calls
+        it before taking the write lock. The messages themselves are unchanged."""
+
     def write(self, messages: Sequence[Message]) -> WriteResult:
         """Store a batch; messages whose natural key is already stored count as duplicates."""
 

@@ -99,6 +99,7 @@ class Command(BaseCommand):
             max_delay=settings.VACMON_BATCH_SECONDS,
             buffer_bytes=settings.VACMON_UDP_BUFFER_BYTES,
             on_written=NewSpaces(),
+            prepare=get_store().prepare,
         )
 
 

@@ -26,6 +26,10 @@ from vacmon.store.shutdowns import Shutdown
 class EmbeddedStore:
     name = "embedded"
 
+    def prepare(self, messages: Sequence[Message]) -> Sequence[Message]:
+        # The rows, built outside the write lock (vacmon.store.embedded.writer).
+        return writer.prepare(messages)
+
     def write(self, messages: Sequence[Message]) -> WriteResult:
         if not messages:
             return WriteResult(inserted=0, duplicates=0)

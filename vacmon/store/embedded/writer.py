@@ -3,12 +3,17 @@
 The unique natural key makes duplicates (version-logger bursts, several destinations) a
 no-op at the database (ON CONFLICT DO NOTHING), and the row count tells how many were new.
 The latest state is written once per sender per batch, from its newest message.
+
+A write is made in two steps: `prepare` builds every row in Python, which needs no
+database, and `write` sends them. Ingest prepares a batch before it takes the write lock
+(vacmon.ingest.batch), so on SQLite, whose one writer the ingest workers take turns at,
+one worker builds its rows while another writes.
 """
 
 from __future__ import annotations
 
 import operator
-from collections import OrderedDict, defaultdict
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -24,31 +29,51 @@ from vacmon.store.shutdowns import Key, key_of
 
 _LATEST_TYPES = ("factory_status", "machinetype_status")
 
+Row = Sequence[Any]
+
+
+class Prepared(list[Message]):
+    """A batch with its rows built: the raw rows of each message type, the latest state's
+    rows and the new machine outcomes' rows. A part of it (a slice, as the poison split
+    makes) is a plain list, prepared again when written."""
+
+    def __init__(self, messages: Iterable[Message]) -> None:
+        super().__init__(messages)
+        self.raw: dict[str, list[Row]] = {}
+        by_type: dict[str, list[Message]] = {}
+        for m in self:
+            by_type.setdefault(m.message_type, []).append(m)
+        for message_type, batch in by_type.items():
+            make = _plan(message_type)[2]
+            self.raw[message_type] = [make(m) for m in batch]
+        self.latest = _latest_rows([m for t in _LATEST_TYPES for m in by_type.get(t, ())])
+        self.shutdowns = _shutdown_rows(by_type.get("machinetype_status", []))
+
+
+def prepare(messages: Sequence[Message]) -> Prepared:
+    return messages if isinstance(messages, Prepared) else Prepared(messages)
+
 
 def write(messages: Sequence[Message]) -> WriteResult:
-    by_type: dict[str, list[Message]] = defaultdict(list)
-    for message in messages:
-        by_type[message.message_type].append(message)
+    batch = prepare(messages)
     try:
-        inserted = _write(by_type, direct=connection.vendor == "postgresql")
+        inserted = _write(batch, direct=connection.vendor == "postgresql")
     except IntegrityError as exc:
         if not already_stored(exc):
             raise
         # A row of the batch was stored before (a copy that reached another listener, a
         # batch spilled and read again): all of it again, each row checked.
-        inserted = _write(by_type, direct=False)
-    return WriteResult(inserted=inserted, duplicates=len(messages) - inserted)
+        inserted = _write(batch, direct=False)
+    return WriteResult(inserted=inserted, duplicates=len(batch) - inserted)
 
 
-def _write(by_type: dict[str, list[Message]], direct: bool) -> int:
+def _write(batch: Prepared, direct: bool) -> int:
     inserted = 0
     with transaction.atomic(), connection.cursor() as cursor:
-        for message_type, batch in by_type.items():
-            inserted += _insert(cursor, message_type, batch, direct)
-            if message_type in _LATEST_TYPES:
-                _upsert_latest(cursor, batch)
-            if message_type == "machinetype_status":
-                _insert_shutdowns(cursor, batch, direct)
+        for message_type, rows in batch.raw.items():
+            inserted += _insert(cursor, message_type, rows, direct)
+        _upsert_latest(cursor, batch.latest)
+        _insert_shutdowns(cursor, batch.shutdowns, direct)
     return inserted
 
 
@@ -63,9 +88,9 @@ def _plan(message_type: str) -> tuple[str, list[str], Callable[[Message], list[A
     return _PLANS[message_type]
 
 
-def _insert(cursor: object, message_type: str, batch: list[Message], direct: bool) -> int:
-    table, cols, make = _plan(message_type)
-    return insert_many(cursor, table, cols, [make(m) for m in batch], DO_NOTHING, direct=direct)
+def _insert(cursor: object, message_type: str, rows: list[Row], direct: bool) -> int:
+    table, cols, _ = _plan(message_type)
+    return insert_many(cursor, table, cols, rows, DO_NOTHING, direct=direct)
 
 
 # The latest-state row: the sender's key, the envelope and the figures of LATEST_FIGURES.
@@ -84,7 +109,7 @@ def _latest_tail(table: str) -> str:
     )
 
 
-def _upsert_latest(cursor: object, batch: list[Message]) -> None:
+def _latest_rows(batch: list[Message]) -> list[Row]:
     newest: dict[tuple[str, str, str, str, str], Message] = {}
     for m in batch:
         if m.skewed and ahead(m):
@@ -95,16 +120,18 @@ def _upsert_latest(cursor: object, batch: list[Message]) -> None:
         # as every read of a window picks: a batch must not decide the latest state.
         if seen is None or (m.time_sent, m.time_received) >= (seen.time_sent, seen.time_received):
             newest[key] = m
-    if not newest:
-        return
     # A row is built for each sender of the batch, nearly one a message: one tuple
     # concatenation each, with the envelope's getter planned once (bench/ingest_profile.py).
-    rows = [
+    # One row per key: PostgreSQL refuses a statement that updates a row twice.
+    return [
         key + _envelope(m) + tuple(map(m.fields.get, LATEST_FIGURES)) for key, m in newest.items()
     ]
-    table = LatestStatus._meta.db_table
-    # One row per key (newest above): PostgreSQL refuses a statement that updates a row twice.
-    insert_many(cursor, table, _LATEST_COLUMNS, rows, _latest_tail(table))
+
+
+def _upsert_latest(cursor: object, rows: list[Row]) -> None:
+    if rows:
+        table = LatestStatus._meta.db_table
+        insert_many(cursor, table, _LATEST_COLUMNS, rows, _latest_tail(table))
 
 
 _SHUTDOWN_COLUMNS = (
@@ -128,9 +155,9 @@ _STORED: OrderedDict[Key, None] = OrderedDict()
 STORED_KEYS = 100_000
 
 
-def _insert_shutdowns(cursor: object, batch: list[Message], direct: bool) -> None:
-    """Each new outcome the batch names, once."""
-    first: dict[Key, tuple[Any, ...]] = {}
+def _shutdown_rows(batch: list[Message]) -> dict[Key, Row]:
+    """The row of each new outcome the batch names, once, by its key."""
+    first: dict[Key, Row] = {}
     for m in batch:
         key = key_of(m)
         if key is None or key in first or key in _STORED:
@@ -140,11 +167,16 @@ def _insert_shutdowns(cursor: object, batch: list[Message], direct: bool) -> Non
         site, space, factory, machine, when = key
         text, machinetype = m.fields["shutdown_message"], m.machinetype or ""
         first[key] = (site, space, factory, machinetype, m.vo, machine, when, text, m.time_received)
-    if first:
+    return first
+
+
+def _insert_shutdowns(cursor: object, rows: dict[Key, Row], direct: bool) -> None:
+    if rows:
         table = MachineShutdown._meta.db_table
-        rows = list(first.values())
-        insert_many(cursor, table, _SHUTDOWN_COLUMNS, rows, DO_NOTHING, direct=direct)
-        transaction.on_commit(lambda: _remember(first))
+        insert_many(
+            cursor, table, _SHUTDOWN_COLUMNS, list(rows.values()), DO_NOTHING, direct=direct
+        )
+        transaction.on_commit(lambda: _remember(rows))
 
 
 def _remember(keys: Iterable[Key]) -> None:
