@@ -41,6 +41,16 @@ def test_names_already_known_cost_nothing():
         budget.check(factory(1), "10.0.0.2", NOW)
 
 
+def test_a_name_forgotten_among_many_newer_ones_costs_the_budget_again():
+    # 3 + 19 names spend the budget exactly; only the newest few are remembered.
+    budget = NameBudget(per_hour=22, known_limit=10)
+    for n in range(20):
+        budget.check(factory(n), "10.0.0.1", NOW)
+    budget.check(factory(19), "10.0.0.1", NOW)  # still known: free
+    with pytest.raises(Rejected):
+        budget.check(factory(0), "10.0.0.1", NOW)  # forgotten: new again, over budget
+
+
 def test_machinetypes_count_and_each_source_has_its_own_budget():
     budget = NameBudget(per_hour=4)
     message = machinetype_status(received=int(NOW), site="S", space="sp", factory="f1")

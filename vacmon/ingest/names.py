@@ -5,8 +5,10 @@ Every name becomes a row in the latest-state tables, the lists and the dashboard
 source inventing names (a broken relay, or a flood) costs every reader. A message that
 would take its source over the budget is refused as `name_budget`; names already known
 cost nothing, so a healthy fleet never meets the limit. Machine names are not counted:
-every virtual machine has a new one. Known names are remembered per process, most recent
-last, and the oldest are forgotten first beyond `known_limit`.
+every virtual machine has a new one. Known names are remembered per process: at least the
+`known_limit // 2` most recently used and at most `known_limit` (vacmon.ingest.recent), so
+a name in use stays known, and a flood of new names costs the same for each one however
+many came before.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from factories.messages import Message, Rejected
+from vacmon.ingest.recent import RecentSet
 
 NAME_BUDGET = "name_budget"
 WINDOW_SECONDS = 3600.0
@@ -45,14 +48,14 @@ class NameBudget:
         self.per_hour = per_hour
         self.known_limit = known_limit
         self.on_refused = on_refused
-        self._known: dict[Name, None] = {}
+        self._known = RecentSet(known_limit)
         self._spent: dict[str, _Spent] = {}
 
     def check(self, message: Message, source: str, now: float) -> None:
         """Raise Rejected("name_budget") when the message's new names exceed what is left
         of its source's budget this hour; otherwise remember the names as known."""
         known = self._known
-        new = [name for name in names_of(message) if name not in known]
+        new = [name for name in names_of(message) if not known.refresh(name)]
         if not new:
             return
         spent = self._window(source, now)
@@ -66,9 +69,7 @@ class NameBudget:
             )
         spent.new_names += len(new)
         for name in new:
-            known[name] = None
-        while len(known) > self.known_limit:
-            del known[next(iter(known))]
+            known.add(name)
 
     def _window(self, source: str, now: float) -> _Spent:
         spent = self._spent.get(source)

@@ -27,6 +27,7 @@ from vacmon.ingest.counters import Counters, flush_writes
 from vacmon.ingest.names import NameBudget
 from vacmon.ingest.quarantine import Held
 from vacmon.ingest.ratelog import RateLimitedLog
+from vacmon.ingest.recent import RecentSet
 from vacmon.store.writelock import write_lock
 
 __all__ = ["BatchWriter", "Gate", "Outcome", "Parser", "RecentKeys", "Writer", "WriterStuck"]
@@ -48,26 +49,25 @@ class Gate(Protocol):
 
 class RecentKeys:
     """Natural keys seen lately: version-logger bursts (5 copies in 5 s) and several
-    destinations arrive close together, so most duplicates never reach the database."""
+    destinations arrive close together, so most duplicates never reach the database.
+    Between `size // 2` and `size` of the newest keys are remembered (vacmon.ingest.recent);
+    a duplicate older than that is still one, found by the store's unique key."""
 
     def __init__(self, size: int = 200_000) -> None:
         self.size = size
-        # A plain dict keeps insertion order and is faster than OrderedDict here.
-        self._keys: dict[tuple[object, ...], None] = {}
+        self._keys = RecentSet(size)
 
     def seen(self, key: tuple[object, ...]) -> bool:
         keys = self._keys
         if key in keys:
             return True
-        keys[key] = None
-        if len(keys) > self.size:
-            del keys[next(iter(keys))]
+        keys.add(key)
         return False
 
     def forget(self, keys: Iterable[tuple[object, ...]]) -> None:
         """Unsee keys whose messages were not stored, so that a resend is taken."""
         for key in keys:
-            self._keys.pop(key, None)
+            self._keys.discard(key)
 
 
 @dataclass
