@@ -112,7 +112,7 @@ def _latest_tail(table: str) -> str:
 def _latest_rows(batch: list[Message]) -> list[Row]:
     newest: dict[tuple[str, str, str, str, str], Message] = {}
     for m in batch:
-        if m.skewed and ahead(m):
+        if ahead(m):
             continue
         key = (m.message_type, m.site, m.space, m.factory, m.machinetype or "")
         seen = newest.get(key)
