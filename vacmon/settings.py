@@ -128,8 +128,9 @@ VACMON_BATCH_SECONDS = env_float("VACMON_BATCH_SECONDS", 0.25)
 # Bytes of received datagrams held between the UDP socket and the parsers (payload plus
 # about 200 bytes each). When it is full the listener stops reading and the kernel's
 # receive buffer (VACMON_UDP_RCVBUF) is the next queue; what overflows that is counted as
-# kernel_buffer_full. 48 MiB keeps the listener under 150 MB (bench/ingest.py).
-VACMON_UDP_BUFFER_BYTES = env_int("VACMON_UDP_BUFFER_BYTES", 48 * 1024 * 1024, minimum=65536)
+# kernel_buffer_full. 40 MiB keeps the listener under 150 MB on SQLite and on PostgreSQL
+# (bench/ingest.py: 48 MiB peaked at 152 MB on PostgreSQL at 20,000 msg/s).
+VACMON_UDP_BUFFER_BYTES = env_int("VACMON_UDP_BUFFER_BYTES", 40 * 1024 * 1024, minimum=65536)
 # How long the UDP listener may take, after SIGTERM, to write what it holds; what the store
 # has not taken by then is kept in VAR_DIR/ingest and read again at the next start.
 VACMON_SHUTDOWN_GRACE = env_int("VACMON_SHUTDOWN_GRACE", 25, minimum=1)

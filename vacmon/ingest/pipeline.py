@@ -180,7 +180,7 @@ class BatchWriter(Intake):
         *,
         batch_size: int = 5000,
         max_delay: float = 0.25,
-        buffer_bytes: int = 48 << 20,
+        buffer_bytes: int = 40 << 20,
         on_written: Callable[[list[Message]], None] | None = None,
         lock: Callable[[], AbstractContextManager[object]] = write_lock,
         prepare: Prepare | None = None,

@@ -45,7 +45,7 @@ class WorkerPool(Intake):
         *,
         skew_seconds: int = 300,
         batch_size: int = 5000,
-        buffer_bytes: int = 48 << 20,
+        buffer_bytes: int = 40 << 20,
         grace: float = 25.0,
     ) -> None:
         from django.db import connections
