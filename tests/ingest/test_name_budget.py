@@ -119,3 +119,13 @@ def test_the_udp_parser_refuses_and_counts_datagrams_over_the_budget():
         outcome = parser.parse(json.dumps(body).encode(), "10.0.0.9", time.time())
     assert outcome.rejection is not None and outcome.rejection.reason == "name_budget"
     assert counters.total("udp", "rejected", "name_budget") == 1
+
+
+def test_a_flood_of_forged_sources_within_the_hour_keeps_the_windows_bounded():
+    budget = NameBudget(per_hour=10, known_limit=100)
+    for n in range(5_000):
+        budget.check(factory(n, site=f"S{n}"), f"10.{n // 65536}.{n // 256 % 256}.{n % 256}", NOW)
+        assert len(budget._spent) <= 101
+    # The newest sources keep their windows: this one has spent its 3 names of 10.
+    budget.check(factory(1, site="S4999b"), "10.0.19.135", NOW + 1)
+    assert budget._spent["10.0.19.135"].new_names == 6

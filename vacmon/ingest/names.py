@@ -76,10 +76,15 @@ class NameBudget:
         if spent is None or now - spent.window_start >= WINDOW_SECONDS:
             if len(self._spent) > self.known_limit:
                 self._forget_old_windows(now)
+            # Moved to the end: the windows stay in the order they started.
+            self._spent.pop(source, None)
             spent = self._spent[source] = _Spent(now)
         return spent
 
     def _forget_old_windows(self, now: float) -> None:
-        self._spent = {
-            s: w for s, w in self._spent.items() if now - w.window_start < WINDOW_SECONDS
-        }
+        current = [(s, w) for s, w in self._spent.items() if now - w.window_start < WINDOW_SECONDS]
+        # UDP sources are cheap to forge: past the limit within one hour, the oldest windows
+        # go too, so the next clean-up is as many new sources away as this one removed, and
+        # each new source costs the same however many came before (a source forgotten only
+        # starts a new window).
+        self._spent = dict(current[-(self.known_limit // 2) :])
