@@ -82,6 +82,15 @@ def test_rejections_are_logged_once_per_source_per_minute(caplog):
     assert "1 more from this source suppressed" in caplog.text
 
 
+def test_forged_sources_sending_two_bad_datagrams_each_keep_the_log_state_bounded():
+    log = RateLimitedLog(interval=60, max_sources=100)
+    for n in range(10_000):
+        source = f"10.{n // 65536}.{n // 256 % 256}.{n % 256}"
+        log.rejected(source, "not_json", "x", now=0)
+        log.rejected(source, "not_json", "x", now=1)  # suppressed
+        assert len(log._last) <= 100 and len(log._suppressed) <= 100
+
+
 @pytest.mark.parametrize("host", ["127.0.0.1", "::1"])
 def test_the_listener_receives_real_datagrams_and_flushes_on_stop(host):
     writer, counters = make_writer()

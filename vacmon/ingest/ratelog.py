@@ -33,3 +33,6 @@ class RateLimitedLog:
         self._last = {s: t for s, t in self._last.items() if now - t < self.interval}
         if len(self._last) >= self.max_sources:
             self._last.clear()
+        # A forgotten source's suppressed count goes with it: forged sources that each send
+        # two bad datagrams would otherwise grow it without end.
+        self._suppressed = {s: n for s, n in self._suppressed.items() if s in self._last}
