@@ -121,3 +121,13 @@ def test_http_ingest_queues_the_first_publication_of_a_new_space(client, monkeyp
     )
     assert answer.status_code == 202, answer.content
     assert queued == [(SITE, "vac03.example.ac.uk")]
+
+
+def test_a_batch_naming_thousands_of_new_spaces_queues_each_of_them_once():
+    # One query per space would be slow, one OR of them all too deep for SQLite (1,000).
+    queued: list[tuple[str, str]] = []
+    new_spaces = NewSpaces(send=lambda site, space: queued.append((site, space)))
+    now = int(time.time())
+    batch = [factory_status(received=now, space=f"s{n}.example") for n in range(3_000)]
+    new_spaces(batch)
+    assert sorted(queued) == sorted((m.site, m.space) for m in batch)
