@@ -116,6 +116,18 @@ def test_a_poison_message_in_the_middle_of_a_batch_leaves_the_rest_stored(no_par
     assert QuarantinedMessage.objects.get().source == "192.0.2.66"
 
 
+def recording_lock(events: list[str]):
+    """A write lock that notes when it is taken and let go."""
+
+    @contextlib.contextmanager
+    def lock():
+        events.append("lock")
+        yield
+        events.append("unlock")
+
+    return lock
+
+
 def test_a_poison_message_that_breaks_preparing_the_batch_costs_only_itself(no_parse_limits):
     # The deep message fails already where the rows are built, before the write lock; the
     # batch is then written unprepared and the poison split finds it.
@@ -137,12 +149,7 @@ def test_a_poison_message_that_breaks_preparing_the_batch_costs_only_itself(no_p
 def test_a_batch_is_prepared_before_the_write_lock_is_taken_and_written_as_prepared():
     events: list[str] = []
     prepared: list[object] = []
-
-    @contextlib.contextmanager
-    def lock():
-        events.append("lock")
-        yield
-        events.append("unlock")
+    lock = recording_lock(events)
 
     def prepare(messages):
         events.append("prepare")
@@ -169,12 +176,7 @@ def test_a_transient_error_is_retried_with_the_write_lock_let_go(monkeypatch):
     import vacmon.ingest.batch as batch
 
     events: list[str] = []
-
-    @contextlib.contextmanager
-    def lock():
-        events.append("lock")
-        yield
-        events.append("unlock")
+    lock = recording_lock(events)
 
     def locked_once(messages):
         if "retry" not in events:
