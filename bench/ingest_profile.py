@@ -201,23 +201,30 @@ def main() -> None:
     if args.child:
         run(args.count, args.batch, args.profile, args.repeat)
         return
+    child = ["--count", str(args.count), "--batch", str(args.batch)]
+    child += ["--profile", args.profile, "--repeat", str(args.repeat)]
+    in_fresh_database(__file__, child, args.database_url)
+
+
+def in_fresh_database(script: str, child: list[str], database_url: str) -> None:
+    """Run `script --child *child` on a fresh, migrated database: SQLite under a temporary
+    VACMON_VAR_DIR, or a new database on `database_url`'s server, dropped after."""
     with tempfile.TemporaryDirectory() as var_dir:
-        url, name = fresh_database(var_dir, args.database_url)
+        url, name = fresh_database(var_dir, database_url)
         env = dict(os.environ, DATABASE_URL=url, VACMON_VAR_DIR=var_dir)
         env.update(DJANGO_SETTINGS_MODULE="vacmon.settings", VACMON_NAME_BUDGET="0")
         env.pop("ELASTICSEARCH_URL", None)
         try:
             manage = [sys.executable, "manage.py", "migrate", "-v0"]
             subprocess.run(manage, cwd=ROOT, env=env, check=True)
-            child = [sys.executable, __file__, "--child", "--count", str(args.count)]
-            child += ["--batch", str(args.batch), "--profile", args.profile]
-            child += ["--repeat", str(args.repeat)]
-            subprocess.run(child, cwd=ROOT, env=env, check=True)
+            subprocess.run(
+                [sys.executable, script, "--child", *child], cwd=ROOT, env=env, check=True
+            )
         finally:
             if name:
                 import psycopg
 
-                base = args.database_url.rpartition("/")[0]
+                base = database_url.rpartition("/")[0]
                 with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
                     admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
