@@ -32,6 +32,15 @@ def _fresh_name_budget():
 
 
 @pytest.fixture(autouse=True)
+def _no_http_counts_pending():
+    """HTTP ingest's counters live as long as the process: an earlier test may have left
+    counts unsaved (a request answered 503 saves none), which this one would then save."""
+    from vacmon.ingest import http
+
+    http._counters._pending.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_http_dedup():
     """HTTP ingest remembers the keys it took lately, per process: each test's database
     starts empty, so a message another test sent is no duplicate in this one."""

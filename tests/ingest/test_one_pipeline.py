@@ -17,7 +17,6 @@ from vacmon.ingest.pipeline import BatchWriter, Parser
 from vacmon.ingest.udp import UdpListener, open_socket
 from vacmon.models import (
     FactoryStatus,
-    IngestCounter,
     LatestStatus,
     MachineShutdown,
     MachineStatus,
@@ -125,17 +124,7 @@ def stored_factories() -> set[str]:
     return set(FactoryStatus.objects.values_list("factory", flat=True))
 
 
-def no_counts_left_over() -> None:
-    """The HTTP channel's counters live as long as the process: an earlier test may have
-    left counts pending (a request answered 503 saves none), which this one would save."""
-    import vacmon.ingest.http as http
-
-    http._counters.flush()
-    IngestCounter.objects.all().delete()
-
-
 def test_the_same_batch_is_counted_alike_through_udp_and_http(client, lenient):
-    no_counts_left_over()
     fresh_store()
     through_udp()
     udp_stored = stored_factories()
