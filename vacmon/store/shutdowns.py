@@ -44,21 +44,33 @@ def key_of(m: Message) -> Key | None:
     return (m.site, m.space, m.factory, machine, int(when))
 
 
+Outcome = tuple[str, str, str, str, str | None, str, int, str]
+
+
+def outcome_of(m: Message, key: Key) -> Outcome:
+    """(site, space, factory, machinetype, vo, machine, time, message) of the outcome that
+    `key` (`key_of(m)`) names: a plain tuple, which the store writer turns into a row for
+    each new outcome."""
+    site, space, factory, machine, when = key
+    text = m.fields["shutdown_message"]
+    return (site, space, factory, m.machinetype or "", m.vo, machine, when, text)
+
+
 def shutdown_of(m: Message) -> Shutdown | None:
     """The outcome a machinetype_status names, if it names one (see `key_of`)."""
     key = key_of(m)
     if key is None:
         return None
-    _, _, _, machine, when = key
+    site, space, factory, machinetype, vo, machine, when, message = outcome_of(m, key)
     return Shutdown(
-        factory=m.factory,
+        factory=factory,
         machine=machine,
         time=when,
-        message=m.fields["shutdown_message"],
-        site=m.site,
-        space=m.space,
-        machinetype=m.machinetype or "",
-        vo=m.vo,
+        message=message,
+        site=site,
+        space=space,
+        machinetype=machinetype,
+        vo=vo,
     )
 
 

@@ -25,7 +25,7 @@ from vacmon.store.ahead import ahead, ahead_sql
 from vacmon.store.base import WriteResult
 from vacmon.store.embedded.bulk import DO_NOTHING, already_stored, insert_many
 from vacmon.store.embedded.tables import LATEST_FIGURES, MODELS, columns, row_maker
-from vacmon.store.shutdowns import Key, key_of
+from vacmon.store.shutdowns import Key, key_of, outcome_of
 
 _LATEST_TYPES = ("factory_status", "machinetype_status")
 
@@ -162,11 +162,9 @@ def _shutdown_rows(batch: list[Message]) -> dict[Key, Row]:
         key = key_of(m)
         if key is None or key in first or key in _STORED:
             continue
-        # The row straight from the key (`shutdown_of` without its Shutdown object, which
-        # costs more than the rest of this loop).
-        site, space, factory, machine, when = key
-        text, machinetype = m.fields["shutdown_message"], m.machinetype or ""
-        first[key] = (site, space, factory, machinetype, m.vo, machine, when, text, m.time_received)
+        # A tuple, not `shutdown_of`'s Shutdown object, which costs more than the rest of
+        # this loop.
+        first[key] = (*outcome_of(m, key), m.time_received)
     return first
 
 
