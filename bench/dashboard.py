@@ -24,7 +24,10 @@ built (`ElasticsearchStore.maintain(now)`, timed), the same pages are timed on i
 page type's p95 is printed beside the embedded one with the ratio (target: under 2x).
 
 Usage: bench/dashboard.py [--days 30] [--factories 200] [--cadence 300] [--requests 50]
-       [--reuse VAR_DIR] [--store elasticsearch]
+       [--reuse VAR_DIR] [--store elasticsearch [--reuse-prefix PREFIX]]
+
+`--reuse VAR_DIR --store elasticsearch --reuse-prefix PREFIX` times both stores again, side by
+side, on what an earlier run loaded (its output names the directory and the prefix).
 """
 
 from __future__ import annotations
@@ -300,7 +303,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--reuse", metavar="VAR_DIR", help="time pages on a store loaded before")
     parser.add_argument("--store", choices=["embedded", "elasticsearch"], default="embedded")
+    parser.add_argument(
+        "--reuse-prefix", metavar="PREFIX", help="with --reuse: the cluster's indices loaded before"
+    )
     args = parser.parse_args()
+    if args.reuse_prefix and not (args.reuse and args.store == "elasticsearch"):
+        parser.error("--reuse-prefix needs --reuse and --store elasticsearch")
     if args.store == "elasticsearch" and not ES_URL:
         parser.error("--store elasticsearch needs ELASTICSEARCH_URL (scripts/elasticsearch.sh)")
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
@@ -311,7 +319,10 @@ def main() -> None:
 
     if args.reuse:
         print(f"store: reusing {var_dir} (its data now ends {_age(var_dir)} ago)")
-        _report(measure(args.requests), args.requests)
+        embedded = measure(args.requests)
+        _report(embedded, args.requests)
+        if args.reuse_prefix:
+            _beside(embedded, _on_elasticsearch(args, int(time.time())), args.requests)
         return
     now = int(time.time())
     print(f"store: SQLite under {var_dir}; {args.factories} factories x 4 machinetypes, "
@@ -341,12 +352,20 @@ def _on_elasticsearch(args: argparse.Namespace, now: int) -> list[Row]:
     from vacmon.store import get_store, reset_store
 
     settings.ELASTICSEARCH_URL = ES_URL
-    settings.ELASTICSEARCH_PREFIX = f"vacmon-bench-{uuid.uuid4().hex[:8]}-"
+    settings.ELASTICSEARCH_PREFIX = args.reuse_prefix or f"vacmon-bench-{uuid.uuid4().hex[:8]}-"
     settings.ELASTICSEARCH_LIFECYCLE = os.environ.get("ELASTICSEARCH_LIFECYCLE", "none")
     reset_store()
+    if args.reuse_prefix:
+        store: Any = get_store()
+        _count_searches(store.client)
+        print(f"\nElasticsearch at {ES_URL}: reusing prefix {args.reuse_prefix}")
+        store.maintain(int(time.time()))
+        rows = measure(args.requests)
+        _report(rows, args.requests)
+        return rows
     t0 = time.perf_counter()
     written = load(args.days, args.factories, now, args.cadence)
-    store: Any = get_store()
+    store = get_store()
     store.client.indices.refresh(index=f"{settings.ELASTICSEARCH_PREFIX}*")
     _count_searches(store.client)
     elapsed = time.perf_counter() - t0

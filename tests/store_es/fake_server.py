@@ -169,20 +169,26 @@ def _default(request: Request) -> Reply:
 
 
 def bulk_reply(*statuses: int) -> Responder:
-    """A _bulk answer with one item per action in the request, given statuses in order
-    (the last repeats); errors carry the type ES uses for that status."""
+    """A _bulk answer with one item per action in the request: the message documents
+    (`create`) get the given statuses in order (the last repeats), the latest-state writes
+    (`index`) 200. Errors carry the type ES uses for that status."""
 
     def respond(request: Request) -> Reply:
         lines = request.ndjson()
         items = []
-        for i, action in enumerate(lines[0::2]):
+        created = 0
+        for action in lines[0::2]:
             ((op, meta),) = action.items()
-            status = statuses[min(i, len(statuses) - 1)]
+            if op == "create":
+                status = statuses[min(created, len(statuses) - 1)]
+                created += 1
+            else:
+                status = 200
             item: dict[str, Any] = {"_index": meta["_index"], "_id": meta["_id"], "status": status}
             if status >= 300:
                 item["error"] = {"type": _ERROR_TYPES.get(status, "exception"), "reason": "canned"}
             items.append({op: item})
-        errors = any(s >= 300 for s in statuses)
+        errors = any(item[op]["status"] >= 300 for item in items for op in item)
         return Reply(body={"took": 1, "errors": errors, "items": items})
 
     return respond

@@ -96,6 +96,8 @@ def _tear_down(store: Any, caps: Any) -> None:
         store.close()
         return
     quiet = client.options(ignore_status=404)
+    quiet.indices.delete(index=store.latest_index.index)
+    quiet.indices.delete_index_template(name=store.latest_index.index)
     for stream in templates.all_streams(prefix):
         quiet.indices.delete_data_stream(name=stream)
         quiet.indices.delete_index_template(name=stream)

@@ -9,7 +9,9 @@ from vacmon.store.base import ChartQuery, EntityBuckets, FactoryRef, Scope, Seri
 from vacmon.store.es import builders
 from vacmon.store.heartbeats import from_messages
 
-SEARCH = r"/vacmon-(\w+)/_search"
+# The raw streams' searches. The latest-state index (vacmon-latest) is not served, as on a
+# cluster an older VacMon wrote to, so latest-state reads go to the raw messages.
+SEARCH = r"/vacmon-(\w+_status)/_search"
 
 
 def source(message):
@@ -196,11 +198,16 @@ def test_purge_deletes_by_query_across_the_three_streams(fake_es, es_store):
     path = (
         r"/vacmon-factory_status,vacmon-machinetype_status,vacmon-machine_status/_delete_by_query"
     )
+    latest = r"/vacmon-latest/_delete_by_query"
     server.on("POST", path, Reply(body={"deleted": 42, "took": 5, "failures": []}))
+    server.on("POST", latest, Reply(body={"deleted": 3, "took": 1, "failures": []}))
     assert es_store(server).purge(before=100) == 42
     (request,) = server.seen("POST", path)
     assert request.json() == {"query": {"range": {"@timestamp": {"lt": 100_000}}}}
     assert request.query["conflicts"] == ["proceed"]
+    # The latest states those messages recorded go too; only raw messages are counted.
+    (states,) = server.seen("POST", latest)
+    assert states.json() == request.json()
 
 
 def test_heartbeats_are_computed_from_the_newest_messages_it_reads(fake_es, es_store):

@@ -12,14 +12,15 @@ from tests.store_es.fake_server import Reply, bulk_reply, error_reply
 from tests.store_es.messages import factories, sample
 from vacmon.store.base import WriteResult
 from vacmon.store.elasticsearch import Unavailable
-from vacmon.store.es import builders
+from vacmon.store.es import builders, latest
 
 COMPAT_NDJSON = "application/vnd.elasticsearch+x-ndjson; compatible-with=8"
 COMPAT_JSON = "application/vnd.elasticsearch+json; compatible-with=8"
 
 
 def bulk_ids(request):
-    return [line["create"]["_id"] for line in request.ndjson()[0::2]]
+    """The message documents of a bulk request (not the latest-state writes before them)."""
+    return [line["create"]["_id"] for line in request.ndjson()[0::2] if "create" in line]
 
 
 def test_it_installs_templates_then_sends_create_actions_as_ndjson(fake_es, es_store):
@@ -46,11 +47,22 @@ def test_it_installs_templates_then_sends_create_actions_as_ndjson(fake_es, es_s
     assert bulk.headers["content-type"] == COMPAT_NDJSON
     assert bulk.headers["accept"] == COMPAT_JSON
     lines = bulk.ndjson()
+    # Each sender's latest state first, kept newest by the cluster through its version.
     assert lines[0] == {
-        "create": {"_index": "vacmon-factory_status", "_id": builders.doc_id(factory)}
+        "index": {
+            "_index": "vacmon-latest",
+            "_id": latest.doc_id(factory),
+            "version": latest.version(factory),
+            "version_type": "external_gte",
+        }
     }
     assert lines[1] == json.loads(json.dumps(builders.document(factory)))
-    assert lines[2]["create"]["_index"] == "vacmon-machinetype_status"
+    assert lines[2]["index"]["_id"] == latest.doc_id(machinetype)
+    assert lines[4] == {
+        "create": {"_index": "vacmon-factory_status", "_id": builders.doc_id(factory)}
+    }
+    assert lines[5] == json.loads(json.dumps(builders.document(factory)))
+    assert lines[6]["create"]["_index"] == "vacmon-machinetype_status"
 
 
 def test_templates_are_installed_once_per_process(fake_es, es_store):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -33,6 +34,7 @@ from vacmon.store.base import (
 from vacmon.store.es import (
     builders,
     capabilities,
+    latest,
     outcomes,
     paging,
     parsers,
@@ -49,6 +51,7 @@ from vacmon.store.es.bulk import (
     still_waiting,
 )
 from vacmon.store.es.client import EsSettings, make_client, read_settings
+from vacmon.store.es.latest_index import LatestIndex
 from vacmon.store.es.rollup_index import RollupIndex
 from vacmon.store.es.spool import Spool
 from vacmon.store.heartbeats import FactoryHealth
@@ -104,6 +107,7 @@ class ElasticsearchStore:
         self.replayed_total = 0
         self.rejected_total = 0
         self.rollups = RollupIndex(client, self.prefix)
+        self.latest_index = LatestIndex(client, self.prefix)
         self._ready = False
         self._last_replay = float("-inf")
         self._replay_failures = 0
@@ -160,6 +164,7 @@ class ElasticsearchStore:
             )
         if self.lifecycle == "dsl":
             self._update_stream_retention()
+        self.latest_index.ensure()
         self._ready = True
 
     def _update_stream_retention(self) -> None:
@@ -222,11 +227,18 @@ class ElasticsearchStore:
             if late is not None:
                 # Before the messages, so no rollup build can miss them (rollups.py).
                 self.rollups.mark_late(late, int(time.time()))
+            unsure = False
             for ok, item in self._bulk(messages):
                 result = parsers.bulk_item(ok, item)
+                if latest.item_index(item) == self.latest_index.index:
+                    # 409: a newer message of that sender is there already.
+                    unsure |= result.outcome in ("retry", "failed")
+                    continue
                 if not waiting.get(result.doc_id):
                     raise parsers.UnexpectedResponse(f"a bulk item for unknown id {result.doc_id}")
                 self._count(outcome, result, waiting[result.doc_id].pop(0))
+            if unsure:
+                self.latest_index.mark_dirty(min(m.time_received for m in messages))
         except (ApiError, TransportError, parsers.UnexpectedResponse) as exc:
             unsent = still_waiting(messages, waiting)
             raise Unavailable(describe(exc), outcome, unsent, status_of(exc)) from exc
@@ -234,9 +246,15 @@ class ElasticsearchStore:
 
     def _bulk(self, messages: Sequence[Message]) -> Any:
         extra: dict[str, Any] = {"refresh": self.refresh} if self.refresh else {}
+        # The latest states first: whatever of the batch is not confirmed after an error
+        # is spooled and resent whole, so no stored message can miss its latest state.
+        actions = itertools.chain(
+            latest.actions(self.prefix, messages),
+            (builders.bulk_action(self.prefix, m) for m in messages),
+        )
         return streaming_bulk(
             self.client,
-            (builders.bulk_action(self.prefix, m) for m in messages),
+            actions,
             chunk_size=self.chunk_size,
             raise_on_error=False,
             max_retries=self.max_retries,
@@ -359,6 +377,10 @@ class ElasticsearchStore:
         scope: Scope = Scope(),
         fields: Sequence[str] | None = None,
     ) -> list[Message]:
+        if until is None and message_type in latest.TYPES:
+            newest = self.latest_index.read(message_type, since=since, scope=scope, fields=fields)
+            if newest is not None:
+                return parsers.sort_by_entity(newest, ENTITY[message_type])
         found = self._all_pages(
             message_type,
             lambda after: builders.latest_query(
@@ -512,8 +534,10 @@ class ElasticsearchStore:
             page = builders.next_page_size(worst, filled)
 
     def maintain(self, now: int) -> None:
-        """Periodic upkeep: bring the chart rollups up to `now`. Raw retention is the data
-        stream lifecycle's (or the operator's) job, so nothing is purged here."""
+        """Periodic upkeep: rebuild the latest-state index if it is dirty, and bring the
+        chart rollups up to `now`. Raw retention is the data stream lifecycle's (or the
+        operator's) job, so nothing is purged here."""
+        self.latest_index.maintain(self._search)
         self.rollups.maintain(now, self._search)
 
     def shutdowns(
@@ -595,6 +619,16 @@ class ElasticsearchStore:
         try:
             response = self.client.delete_by_query(
                 index=",".join(templates.all_streams(self.prefix)),
+                query=builders.purge_query(before),
+                conflicts="proceed",
+                ignore_unavailable=True,
+                allow_no_indices=True,
+                refresh=True,
+            )
+            # The latest states recorded by those messages go too, as in the embedded store
+            # (the state document has no time, so it stays).
+            self.client.delete_by_query(
+                index=self.latest_index.index,
                 query=builders.purge_query(before),
                 conflicts="proceed",
                 ignore_unavailable=True,

@@ -1,0 +1,219 @@
+"""The latest-state index: each factory's and machinetype's newest message, one document
+each, as the embedded store keeps its latest-state table (pure builders and parsers).
+
+Without it, the newest message of every sender is a composite aggregation with a top hit
+over a day of raw messages: on 7 days x 200 factories x 4 machinetypes the cluster took
+44-67 ms for the machinetypes' one, and a plain search of this index 8 ms. Every dashboard
+page makes one or two such reads.
+
+Newest means by (time sent, time received), later writes winning ties, as in the embedded
+store. The cluster keeps that order itself: each document is indexed with an external
+version made of those two times (`version`), and a write with a lower version than the
+stored one is refused with a 409, which is the outcome wanted, not an error. A message sent
+from beyond the skew window ahead never becomes the latest state (`vacmon.store.ahead`) and
+is not written here at all.
+
+Beside the senders' documents the index holds one state document. Its `dirty_since` is
+null once the index holds every sender's newest message; otherwise reads go to the raw
+messages, and `ElasticsearchStore.maintain` rebuilds the index from the raw messages
+received since that time. A new index over existing raw messages starts dirty since 0; a
+write whose latest-state part the cluster did not take marks it dirty since that batch.
+The state document sorts first (it has no site), so a read finds it on its first page,
+in the same search as the senders.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from factories.messages import Message
+from vacmon.store.ahead import ahead
+from vacmon.store.base import ENTITY, Scope
+from vacmon.store.es import builders, templates
+from vacmon.store.es.parsers import UnexpectedResponse, message_from_source
+
+# The message types with a latest state: a bounded set of senders. Machines are not:
+# every VM is a new sender, so their newest messages stay with the raw messages.
+TYPES = ("factory_status", "machinetype_status")
+
+STATE_ID = "state"
+INDEX_VERSION = 1
+
+# Senders per read page: a fleet of thousands of machinetypes is a few pages.
+PAGE = 2000
+
+# A version is the time sent, shifted, plus the time received relative to it (offset so a
+# message received before its stated send time, inside the skew window, still orders).
+_SHIFT = 31
+_OFFSET = 1 << 30
+_RECEIVED_MAX = (1 << _SHIFT) - 1
+_TIME_LIMIT = 1 << 32  # the year 2106, far past what the wire format accepts
+
+
+def index_name(prefix: str) -> str:
+    return f"{prefix}latest"
+
+
+def template_body(prefix: str) -> dict[str, Any]:
+    """The index template: the raw streams' mappings of both message types, plus the
+    state document's field; not the streams' settings, whose ILM policy would try to roll
+    over an index that is no data stream."""
+    properties: dict[str, Any] = {}
+    for message_type in TYPES:
+        for name, spec in templates.mapped_fields(message_type).items():
+            if properties.setdefault(name, spec) != spec:
+                raise ValueError(f"{name} is mapped two ways in {TYPES}")
+    properties["dirty_since"] = {"type": "long"}
+    custom = templates.custom_component_name(prefix)
+    return {
+        "index_patterns": [index_name(prefix)],
+        "priority": templates.TEMPLATE_PRIORITY,
+        "composed_of": [custom],
+        "ignore_missing_component_templates": [custom],
+        "template": {
+            "settings": {"index.number_of_shards": 1},
+            "mappings": {
+                "dynamic": False,
+                "_meta": {"managed_by": "vacmon", "version": INDEX_VERSION},
+                "properties": dict(sorted(properties.items())),
+            },
+        },
+        "version": INDEX_VERSION,
+        "_meta": {"managed_by": "vacmon", "description": "VacMon latest state"},
+    }
+
+
+def sender_key(message: Message) -> tuple[str, ...]:
+    return (
+        message.message_type,
+        message.site,
+        message.space,
+        message.factory,
+        message.machinetype or "",
+    )
+
+
+def doc_id(message: Message) -> str:
+    """A fixed-length `_id` per sender (names may be long, an `_id` at most 512 bytes)."""
+    return hashlib.blake2b("\x1f".join(sender_key(message)).encode(), digest_size=16).hexdigest()
+
+
+def version(message: Message) -> int | None:
+    """The external version ordering `message` among its sender's messages, or None if it
+    may never be the latest state."""
+    if ahead(message) or not 0 <= message.time_sent < _TIME_LIMIT:
+        return None
+    received = min(max(int(message.time_received - message.time_sent) + _OFFSET, 0), _RECEIVED_MAX)
+    return int(message.time_sent) << _SHIFT | received
+
+
+def newest(messages: Iterable[Message]) -> list[Message]:
+    """Each sender's newest message of a batch that has a latest state, by the version
+    order (ties to the later one, as the cluster's external_gte does across batches)."""
+    found: dict[tuple[str, ...], tuple[int, Message]] = {}
+    for message in messages:
+        if message.message_type not in TYPES:
+            continue
+        v = version(message)
+        if v is None:
+            continue
+        key = sender_key(message)
+        seen = found.get(key)
+        if seen is None or v >= seen[0]:
+            found[key] = (v, message)
+    return [message for _, message in found.values()]
+
+
+def actions(prefix: str, messages: Iterable[Message]) -> Iterator[dict[str, Any]]:
+    """streaming_bulk actions writing each sender's newest message of `messages`."""
+    index = index_name(prefix)
+    for message in newest(messages):
+        yield {
+            "_op_type": "index",
+            "_index": index,
+            "_id": doc_id(message),
+            "_version": version(message),
+            "_version_type": "external_gte",
+            "_source": builders.document(message),
+        }
+
+
+def state_doc(dirty_since: int | None) -> dict[str, Any]:
+    return {"message_type": "state", "dirty_since": dirty_since}
+
+
+def read_query(
+    message_type: str,
+    *,
+    since: int,
+    scope: Scope,
+    fields: Sequence[str] | None,
+    after: list[Any] | None = None,
+    size: int = PAGE,
+) -> dict[str, Any]:
+    """One page of the senders of `message_type` whose newest message was received since
+    `since`, in entity order; the first page also holds the state document."""
+    senders = {
+        "bool": {
+            "filter": [
+                {"term": {"message_type": message_type}},
+                builders.time_range(since),
+                *builders.scope_filters(message_type, scope),
+            ]
+        }
+    }
+    query: dict[str, Any] = senders
+    if after is None:
+        query = {"bool": {"should": [senders, {"ids": {"values": [STATE_ID]}}]}}
+    body: dict[str, Any] = {
+        "size": size,
+        "track_total_hits": False,
+        "query": query,
+        "sort": [{name: {"order": "asc", "missing": "_first"}} for name in ENTITY[message_type]],
+        "_source": {"includes": [*builders.source_includes(fields), "dirty_since"]},
+    }
+    if after is not None:
+        body["search_after"] = after
+    return body
+
+
+READ_FILTER_PATH = ["hits.hits._id", "hits.hits._source", "hits.hits.sort"]
+
+
+def read_page(
+    body: Mapping[str, Any], *, first: bool, projected: bool
+) -> tuple[list[Message], list[Any] | None] | None:
+    """The senders of one page and the sort values to continue after (None at the end), or
+    None if this is the first page and the index does not hold every sender's newest
+    message (no state document yet, or a dirty one)."""
+    hits = (body.get("hits") or {}).get("hits") or [] if body else []
+    if not isinstance(hits, list):
+        raise UnexpectedResponse("no hits in the latest-state answer")
+    if first:
+        if not hits or hits[0].get("_id") != STATE_ID:
+            return None
+        if hits[0].get("_source", {}).get("dirty_since") is not None:
+            return None
+    out = [
+        message_from_source(hit["_source"], projected) for hit in hits if hit.get("_id") != STATE_ID
+    ]
+    return out, hits[-1].get("sort") if hits else None
+
+
+def dirty_since_of(source: Mapping[str, Any] | None) -> int | None:
+    """The state document's `dirty_since`; a missing document counts as dirty since 0."""
+    if source is None:
+        return 0
+    value = source.get("dirty_since")
+    return None if value is None else int(value)
+
+
+def item_index(item: Mapping[str, Any]) -> str:
+    """The `_index` of one bulk item as streaming_bulk yields it."""
+    try:
+        ((_, info),) = item.items()
+    except ValueError:
+        raise UnexpectedResponse("a bulk item is not a single {op: result} object") from None
+    return str(info.get("_index", ""))

@@ -1,0 +1,160 @@
+"""The few lines of I/O behind the latest-state index (`vacmon.store.es.latest`): create
+it, read it, mark it dirty, and rebuild it from the raw messages."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError, TransportError
+from elasticsearch.helpers import bulk
+
+from factories.messages import Message
+from vacmon.store.base import Scope
+from vacmon.store.es import builders, latest, parsers, templates
+
+log = logging.getLogger(__name__)
+
+# search(message_type, body, filter_path) -> answer body: the store's read of one raw
+# data stream (an empty answer when it does not exist yet).
+SearchRaw = Callable[[str, dict[str, Any], list[str] | None], Any]
+
+
+class LatestIndex:
+    def __init__(self, client: Elasticsearch, prefix: str) -> None:
+        self.client = client
+        self.prefix = prefix
+        self.index = latest.index_name(prefix)
+        self._ready = False
+
+    def ensure(self) -> None:
+        """Install the template and create the index (idempotent), once per process. The
+        process that creates it writes the state document: clean if no raw message exists
+        yet, else dirty since 0, for `maintain` to build it from them."""
+        if self._ready:
+            return
+        self.client.indices.put_index_template(name=self.index, **latest.template_body(self.prefix))
+        try:
+            self.client.indices.create(index=self.index)
+        except ApiError as exc:
+            if "resource_already_exists_exception" not in str(exc.body):
+                raise
+        else:
+            existing = any(
+                self.client.indices.exists(index=templates.stream_name(self.prefix, t)).body
+                for t in latest.TYPES
+            )
+            self._set_state(0 if existing else None)
+        self._ready = True
+
+    # --- reading -------------------------------------------------------------------------
+
+    def read(
+        self, message_type: str, *, since: int, scope: Scope, fields: Sequence[str] | None
+    ) -> list[Message] | None:
+        """The newest message of each sender of `message_type` received since `since`, or
+        None if the index does not hold them all (not built, dirty, or unreachable as an
+        index), for the caller to read the raw messages instead."""
+        out: list[Message] = []
+        after: list[Any] | None = None
+        while True:
+            body = latest.read_query(
+                message_type, since=since, scope=scope, fields=fields, after=after
+            )
+            try:
+                answer = self.client.search(
+                    index=self.index, filter_path=latest.READ_FILTER_PATH, **body
+                )
+            except NotFoundError:
+                return None  # no index yet: a cluster written to by an older VacMon
+            page = latest.read_page(answer.body, first=after is None, projected=fields is not None)
+            if page is None:
+                return None
+            found, after = page
+            out.extend(found)
+            if after is None or len(answer.body["hits"]["hits"]) < body["size"]:
+                return out
+
+    # --- writing -------------------------------------------------------------------------
+
+    def mark_dirty(self, since: int) -> None:
+        """Send reads to the raw messages until `maintain` has rebuilt what was received
+        since `since`. Best effort: a failure is logged (the write it follows already is)."""
+        try:
+            for _ in range(5):
+                found = self._get_state()
+                current = latest.dirty_since_of(found[0] if found else None)
+                wanted = since if current is None else min(current, since)
+                if found is not None and current == wanted:
+                    return
+                try:
+                    self._set_state(wanted, found)
+                    return
+                except ConflictError:
+                    continue  # changed since read: read it again
+        except (ApiError, TransportError) as exc:
+            log.error("could not mark the latest-state index for rebuilding: %s", exc)
+
+    # --- rebuilding ----------------------------------------------------------------------
+
+    def maintain(self, search_raw: SearchRaw) -> None:
+        """Rebuild each sender's newest message from the raw messages received since the
+        state's `dirty_since`, then mark the state clean unless it changed meanwhile."""
+        self.ensure()
+        self.client.indices.refresh(index=self.index)
+        found = self._get_state()
+        since = latest.dirty_since_of(found[0] if found else None)
+        if since is None:
+            return
+        for message_type in latest.TYPES:
+            after: dict[str, Any] | None = None
+            while True:
+                query = builders.latest_query(
+                    message_type, since=since, until=None, scope=Scope(), after=after
+                )
+                body = search_raw(message_type, query, builders.LATEST_FILTER_PATH)
+                messages, after = parsers.latest_page(body)
+                if messages and not self._rebuilt(messages):
+                    return  # still dirty: the next maintain tries again
+                if after is None:
+                    break
+        try:
+            self._set_state(None, found)
+        except ConflictError:
+            log.info("the latest-state index was marked again while rebuilt; next time")
+        self.client.indices.refresh(index=self.index)
+
+    def _rebuilt(self, messages: list[Message]) -> bool:
+        _, errors = bulk(self.client, latest.actions(self.prefix, messages), raise_on_error=False)
+        # A 409 is a newer message there already: the outcome wanted.
+        items = errors if isinstance(errors, list) else []
+        refused = [e for e in items if parsers.bulk_item(False, e).status != 409]
+        if refused:
+            log.error("rebuilding the latest-state index: %d refused: %s", len(refused), refused[0])
+        return not refused
+
+    # --- the state document --------------------------------------------------------------
+
+    def _get_state(self) -> tuple[dict[str, Any], int, int] | None:
+        try:
+            answer = self.client.get(index=self.index, id=latest.STATE_ID).body
+        except NotFoundError:
+            return None
+        return answer.get("_source") or {}, answer["_seq_no"], answer["_primary_term"]
+
+    def _set_state(
+        self, dirty_since: int | None, found: tuple[dict[str, Any], int, int] | None = None
+    ) -> None:
+        """Write the state, only over the version read (or only if none exists)."""
+        doc = latest.state_doc(dirty_since)
+        if found is None:
+            self.client.index(index=self.index, id=latest.STATE_ID, document=doc, op_type="create")
+        else:
+            self.client.index(
+                index=self.index,
+                id=latest.STATE_ID,
+                document=doc,
+                if_seq_no=found[1],
+                if_primary_term=found[2],
+            )
