@@ -28,16 +28,25 @@ Usage: bench/dashboard.py [--days 30] [--factories 200] [--cadence 300] [--reque
 
 `--reuse VAR_DIR --store elasticsearch --reuse-prefix PREFIX` times both stores again, side by
 side, on what an earlier run loaded (its output names the directory and the prefix).
+
+`--live RATE` keeps a second process writing RATE status messages a second into the store
+being timed (each factory's next report and its machinetypes', round robin, sent now), as
+the listener does while the dashboard is read. On a store nobody writes to, Elasticsearch
+answers a repeated aggregation from its shard request cache; on one being written to, each
+refresh (every second) empties that cache for the index written to. 17 a second is 200
+factories x 5 messages reporting every 60 s.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import math
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -306,7 +315,18 @@ def main() -> None:
     parser.add_argument(
         "--reuse-prefix", metavar="PREFIX", help="with --reuse: the cluster's indices loaded before"
     )
+    parser.add_argument(
+        "--live",
+        type=float,
+        default=0.0,
+        metavar="RATE",
+        help="messages a second written meanwhile",
+    )
+    parser.add_argument("--trickle", metavar="PREFIX", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.trickle is not None:
+        _trickle(args)
+        return
     if args.reuse_prefix and not (args.reuse and args.store == "elasticsearch"):
         parser.error("--reuse-prefix needs --reuse and --store elasticsearch")
     if args.store == "elasticsearch" and not ES_URL:
@@ -319,10 +339,11 @@ def main() -> None:
 
     if args.reuse:
         print(f"store: reusing {var_dir} (its data now ends {_age(var_dir)} ago)")
-        embedded = measure(args.requests)
+        with _live(args, var_dir, ""):
+            embedded = measure(args.requests)
         _report(embedded, args.requests)
         if args.reuse_prefix:
-            _beside(embedded, _on_elasticsearch(args, int(time.time())), args.requests)
+            _beside(embedded, _on_elasticsearch(args, int(time.time()), var_dir), args.requests)
         return
     now = int(time.time())
     print(f"store: SQLite under {var_dir}; {args.factories} factories x 4 machinetypes, "
@@ -336,13 +357,14 @@ def main() -> None:
 
     rollups.build(int(time.time()))
     print(f"rollups built in {time.perf_counter() - t1:.0f} s; load average {_load()}")
-    embedded = measure(args.requests)
+    with _live(args, var_dir, ""):
+        embedded = measure(args.requests)
     _report(embedded, args.requests)
     if args.store == "elasticsearch":
-        _beside(embedded, _on_elasticsearch(args, now), args.requests)
+        _beside(embedded, _on_elasticsearch(args, now, var_dir), args.requests)
 
 
-def _on_elasticsearch(args: argparse.Namespace, now: int) -> list[Row]:
+def _on_elasticsearch(args: argparse.Namespace, now: int, var_dir: str) -> list[Row]:
     """Write the same messages (the loader is deterministic in `now`) to the cluster and
     time the same pages on it."""
     import uuid
@@ -360,7 +382,8 @@ def _on_elasticsearch(args: argparse.Namespace, now: int) -> list[Row]:
         _count_searches(store.client)
         print(f"\nElasticsearch at {ES_URL}: reusing prefix {args.reuse_prefix}")
         store.maintain(int(time.time()))
-        rows = measure(args.requests)
+        with _live(args, var_dir, args.reuse_prefix):
+            rows = measure(args.requests)
         _report(rows, args.requests)
         return rows
     t0 = time.perf_counter()
@@ -376,9 +399,70 @@ def _on_elasticsearch(args: argparse.Namespace, now: int) -> list[Row]:
     store.maintain(int(time.time()))
     print(f"rollups built in {time.perf_counter() - t1:.0f} s; load average {_load()}")
     _settle(store.client, settings.ELASTICSEARCH_PREFIX)
-    rows = measure(args.requests)
+    with _live(args, var_dir, settings.ELASTICSEARCH_PREFIX):
+        rows = measure(args.requests)
     _report(rows, args.requests)
     return rows
+
+
+@contextlib.contextmanager
+def _live(args: argparse.Namespace, var_dir: str, prefix: str) -> Iterator[None]:
+    """A writer process beside the timed pages (`--live`), on the embedded store under
+    `var_dir` or the cluster's indices under `prefix`."""
+    if args.live <= 0:
+        yield
+        return
+    command = [sys.executable, __file__, "--reuse", var_dir, "--trickle", prefix]
+    command += ["--live", str(args.live), "--factories", str(args.factories)]
+    env = dict(os.environ, ELASTICSEARCH_URL=ES_URL if prefix else "")
+    writer = subprocess.Popen(command, env=env, stdin=subprocess.PIPE)
+    try:
+        time.sleep(3.0)  # past its start-up, so its first writes are under way
+        if writer.poll() is not None:
+            raise SystemExit(f"the live writer ended at once (exit status {writer.returncode})")
+        print(f"live writer: {args.live:g} messages a second into the store being timed")
+        yield
+    finally:
+        writer.terminate()
+        writer.wait(30)
+
+
+def _trickle(args: argparse.Namespace) -> None:
+    """The `--live` writer: each factory's next report and its machinetypes', round robin,
+    at `args.live` messages a second, until the parent ends it."""
+    setup_django(args.reuse, allow_insecure=True)
+    from django.conf import settings
+
+    from factories.messages import normalise
+    from vacmon.store import get_store
+
+    if args.trickle:
+        settings.ELASTICSEARCH_URL = ES_URL
+        settings.ELASTICSEARCH_PREFIX = args.trickle
+        settings.ELASTICSEARCH_LIFECYCLE = os.environ.get("ELASTICSEARCH_LIFECYCLE", "none")
+    from tests import samples
+
+    class Samples:
+        factory = json.loads(samples.VAC_FACTORY)
+        machinetype = json.loads(samples.VAC_MACHINETYPE)
+
+    store = get_store()
+    where = names(args.factories)
+    per_report = 1 + len(MACHINETYPES)
+    reports_per_second = args.live / per_report
+    sent = 0
+    t0 = time.monotonic()
+    while True:
+        due = int((time.monotonic() - t0) * reports_per_second) + 1
+        now = int(time.time())
+        batch = []
+        while sent < due:
+            i = sent % len(where)
+            batch += [normalise(o, received=now) for o in cycle(i, where[i], now, Samples)]
+            sent += 1
+        if batch:
+            store.write(batch)
+        time.sleep(max(0.0, t0 + sent / reports_per_second - time.monotonic()))
 
 
 def _settle(client: Any, prefix: str, limit: float = 300.0) -> None:

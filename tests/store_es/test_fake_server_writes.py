@@ -56,7 +56,7 @@ def test_it_installs_templates_then_sends_create_actions_as_ndjson(fake_es, es_s
             "version_type": "external_gte",
         }
     }
-    assert lines[1] == json.loads(json.dumps(builders.document(factory)))
+    assert lines[1] == json.loads(json.dumps(latest.document(builders.document(factory))))
     assert lines[2]["index"]["_id"] == latest.doc_id(machinetype)
     assert lines[4] == {
         "create": {"_index": "vacmon-factory_status", "_id": builders.doc_id(factory)}

@@ -117,8 +117,8 @@ def test_a_latest_state_the_cluster_refuses_sends_reads_to_the_raw_messages_unti
     newer = factory_status(received=T + 7200, factory="f1.example.org", running_processors=99)
     real_actions = latest.actions
 
-    def unmappable(prefix: str, messages: Any) -> Any:
-        for action in real_actions(prefix, messages):
+    def unmappable(prefix: str, messages: Any, documents: Any = None) -> Any:
+        for action in real_actions(prefix, messages, documents):
             action["_source"] = {**action["_source"], "@timestamp": "not a time"}
             yield action
 

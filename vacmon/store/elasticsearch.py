@@ -248,10 +248,10 @@ class ElasticsearchStore:
         extra: dict[str, Any] = {"refresh": self.refresh} if self.refresh else {}
         # The latest states first: whatever of the batch is not confirmed after an error
         # is spooled and resent whole, so no stored message can miss its latest state.
-        actions = itertools.chain(
-            latest.actions(self.prefix, messages),
-            (builders.bulk_action(self.prefix, m) for m in messages),
-        )
+        # Each message's document is built once, for its stream and its latest state.
+        created = [builders.bulk_action(self.prefix, m) for m in messages]
+        stream_documents = [action["_source"] for action in created]
+        actions = itertools.chain(latest.actions(self.prefix, messages, stream_documents), created)
         return streaming_bulk(
             self.client,
             actions,

@@ -56,14 +56,35 @@ def index_name(prefix: str) -> str:
     return f"{prefix}latest"
 
 
+# What a latest-state document keeps of a message's stream document: the envelope, which
+# reads filter and sort on, and the raw copy they rebuild the message from. The typed
+# copies of the figures are left out: nothing aggregates over this index, and indexing them
+# too made a write of a machinetype message's latest state cost as much as the message.
+KEPT = (
+    "@timestamp",
+    "key",
+    "message_type",
+    "site",
+    "space",
+    "factory",
+    "machinetype",
+    "vo",
+    "time_sent",
+    "skewed",
+    "trusted",
+    "raw",
+)
+
+
 def template_body(prefix: str) -> dict[str, Any]:
-    """The index template: the raw streams' mappings of both message types, plus the
-    state document's field; not the streams' settings, whose ILM policy would try to roll
-    over an index that is no data stream."""
+    """The index template: the raw streams' mappings of the envelope, plus the state
+    document's field; not the streams' settings, whose ILM policy would try to roll over
+    an index that is no data stream."""
     properties: dict[str, Any] = {}
     for message_type in TYPES:
-        for name, spec in templates.mapped_fields(message_type).items():
-            if properties.setdefault(name, spec) != spec:
+        mapped = templates.mapped_fields(message_type)
+        for name in KEPT:
+            if name in mapped and properties.setdefault(name, mapped[name]) != mapped[name]:
                 raise ValueError(f"{name} is mapped two ways in {TYPES}")
     properties["dirty_since"] = {"type": "long"}
     custom = templates.custom_component_name(prefix)
@@ -126,9 +147,22 @@ def newest(messages: Iterable[Message]) -> list[Message]:
     return [message for _, message in found.values()]
 
 
-def actions(prefix: str, messages: Iterable[Message]) -> Iterator[dict[str, Any]]:
-    """streaming_bulk actions writing each sender's newest message of `messages`."""
+def document(stream_document: Mapping[str, Any]) -> dict[str, Any]:
+    """A sender's latest-state document: the envelope and raw copy of its newest message's
+    stream document (`builders.document`)."""
+    return {k: v for k, v in stream_document.items() if k in KEPT}
+
+
+def actions(
+    prefix: str,
+    messages: Sequence[Message],
+    stream_documents: Sequence[Mapping[str, Any]] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """streaming_bulk actions writing each sender's newest message of `messages`, from
+    their stream documents if the caller built them already (in the same order)."""
     index = index_name(prefix)
+    docs = stream_documents or [builders.document(m) for m in messages]
+    by_message = {id(m): doc for m, doc in zip(messages, docs, strict=True)}
     for message in newest(messages):
         yield {
             "_op_type": "index",
@@ -136,7 +170,7 @@ def actions(prefix: str, messages: Iterable[Message]) -> Iterator[dict[str, Any]
             "_id": doc_id(message),
             "_version": version(message),
             "_version_type": "external_gte",
-            "_source": builders.document(message),
+            "_source": document(by_message[id(message)]),
         }
 
 
