@@ -77,9 +77,8 @@ KEPT = (
 
 
 def template_body(prefix: str) -> dict[str, Any]:
-    """The index template: the raw streams' mappings of the envelope, plus the state
-    document's field; not the streams' settings, whose ILM policy would try to roll over
-    an index that is no data stream."""
+    """The index template (`templates.side_index_template`): the raw streams' mappings of
+    the envelope, plus the state document's field."""
     properties: dict[str, Any] = {}
     for message_type in TYPES:
         mapped = templates.mapped_fields(message_type)
@@ -87,23 +86,13 @@ def template_body(prefix: str) -> dict[str, Any]:
             if name in mapped and properties.setdefault(name, mapped[name]) != mapped[name]:
                 raise ValueError(f"{name} is mapped two ways in {TYPES}")
     properties["dirty_since"] = {"type": "long"}
-    custom = templates.custom_component_name(prefix)
-    return {
-        "index_patterns": [index_name(prefix)],
-        "priority": templates.TEMPLATE_PRIORITY,
-        "composed_of": [custom],
-        "ignore_missing_component_templates": [custom],
-        "template": {
-            "settings": {"index.number_of_shards": 1},
-            "mappings": {
-                "dynamic": False,
-                "_meta": {"managed_by": "vacmon", "version": INDEX_VERSION},
-                "properties": dict(sorted(properties.items())),
-            },
-        },
-        "version": INDEX_VERSION,
-        "_meta": {"managed_by": "vacmon", "description": "VacMon latest state"},
-    }
+    return templates.side_index_template(
+        prefix,
+        index_name(prefix),
+        dict(sorted(properties.items())),
+        version=INDEX_VERSION,
+        holds="latest state",
+    )
 
 
 def sender_key(message: Message) -> tuple[str, ...]:

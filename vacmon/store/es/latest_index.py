@@ -4,7 +4,7 @@ it, read it, mark it dirty, and rebuild it from the raw messages."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError, TransportError
@@ -13,12 +13,9 @@ from elasticsearch.helpers import bulk
 from factories.messages import Message
 from vacmon.store.base import Scope
 from vacmon.store.es import builders, latest, parsers, templates
+from vacmon.store.es.rollup_index import SearchRaw
 
 log = logging.getLogger(__name__)
-
-# search(message_type, body, filter_path) -> answer body: the store's read of one raw
-# data stream (an empty answer when it does not exist yet).
-SearchRaw = Callable[[str, dict[str, Any], list[str] | None], Any]
 
 
 class LatestIndex:

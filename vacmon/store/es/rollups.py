@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vacmon.store.base import ENTITY, SERIES_METRICS, ChartQuery
+from vacmon.store.es import templates
 
 KEY = ("site", "space", "machinetype", "vo")
 # A bucket is built this long after it ends: the listener flushes within seconds and a
@@ -52,9 +53,7 @@ def index_name(prefix: str) -> str:
 
 
 def template_body(prefix: str) -> dict[str, Any]:
-    """The index template of the rollup index: explicit mappings and the operator's custom
-    component (replicas, say); not the raw streams' settings, whose ILM policy would try to
-    roll over an index that is no data stream."""
+    """The index template of the rollup index (`templates.side_index_template`)."""
     metrics = sorted({m for names in SERIES_METRICS.values() for m in names})
     keyword = {"type": "keyword", "ignore_above": 1024}
     properties: dict[str, Any] = {
@@ -69,23 +68,9 @@ def template_body(prefix: str) -> dict[str, Any]:
         **{metric: {"type": "double"} for metric in metrics},
         **{f"n_{metric}": {"type": "long"} for metric in metrics},
     }
-    custom = f"{prefix}custom"
-    return {
-        "index_patterns": [index_name(prefix)],
-        "priority": 500,
-        "composed_of": [custom],
-        "ignore_missing_component_templates": [custom],
-        "template": {
-            "settings": {"index.number_of_shards": 1},
-            "mappings": {
-                "dynamic": False,
-                "_meta": {"managed_by": "vacmon", "version": INDEX_VERSION},
-                "properties": properties,
-            },
-        },
-        "version": INDEX_VERSION,
-        "_meta": {"managed_by": "vacmon", "holds": "chart rollups"},
-    }
+    return templates.side_index_template(
+        prefix, index_name(prefix), properties, version=INDEX_VERSION, holds="chart rollups"
+    )
 
 
 def settled_until(now: int, resolution: int) -> int:

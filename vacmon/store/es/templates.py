@@ -160,6 +160,32 @@ def index_template(
     }
 
 
+def side_index_template(
+    prefix: str, index: str, properties: dict[str, Any], *, version: int, holds: str
+) -> dict[str, Any]:
+    """The index template of one of VacMon's plain side indices (rollups, latest state):
+    explicit mappings and the operator's custom component (replicas, say); not the raw
+    streams' settings, whose ILM policy would try to roll over an index that is no data
+    stream."""
+    custom = custom_component_name(prefix)
+    return {
+        "index_patterns": [index],
+        "priority": TEMPLATE_PRIORITY,
+        "composed_of": [custom],
+        "ignore_missing_component_templates": [custom],
+        "template": {
+            "settings": {"index.number_of_shards": 1},
+            "mappings": {
+                "dynamic": False,
+                "_meta": {"managed_by": "vacmon", "version": version},
+                "properties": properties,
+            },
+        },
+        "version": version,
+        "_meta": {"managed_by": "vacmon", "holds": holds},
+    }
+
+
 def ilm_policy(retention: str) -> dict[str, Any]:
     """Roll over daily (or at 50 GB) and delete a backing index `retention` after its
     rollover, so data lives between `retention` and `retention` + 1 day."""
