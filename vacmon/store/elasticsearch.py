@@ -230,7 +230,7 @@ class ElasticsearchStore:
             unsure = False
             for ok, item in self._bulk(messages):
                 result = parsers.bulk_item(ok, item)
-                if latest.item_index(item) == self.latest_index.index:
+                if result.index == self.latest_index.index:
                     # 409: a newer message of that sender is there already.
                     unsure |= result.outcome in ("retry", "failed")
                     continue

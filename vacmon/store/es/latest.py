@@ -231,12 +231,3 @@ def dirty_since_of(source: Mapping[str, Any] | None) -> int | None:
         return 0
     value = source.get("dirty_since")
     return None if value is None else int(value)
-
-
-def item_index(item: Mapping[str, Any]) -> str:
-    """The `_index` of one bulk item as streaming_bulk yields it."""
-    try:
-        ((_, info),) = item.items()
-    except ValueError:
-        raise UnexpectedResponse("a bulk item is not a single {op: result} object") from None
-    return str(info.get("_index", ""))

@@ -12,8 +12,8 @@ from elasticsearch.helpers import bulk
 
 from factories.messages import Message
 from vacmon.store.base import Scope
-from vacmon.store.es import builders, latest, parsers, templates
-from vacmon.store.es.rollup_index import SearchRaw
+from vacmon.store.es import builders, latest, parsers, side_index, templates
+from vacmon.store.es.side_index import SearchRaw
 
 log = logging.getLogger(__name__)
 
@@ -31,13 +31,7 @@ class LatestIndex:
         yet, else dirty since 0, for `maintain` to build it from them."""
         if self._ready:
             return
-        self.client.indices.put_index_template(name=self.index, **latest.template_body(self.prefix))
-        try:
-            self.client.indices.create(index=self.index)
-        except ApiError as exc:
-            if "resource_already_exists_exception" not in str(exc.body):
-                raise
-        else:
+        if side_index.create(self.client, self.index, latest.template_body(self.prefix)):
             existing = any(
                 self.client.indices.exists(index=templates.stream_name(self.prefix, t)).body
                 for t in latest.TYPES
@@ -99,8 +93,7 @@ class LatestIndex:
         """Rebuild each sender's newest message from the raw messages received since the
         state's `dirty_since`, then mark the state clean unless it changed meanwhile."""
         self.ensure()
-        self.client.indices.refresh(index=self.index)
-        found = self._get_state()
+        found = self._get_state()  # a GET is real-time: no refresh needed first
         since = latest.dirty_since_of(found[0] if found else None)
         if since is None:
             return

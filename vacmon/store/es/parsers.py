@@ -257,6 +257,7 @@ class ItemResult:
     outcome: str
     status: int
     reason: str = ""
+    index: str = ""  # the index that answered (a data stream's backing index)
 
 
 def bulk_item(ok: bool, item: Body) -> ItemResult:
@@ -267,14 +268,15 @@ def bulk_item(ok: bool, item: Body) -> ItemResult:
         raise UnexpectedResponse("a bulk item is not a single {op: result} object") from None
     status = int(info.get("status", 500))
     doc_id = str(info.get("_id", ""))
+    index = str(info.get("_index", ""))
     if ok and 200 <= status < 300:
-        return ItemResult(doc_id, "inserted", status)
+        return ItemResult(doc_id, "inserted", status, index=index)
     reason = _error_reason(info.get("error"))
     if status == 409:
-        return ItemResult(doc_id, "duplicate", status, reason)
+        return ItemResult(doc_id, "duplicate", status, reason, index)
     if status == 429 or status >= 500:
-        return ItemResult(doc_id, "retry", status, reason)
-    return ItemResult(doc_id, "failed", status, reason)
+        return ItemResult(doc_id, "retry", status, reason, index)
+    return ItemResult(doc_id, "failed", status, reason, index)
 
 
 def _error_reason(error: Any) -> str:

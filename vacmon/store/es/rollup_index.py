@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError
+from elasticsearch import ConflictError, Elasticsearch, NotFoundError
 from elasticsearch.helpers import bulk
 
 from vacmon.store.base import SERIES_METRICS, ChartQuery
-from vacmon.store.es import paging, rollups
+from vacmon.store.es import paging, rollups, side_index
+from vacmon.store.es.side_index import SearchRaw
 from vacmon.store.summed import RESOLUTIONS
 
 log = logging.getLogger(__name__)
@@ -22,10 +23,6 @@ log = logging.getLogger(__name__)
 # than the current one (more read from raw messages, the same answer), or higher while a
 # late write's rebuild overwrites buckets in place, which reads their old or new sums.
 MARKS_SECONDS = 10.0
-
-# search(message_type, body, filter_path) -> answer body: the store's read of one raw
-# data stream (an empty answer when it does not exist yet).
-SearchRaw = Callable[[str, dict[str, Any], list[str] | None], Any]
 
 
 class RollupIndex:
@@ -47,14 +44,7 @@ class RollupIndex:
         """Install the template and create the index (idempotent), once per process."""
         if self._ready:
             return
-        self.client.indices.put_index_template(
-            name=self.index, **rollups.template_body(self.prefix)
-        )
-        try:
-            self.client.indices.create(index=self.index)
-        except ApiError as exc:
-            if "resource_already_exists_exception" not in str(exc.body):
-                raise
+        side_index.create(self.client, self.index, rollups.template_body(self.prefix))
         self._ready = True
 
     # --- watermarks and markers ------------------------------------------------------------
