@@ -175,17 +175,23 @@ def finished_machine(
     )
 
 
+def _samples() -> Any:
+    """The spec samples the fleet's messages are made from, as attributes."""
+    from tests import samples
+
+    class Samples:
+        factory = json.loads(samples.VAC_FACTORY)
+        machinetype = json.loads(samples.VAC_MACHINETYPE)
+        machine = json.loads(samples.VAC_MACHINE_FINISHED)
+
+    return Samples
+
+
 def load(days: int, n_factories: int, now: int, cadence: int = CADENCE) -> int:
     from factories.messages import normalise
     from vacmon.store import get_store
 
-    class Samples:
-        from tests import samples as _s
-
-        factory = json.loads(_s.VAC_FACTORY)
-        machinetype = json.loads(_s.VAC_MACHINETYPE)
-        machine = json.loads(_s.VAC_MACHINE_FINISHED)
-
+    Samples = _samples()
     store = get_store()
     where = names(n_factories)
     start = now - days * 86400
@@ -373,9 +379,7 @@ def _on_elasticsearch(args: argparse.Namespace, now: int, var_dir: str) -> list[
 
     from vacmon.store import get_store, reset_store
 
-    settings.ELASTICSEARCH_URL = ES_URL
-    settings.ELASTICSEARCH_PREFIX = args.reuse_prefix or f"vacmon-bench-{uuid.uuid4().hex[:8]}-"
-    settings.ELASTICSEARCH_LIFECYCLE = os.environ.get("ELASTICSEARCH_LIFECYCLE", "none")
+    _use_cluster(args.reuse_prefix or f"vacmon-bench-{uuid.uuid4().hex[:8]}-")
     reset_store()
     if args.reuse_prefix:
         store: Any = get_store()
@@ -405,6 +409,15 @@ def _on_elasticsearch(args: argparse.Namespace, now: int, var_dir: str) -> list[
     return rows
 
 
+def _use_cluster(prefix: str) -> None:
+    """Point the store at the cluster's indices under `prefix`."""
+    from django.conf import settings
+
+    settings.ELASTICSEARCH_URL = ES_URL
+    settings.ELASTICSEARCH_PREFIX = prefix
+    settings.ELASTICSEARCH_LIFECYCLE = os.environ.get("ELASTICSEARCH_LIFECYCLE", "none")
+
+
 @contextlib.contextmanager
 def _live(args: argparse.Namespace, var_dir: str, prefix: str) -> Iterator[None]:
     """A writer process beside the timed pages (`--live`), on the embedded store under
@@ -415,7 +428,7 @@ def _live(args: argparse.Namespace, var_dir: str, prefix: str) -> Iterator[None]
     command = [sys.executable, __file__, "--reuse", var_dir, "--trickle", prefix]
     command += ["--live", str(args.live), "--factories", str(args.factories)]
     env = dict(os.environ, ELASTICSEARCH_URL=ES_URL if prefix else "")
-    writer = subprocess.Popen(command, env=env, stdin=subprocess.PIPE)
+    writer = subprocess.Popen(command, env=env)
     try:
         time.sleep(3.0)  # past its start-up, so its first writes are under way
         if writer.poll() is not None:
@@ -431,21 +444,13 @@ def _trickle(args: argparse.Namespace) -> None:
     """The `--live` writer: each factory's next report and its machinetypes', round robin,
     at `args.live` messages a second, until the parent ends it."""
     setup_django(args.reuse, allow_insecure=True)
-    from django.conf import settings
 
     from factories.messages import normalise
     from vacmon.store import get_store
 
     if args.trickle:
-        settings.ELASTICSEARCH_URL = ES_URL
-        settings.ELASTICSEARCH_PREFIX = args.trickle
-        settings.ELASTICSEARCH_LIFECYCLE = os.environ.get("ELASTICSEARCH_LIFECYCLE", "none")
-    from tests import samples
-
-    class Samples:
-        factory = json.loads(samples.VAC_FACTORY)
-        machinetype = json.loads(samples.VAC_MACHINETYPE)
-
+        _use_cluster(args.trickle)
+    Samples = _samples()
     store = get_store()
     where = names(args.factories)
     per_report = 1 + len(MACHINETYPES)
