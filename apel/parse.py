@@ -13,7 +13,7 @@ from typing import cast
 from apel.checks import CHECKS
 from apel.fields import SCHEMAS, FieldType, HeaderError, Schema, schema_for_header
 from apel.records import ParseResult, Record, RecordError
-from apel.uniform import uniform_job_records
+from apel.uniform import UniformJobs, uniform_jobs
 from apel.values import (
     NULLS,
     InvalidValue,
@@ -140,6 +140,13 @@ def parse_message(text: str, now: datetime) -> ParseResult:
     Returns every accepted record and one RecordError per refused record; a header the
     loader would not dispatch on refuses the whole message via `message_error`.
     """
+    read = read_message(text, now)
+    return read if isinstance(read, ParseResult) else read.result()
+
+
+def read_message(text: str, now: datetime) -> ParseResult | UniformJobs:
+    """As parse_message, but a uniform job message, all of whose records are good, comes
+    back as its columns (apel.uniform.UniformJobs), without a Record built per job."""
     body = text.strip()
     header, _, rest = body.partition("\n")
     header_offset = 0 if not rest else 1
@@ -149,13 +156,12 @@ def parse_message(text: str, now: datetime) -> ParseResult:
         schema = schema_for_header(header)
     except HeaderError as error:
         return ParseResult(header=header.strip(), kind=None, message_error=str(error))
-    result = ParseResult(header=header.strip(), kind=schema.kind)
     now_epoch = int(now.timestamp())
     # A factory's uniform message is read whole; the path only ever answers "all good".
-    uniform = uniform_job_records(rest, schema, now_epoch)
+    uniform = uniform_jobs(header.strip(), rest, schema, now_epoch)
     if uniform is not None:
-        result.records = uniform
-        return result
+        return uniform
+    result = ParseResult(header=header.strip(), kind=schema.kind)
     parse_each(result, rest, schema, now_epoch, 1 + header_offset)
     return result
 

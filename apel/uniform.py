@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from operator import ge
 from typing import cast
 
 from apel.checks import DECIMAL_10_3_LIMIT, FUTURE_TOLERANCE, INT_MAX, VALID_SERVICE_LEVEL_TYPES
 from apel.fields import SCHEMAS, FieldType, RecordKind, Schema
-from apel.records import Record
+from apel.records import ParseResult, Record
 from apel.values import NULLS, Value
 
 # The job fields whose range a strict-mode MariaDB checks (apel.checks), all INT/UNSIGNED.
@@ -60,8 +61,41 @@ def _keys(first: str, schema: Schema) -> tuple[str, ...] | None:
     return keys
 
 
+@dataclass(frozen=True, slots=True)
+class UniformJobs:
+    """A uniform job message that passed every check, kept as columns: the upload path
+    stores it without building a `Record` per job, and `records()` builds them for
+    everyone else."""
+
+    header: str
+    kind: RecordKind
+    keys: tuple[str, ...]
+    columns: Mapping[str, Sequence[Value]]
+    texts: Sequence[str]  # each record's canonical text, "Key: value" lines without "%%"
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def records(self) -> list[Record]:
+        keys, kind = self.keys, self.kind
+        rows = zip(*(self.columns[key] for key in keys), strict=True)
+        return [
+            Record(kind, dict(zip(keys, values, strict=True)), text)
+            for values, text in zip(rows, self.texts, strict=True)
+        ]
+
+    def result(self) -> ParseResult:
+        return ParseResult(header=self.header, kind=self.kind, records=self.records())
+
+
 def uniform_job_records(rest: str, schema: Schema, now: int) -> list[Record] | None:
     """Every record of a uniform v0.3 job message body (after the header), or None."""
+    jobs = uniform_jobs(schema.header, rest, schema, now)
+    return None if jobs is None else jobs.records()
+
+
+def uniform_jobs(header: str, rest: str, schema: Schema, now: int) -> UniformJobs | None:
+    """A uniform v0.3 job message body (after `header`) read whole, or None."""
     if schema.kind is not RecordKind.JOB or not rest:
         return None
     if rest.endswith("%%"):
@@ -87,10 +121,7 @@ def uniform_job_records(rest: str, schema: Schema, now: int) -> list[Record] | N
     columns = _typed_columns(keys, raw, schema, now)
     if columns is None:
         return None
-    return [
-        Record(schema.kind, dict(zip(keys, values, strict=True)), text)
-        for values, text in zip(zip(*columns, strict=True), texts, strict=True)
-    ]
+    return UniformJobs(header, schema.kind, keys, dict(zip(keys, columns, strict=True)), texts)
 
 
 def _typed_columns(

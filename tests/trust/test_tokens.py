@@ -4,6 +4,8 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from vacmon.models import IngestToken, Site
@@ -51,6 +53,18 @@ def test_last_use_is_refreshed_at_most_once_a_minute(site):
         check_token(plaintext)
     token.refresh_from_db()
     assert token.last_used_at.isoformat() == "2026-01-01T12:01:30+00:00"
+
+
+def test_a_token_in_steady_use_is_checked_without_a_write(site):
+    _, plaintext = issue_token(site, "factory01")
+    with time_machine.travel("2026-01-01 12:00:00Z", tick=False):
+        check_token(plaintext)
+    with (
+        time_machine.travel("2026-01-01 12:00:30Z", tick=False),
+        CaptureQueriesContext(connection) as queries,
+    ):
+        check_token(plaintext)
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["SELECT"]
 
 
 def test_a_revoked_token_is_refused_with_a_reason(site):

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from itertools import repeat
 from typing import Any, cast
 
 from django.db import connection, transaction
@@ -21,10 +22,11 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from apel.builder import assemble, serialise_record
-from apel.fields import JOB, SUMMARY, SYNC, RecordKind
-from apel.parse import RECORD_SEPARATOR, parse_message
+from apel.fields import JOB, SCHEMAS, SUMMARY, SYNC, RecordKind
+from apel.parse import RECORD_SEPARATOR, parse_message, read_message
 from apel.records import ParseResult, Record, RecordError
 from apel.summaries import HS06_PER_UNIT, summarise_jobs, sync_records
+from apel.uniform import UniformJobs
 from vacmon.apel import relay
 from vacmon.apel.queue import queue_lock
 from vacmon.apel.uploads import SitePolicy, UploadReport
@@ -76,7 +78,13 @@ def accept_message(
 ) -> UploadReport:
     """Parse, authorise per record, deduplicate and store one uploaded APEL message."""
     now = now or timezone.now()
-    result = parse_message(text, now)
+    read = read_message(text, now)
+    if isinstance(read, UniformJobs):
+        report = _accept_uniform(read, identity, now)
+        if report is not None:
+            return report
+        read = read.result()
+    result = read
     report = UploadReport(rejected=len(result.errors), errors=list(result.errors))
     if result.message_error is not None:
         report.message_error = result.message_error
@@ -99,11 +107,34 @@ def accept_message(
         records = _not_relayed(records, text, report)
         unique = _last_of_each_key(records)
         report.duplicates = len(records) - len(unique)
-        inserted = _store(unique, _JOB_KIND_NAMES[result.kind], now, identity)
+        kind = _JOB_KIND_NAMES[result.kind]
+        inserted = _store(_record_rows(unique, kind, now, identity), now)
     report.accepted = inserted
     report.duplicates += len(unique) - inserted
     report.errors.sort(key=lambda error: error.index)
     return report
+
+
+def _accept_uniform(
+    jobs: UniformJobs, identity: IngestIdentity | None, now: datetime
+) -> UploadReport | None:
+    """Store a uniform job message straight from its columns, or return None when any
+    record would be refused or collapsed (the caller then takes it record by record)."""
+    sites = cast(Sequence[str], jobs.columns["Site"])
+    distinct = set(sites)
+    if identity is not None and not all(map(identity.may_send_for, distinct)):
+        return None
+    keys = set(zip(sites, jobs.columns["LocalJobId"], jobs.columns["EndTime"], strict=True))
+    if len(keys) != len(jobs):
+        return None  # the same job twice in one message: the last of each wins
+    rows = uniform_rows(jobs, _JOB_KIND_NAMES[jobs.kind], now, identity)
+    with transaction.atomic():
+        queue_lock()  # as in accept_message
+        relayed = relay.months_relayed(distinct)
+        if relayed and not relayed.isdisjoint(_months_of(rows)):
+            return None
+        inserted = _store(rows, now)
+    return UploadReport(accepted=inserted, duplicates=len(jobs) - inserted)
 
 
 def _relay(
@@ -119,10 +150,10 @@ def _relay(
     places = [p for p in enumerate(record_start_lines(text)) if p[0] not in refused]
     where = {id(record): place for record, place in zip(result.records, places, strict=True)}
     policies = site_policies(str(r.fields["Site"]) for r in allowed)
-    source = "" if identity is None else f"{identity.kind}:{identity.subject}"[:255]
     with transaction.atomic():
         queue_lock()
-        relay.store_relayed(allowed, [where[id(r)] for r in allowed], policies, now, source, report)
+        places = [where[id(r)] for r in allowed]
+        relay.store_relayed(allowed, places, policies, now, _source(identity), report)
     report.errors.sort(key=lambda error: error.index)
 
 
@@ -199,45 +230,99 @@ def _last_of_each_key(records: list[Record]) -> list[Record]:
     return list(last.values()) if len(last) < len(records) else records
 
 
-def _row(record: Record, kind: str, received: object, source: str, forward: bool) -> tuple:
-    # Read straight from the fields dict: this runs once per uploaded record.
-    fields = record.fields
-    end = cast(int, fields["EndTime"])
-    wall = cast(int, fields["WallDuration"])
-    unit, level = record.benchmark or ("", 0.0)
-    year, month = time.gmtime(end)[:2]
-    return (
-        kind,
-        record.header,
-        serialise_record(record),
-        fields["Site"],
-        fields.get("SubmitHost") or "",
-        fields["LocalJobId"],
-        end,
-        year,
-        month,
-        1,
-        wall,
-        fields["CpuDuration"],
-        wall * level * HS06_PER_UNIT.get(unit, 0.0),
-        received,
-        source,
-        forward,
+def _source(identity: IngestIdentity | None) -> str:
+    return "" if identity is None else f"{identity.kind}:{identity.subject}"[:255]
+
+
+def _record_rows(
+    records: list[Record], kind: str, now: datetime, identity: IngestIdentity | None
+) -> list[tuple]:
+    """The rows of job records, in the order of _COLUMNS."""
+    policies = site_policies(str(r.fields["Site"]) for r in records)
+    received = connection.ops.adapt_datetimefield_value(now)
+    source = _source(identity)
+    rows = []
+    for record in records:
+        # Read straight from the fields dict: this runs once per uploaded record.
+        fields = record.fields
+        end = cast(int, fields["EndTime"])
+        wall = cast(int, fields["WallDuration"])
+        unit, level = record.benchmark or ("", 0.0)
+        year, month = time.gmtime(end)[:2]
+        rows.append(
+            (
+                kind,
+                record.header,
+                serialise_record(record),
+                fields["Site"],
+                fields.get("SubmitHost") or "",
+                fields["LocalJobId"],
+                end,
+                year,
+                month,
+                1,
+                wall,
+                fields["CpuDuration"],
+                wall * level * HS06_PER_UNIT.get(unit, 0.0),
+                received,
+                source,
+                policies[str(fields["Site"])].forwards_jobs,
+            )
+        )
+    return rows
+
+
+def uniform_rows(
+    jobs: UniformJobs, kind: str, now: datetime, identity: IngestIdentity | None
+) -> list[tuple]:
+    """The same rows as _record_rows gives for `jobs.records()`, built column by column."""
+    columns = jobs.columns
+    sites = cast(Sequence[str], columns["Site"])
+    ends = cast(Sequence[int], columns["EndTime"])
+    walls = cast(Sequence[int], columns["WallDuration"])
+    units = cast(Sequence[str], columns["ServiceLevelType"])  # uniform_jobs requires both
+    levels = cast(Sequence[float], columns["ServiceLevel"])
+    per_unit = {unit: HS06_PER_UNIT.get(unit.lower(), 0.0) for unit in set(units)}
+    hs06 = [w * lv * per_unit[u] for w, lv, u in zip(walls, levels, units, strict=True)]
+    # A month is a whole number of UTC days, so each distinct day is converted once.
+    days = [end // 86400 for end in ends]
+    month_of = {day: time.gmtime(day * 86400)[:2] for day in set(days)}
+    years, months = zip(*map(month_of.__getitem__, days), strict=True)
+    policies = site_policies(set(sites))
+    forwards = [policies[site].forwards_jobs for site in sites]
+    hosts = columns.get("SubmitHost") or repeat("")
+    received = connection.ops.adapt_datetimefield_value(now)
+    return list(
+        zip(
+            repeat(kind),
+            repeat(SCHEMAS[jobs.kind].header),
+            jobs.texts,
+            sites,
+            hosts,
+            columns["LocalJobId"],
+            ends,
+            years,
+            months,
+            repeat(1),
+            walls,
+            columns["CpuDuration"],
+            hs06,
+            repeat(received),
+            repeat(_source(identity)),
+            forwards,
+        )
     )
 
 
-def _store(records: list[Record], kind: str, now: datetime, identity: IngestIdentity | None) -> int:
+def _months_of(rows: list[tuple]) -> set[tuple[str, int, int]]:
+    return {(row[3], row[7], row[8]) for row in rows}
+
+
+def _store(rows: list[tuple], now: datetime) -> int:
     """Insert in bulk, skipping keys already stored; return how many rows went in."""
-    if not records:
+    if not rows:
         return 0
-    policies = site_policies(str(r.fields["Site"]) for r in records)
-    received = connection.ops.adapt_datetimefield_value(now)
-    source = "" if identity is None else f"{identity.kind}:{identity.subject}"[:255]
-    rows = [
-        _row(r, kind, received, source, policies[str(r.fields["Site"])].forwards_jobs)
-        for r in records
-    ]
-    months = {(row[3], row[7], row[8]) for row in rows}
+    months = _months_of(rows)
     with transaction.atomic(), connection.cursor() as cursor:
         queue_lock()
         if connection.vendor == "postgresql":

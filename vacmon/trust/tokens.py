@@ -64,8 +64,12 @@ def check_token(plaintext: str) -> IngestToken:
         raise TokenRefused(f"ingest token {token.prefix}… was revoked")
     if token.expires_at is not None and token.expires_at <= now:
         raise TokenRefused(f"ingest token {token.prefix}… has expired")
-    IngestToken.objects.filter(
-        Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION),
-        pk=token.pk,
-    ).update(last_used_at=now)
+    stale = now - LAST_USED_RESOLUTION
+    # The row just read says whether a refresh is due: a token in steady use costs no
+    # write, which on SQLite would wait for the one write lock. The UPDATE keeps its own
+    # condition, so two requests at once still refresh it once.
+    if token.last_used_at is None or token.last_used_at < stale:
+        IngestToken.objects.filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale), pk=token.pk
+        ).update(last_used_at=now)
     return token

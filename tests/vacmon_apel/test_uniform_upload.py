@@ -1,0 +1,101 @@
+"""A uniform job message is stored straight from its columns, with exactly the rows its
+records would give, and steps aside whenever a record would be refused or collapsed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from apel.parse import parse_message, read_message
+from apel.uniform import UniformJobs
+from tests.apel.helpers import message
+from tests.vacmon_apel.support import job, upload
+from vacmon.apel import services
+from vacmon.models import ApelRecord, ApelSiteSettings, Site
+from vacmon.models.apel import KIND_JOB, MODE_SUMMARIES
+from vacmon.trust.principals import IngestIdentity
+from vacmon.trust.tokens import issue_token
+
+pytestmark = pytest.mark.django_db
+MAN = "UKI-NORTHGRID-MAN-HEP"
+NOW = datetime(2026, 1, 2, 12, tzinfo=UTC)
+NEW_YEAR = int(datetime(2026, 1, 1, tzinfo=UTC).timestamp())
+
+
+def varied_message() -> str:
+    """Jobs across a year's end, of two sites (one summarising centrally) and with every
+    benchmark unit, so that each column of a row takes more than one value."""
+    ApelSiteSettings.objects.create(site="UKI-SOUTHGRID-OX-HEP", mode=MODE_SUMMARIES)
+    units = [("HEPSPEC", "10.0"), ("si2k", "2500.0"), ("HEPscore23", "7.25"), ("HEPSPEC", "0.0")]
+    jobs = []
+    for i in range(40):
+        unit, level = units[i % len(units)]
+        site = MAN if i % 3 else "UKI-SOUTHGRID-OX-HEP"
+        end = NEW_YEAR + (i - 20) * 3593  # 20 jobs end in 2025, 20 in 2026
+        jobs.append(
+            job(i, end, Site=site, ServiceLevelType=unit, ServiceLevel=level, WallDuration=str(i))
+        )
+    return message(*jobs)
+
+
+def test_a_uniform_messages_rows_are_the_rows_of_its_records() -> None:
+    jobs = read_message(varied_message(), NOW)
+    assert isinstance(jobs, UniformJobs)
+    identity = IngestIdentity("token", "apel (vmk_abc…)", frozenset({MAN}))
+    by_column = services.uniform_rows(jobs, KIND_JOB, NOW, identity)
+    by_record = services._record_rows(jobs.records(), KIND_JOB, NOW, identity)
+    assert by_column == by_record
+    assert {row[7] for row in by_column} == {2025, 2026}
+    assert {row[15] for row in by_column} == {True, False}
+    assert len({row[12] for row in by_column}) > 4
+
+
+def test_a_uniform_messages_columns_build_the_records_the_parser_gives() -> None:
+    text = varied_message()
+    jobs = read_message(text, NOW)
+    assert isinstance(jobs, UniformJobs) and len(jobs) == 40
+    assert jobs.records() == parse_message(text, NOW).records
+
+
+def test_a_plain_factory_upload_is_stored_from_its_columns(monkeypatch) -> None:
+    built: list[int] = []
+    original = services.uniform_rows
+    monkeypatch.setattr(
+        services,
+        "uniform_rows",
+        lambda jobs, *args: built.append(len(jobs)) or original(jobs, *args),
+    )
+    _, token = issue_token(Site.objects.create(name=MAN), "apel")
+    status, body = upload(Client(), message(*(job(i) for i in range(30))), token)
+    assert (status, body["accepted"], body["rejected"]) == (202, 30, 0)
+    assert built == [30]
+    assert ApelRecord.objects.filter(site=MAN, forward=True).count() == 30
+
+
+@pytest.mark.parametrize(
+    "records, accepted, duplicates, rejected",
+    [
+        # another site's record, which this token may not send
+        pytest.param([job(0), job(1, Site="OTHER-SITE"), job(2)], 2, 0, 1, id="other site"),
+        # the same job twice: the last one wins, as with the loader's REPLACE
+        pytest.param([job(0), job(1), job(0, WallDuration="7")], 2, 1, 0, id="same job"),
+    ],
+)
+def test_a_uniform_message_a_record_of_which_is_refused_or_collapsed_goes_record_by_record(
+    records: list[dict[str, str]], accepted: int, duplicates: int, rejected: int
+) -> None:
+    _, token = issue_token(Site.objects.create(name=MAN), "apel")
+    text = message(*records)
+    assert isinstance(read_message(text, timezone.now()), UniformJobs)
+    status, body = upload(Client(), text, token)
+    assert status == 202
+    assert (body["accepted"], body["duplicates"], body["rejected"]) == (
+        accepted,
+        duplicates,
+        rejected,
+    )
+    if duplicates:
+        assert ApelRecord.objects.get(local_job_id="job-0000000").wall_seconds == 7
