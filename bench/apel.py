@@ -13,7 +13,8 @@ where the time went, in microseconds a record, from timers around each stage's f
 `--django --pipelined` forwards while the uploads go on, as the service does: a second
 process (the Celery worker's part) runs forwarding passes back to back from before the
 first upload until every record has its broker receipt, and end to end is the time from
-the first upload to the last receipt.
+the first upload to the last receipt. `--clients N` uploads from N processes at once, as the
+web server's workers take concurrent uploads.
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -120,11 +122,19 @@ def main() -> None:
         action="store_true",
         help="with --django: forward from a second process while the uploads go on",
     )
+    parser.add_argument(
+        "--clients",
+        type=int,
+        default=1,
+        help="with --django: upload from this many processes at once, as web workers take them",
+    )
     args = parser.parse_args()
     # Other work on the machine moves these figures a lot: say how busy it was.
     print("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     if args.django:
-        run_django(args.records, args.upload_size, args.stages, args.pipelined)
+        if args.stages and args.clients > 1:
+            parser.error("--stages times the uploads in this process: use it with --clients 1")
+        run_django(args.records, args.upload_size, args.stages, args.pipelined, args.clients)
         return
     now = datetime.now(UTC)
     texts = uploads(args.records, args.upload_size, int(now.timestamp()))
@@ -222,7 +232,9 @@ class Stages:
             print(f"  {stage:52} {seconds / records * 1e6:7.2f} us/record")
 
 
-def run_django(total: int, per_upload: int, stages: bool = False, pipelined: bool = False) -> None:
+def run_django(
+    total: int, per_upload: int, stages: bool = False, pipelined: bool = False, clients: int = 1
+) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vacmon.settings")
         os.environ["VACMON_VAR_DIR"] = tmp  # the SQLite file, unless DATABASE_URL is set
@@ -269,31 +281,35 @@ def run_django(total: int, per_upload: int, stages: bool = False, pipelined: boo
         timing = Stages()
         if stages:
             timing.install()
-        forwarder = Forwarding(total) if pipelined else None
+        workers = [Forked(forward_until, total)] if pipelined else []
+        shares = [texts[i::clients] for i in range(clients)] if clients > 1 else []
+        workers += [Forked(upload_all, client, share) for share in shares]
         print("load average before the timed run: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
         started = time.perf_counter()
-        if forwarder is not None:
-            forwarder.go(started)
-        accepted = 0
-        for text in texts:
-            response = client.post("/api/v1/apel/messages", text, content_type="text/plain")
-            assert response.status_code == 202, response.content[:300]
-            accepted += int(response.json()["accepted"])
+        for worker in workers:
+            worker.go()
+        if clients > 1:
+            accepted = sum(int(worker.result()) for worker in workers[pipelined:])  # type: ignore[call-overload]
+        else:
+            accepted = upload_all(client, texts)
         uploaded = time.perf_counter()
-        if forwarder is None:
+        if pipelined:
+            done, sent, passes = workers[0].result()  # type: ignore[misc]
+        else:
             result = forward_once()
             done = time.perf_counter()
             assert result.report is not None, result
             sent, passes = result.report.sent_records, 1
-        else:
-            done, sent, passes = forwarder.wait()
         drain(queue)
         assert sent == accepted == total, (sent, accepted, total)
         assert not ApelBatch.objects.filter(sent_at=None).exists()
         batches = ApelBatch.objects.count()
         engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
         how = "pipelined" if pipelined else "one pass after the uploads"
-        print(f"django ({engine}, {how}): {total} records in {batches} messages, {passes} passes")
+        print(
+            f"django ({engine}, {how}, {clients} upload client(s)): {total} records"
+            f" in {batches} messages, {passes} passes"
+        )
         print(f"upload (HTTP endpoint -> DB outbox): {total / (uploaded - started):,.0f} records/s")
         if not pipelined:
             rate = total / (done - uploaded)
@@ -304,12 +320,38 @@ def run_django(total: int, per_upload: int, stages: bool = False, pipelined: boo
             timing.report(total, uploaded - started, done - uploaded)
 
 
-class Forwarding:
-    """Forwarding passes back to back in a forked process, as a busy Celery worker runs
-    them, until `total` records have their receipts. Forked after the set-up, so it sees
-    the same settings and database; it opens its own connection."""
+def upload_all(client: object, texts: list[str]) -> int:
+    accepted = 0
+    for text in texts:
+        response = client.post(  # type: ignore[attr-defined]
+            "/api/v1/apel/messages", text, content_type="text/plain"
+        )
+        assert response.status_code == 202, response.content[:300]
+        accepted += int(response.json()["accepted"])
+    return accepted
 
-    def __init__(self, total: int) -> None:
+
+def forward_until(total: int) -> tuple[float, int, int]:
+    """Forwarding passes back to back, as a busy Celery worker runs them, until `total`
+    records have their receipts: the time of the last receipt, the records and passes."""
+    from vacmon.apel.forwarding import forward_once
+
+    sent = passes = 0
+    while sent < total:
+        result = forward_once()
+        assert result.report is not None and not result.report.failures, result
+        sent += result.report.sent_records
+        passes += 1
+        if not result.report.sent_records:
+            time.sleep(0.005)  # nothing waiting yet: look again shortly
+    return time.perf_counter(), sent, passes
+
+
+class Forked:
+    """`job(*args)` in a process forked now, after the set-up (so with the same settings
+    and database, on its own connection), started by go() and answered by result()."""
+
+    def __init__(self, job: Callable[..., object], *args: object) -> None:
         import multiprocessing
 
         from django.db import connections
@@ -318,31 +360,21 @@ class Forwarding:
         context = multiprocessing.get_context("fork")
         self._start, ready = context.Pipe()
         self._done, finished = context.Pipe()
-        self._process = context.Process(target=self._run, args=(total, ready, finished))
+        self._process = context.Process(target=self._run, args=(job, args, ready, finished))
         self._process.start()
 
-    def go(self, started: float) -> None:
-        self._start.send(started)
+    def go(self) -> None:
+        self._start.send(None)
 
-    def wait(self) -> tuple[float, int, int]:
-        done, sent, passes = self._done.recv()
+    def result(self) -> object:
+        answer = self._done.recv()
         self._process.join()
-        return done, sent, passes
+        return answer
 
     @staticmethod
-    def _run(total: int, ready: object, finished: object) -> None:
-        from vacmon.apel.forwarding import forward_once
-
-        ready.recv()  # type: ignore[attr-defined]
-        sent = passes = 0
-        while sent < total:
-            result = forward_once()
-            assert result.report is not None and not result.report.failures, result
-            sent += result.report.sent_records
-            passes += 1
-            if not result.report.sent_records:
-                time.sleep(0.005)  # nothing waiting yet: look again shortly
-        finished.send((time.perf_counter(), sent, passes))  # type: ignore[attr-defined]
+    def _run(job: Callable[..., object], args: tuple[object, ...], ready: Any, done: Any) -> None:
+        ready.recv()
+        done.send(job(*args))
 
 
 if __name__ == "__main__":
