@@ -21,7 +21,7 @@ from typing import cast
 from apel.checks import DECIMAL_10_3_LIMIT, FUTURE_TOLERANCE, INT_MAX, VALID_SERVICE_LEVEL_TYPES
 from apel.fields import SCHEMAS, FieldType, RecordKind, Schema
 from apel.records import ParseResult, Record
-from apel.values import NULLS, Value
+from apel.values import Value
 
 # The job fields whose range a strict-mode MariaDB checks (apel.checks), all INT/UNSIGNED.
 _BOUNDED = frozenset(
@@ -146,8 +146,9 @@ def _typed_columns(
                 if list(map(repr, floats)) != list(column):
                     return None
                 typed = floats
-            elif ftype is not FieldType.STR or not NULLS.isdisjoint(column):
+            elif ftype is not FieldType.STR:
                 return None
+            # A text value needs no null check here: _PLAIN_VALUE matched none.
             named[key] = typed
             columns.append(typed)
     except ValueError:

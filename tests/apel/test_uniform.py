@@ -41,6 +41,8 @@ SPOILERS = {
     "plus sign": lambda t: t.replace("CpuDuration: ", "CpuDuration: +", 1),
     "tab": lambda t: t.replace("Queue: ", "Queue:\t", 1),
     "null": lambda t: t.replace("Queue: atlas", "Queue: NULL", 1),
+    "none": lambda t: t.replace("Queue: atlas", "Queue: none", 1),
+    "mixed-case null": lambda t: t.replace("Queue: atlas", "Queue: nUlL", 1),
     "empty value": lambda t: t.replace("Queue: atlas", "Queue: ", 1),
     "no space": lambda t: t.replace("Queue: ", "Queue:", 1),
     "unknown key": lambda t: t.replace("Queue: ", "Colour: ", 1),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -99,3 +100,26 @@ def test_a_uniform_message_a_record_of_which_is_refused_or_collapsed_goes_record
     )
     if duplicates:
         assert ApelRecord.objects.get(local_job_id="job-0000000").wall_seconds == 7
+
+
+def test_on_postgresql_new_jobs_are_copied_straight_in_and_a_resend_goes_through_the_upsert() -> (
+    None
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("the straight COPY is PostgreSQL's")
+
+    def staged() -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT to_regclass('pg_temp.apel_upload') IS NOT NULL")
+            return bool(cursor.fetchone()[0])
+
+    _, token = issue_token(Site.objects.create(name=MAN), "apel")
+    first = upload(Client(), message(*(job(i) for i in range(5))), token)[1]
+    assert (first["accepted"], first["duplicates"], staged()) == (5, 0, False)
+    # Four held (one of them corrected) and one new: the COPY fails on the job key and the
+    # upsert through the staging table decides, row by row.
+    again = message(*(job(i, WallDuration="9" if i == 2 else "86355") for i in range(1, 6)))
+    second = upload(Client(), again, token)[1]
+    assert (second["accepted"], second["duplicates"], staged()) == (2, 3, True)
+    assert ApelRecord.objects.count() == 6
+    assert ApelRecord.objects.get(local_job_id="job-0000002").wall_seconds == 9

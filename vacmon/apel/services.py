@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from itertools import repeat
 from typing import Any, cast
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -342,28 +342,43 @@ _STAGE = "apel_upload"
 
 
 def _upsert_postgresql(cursor: Any, rows: list[tuple]) -> int:
-    """COPY the rows into a per-session staging table, then one upsert from it: COPY
-    streams rows without the per-value array adaptation a parameterised INSERT costs."""
+    """COPY the rows straight into the table when none of their jobs is held yet (the usual
+    upload), else into a per-session staging table and one upsert from it. COPY streams
+    rows without the per-value array adaptation a parameterised INSERT costs; the straight
+    COPY also spares the server the staging copy and the upsert's speculative insertions
+    (bench/apel.py on PostgreSQL: 11 against 20 us a record for the store step)."""
     quote = connection.ops.quote_name
     columns = ", ".join(quote(name) for name in _COLUMNS)
     table = quote(ApelRecord._meta.db_table)
+    try:
+        # A savepoint: a job already held (a resend, a corrected record) fails the COPY on
+        # the unique job key and undoes only this attempt. The server logs that failure.
+        with transaction.atomic():
+            _copy(cursor, table, columns, rows)
+        return len(rows)
+    except IntegrityError:
+        pass
     # Temporary, so private to this session; emptied at commit and after use.
     cursor.execute(
         f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} ON COMMIT DELETE ROWS"
         f" AS SELECT {columns} FROM {table} WITH NO DATA"
     )
-    # The raw psycopg cursor: its errors get Django's classes as any query's do.
-    with (
-        connection.wrap_database_errors,
-        cursor.cursor.copy(f"COPY {_STAGE} ({columns}) FROM STDIN") as copy,
-    ):
-        for row in rows:
-            copy.write_row(row)
+    _copy(cursor, _STAGE, columns, rows)
     cursor.execute(_insert_sql(f"SELECT {columns} FROM {_STAGE}"))
     inserted = max(cursor.rowcount, 0)
     # Emptied now too, for callers that hold one transaction over several uploads.
     cursor.execute(f"DELETE FROM {_STAGE}")
     return inserted
+
+
+def _copy(cursor: Any, table: str, columns: str, rows: list[tuple]) -> None:
+    # The raw psycopg cursor: its errors get Django's classes as any query's do.
+    with (
+        connection.wrap_database_errors,
+        cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
 
 
 _KEY_COLUMNS = ("site", "local_job_id", "end_time")
