@@ -83,10 +83,15 @@ def fit_count(
     max_bytes: int = MAX_BODY_BYTES,
 ) -> int:
     """How many leading records fit in one message; at least one, so nothing gets stuck."""
+    return fit_lengths(header, [len(text) for text in record_texts[:max_records]], max_bytes)
+
+
+def fit_lengths(header: str, lengths: Sequence[int], max_bytes: int = MAX_BODY_BYTES) -> int:
+    """fit_count from the records' lengths alone (ASCII text: characters are bytes)."""
     size = len(header) + 1
     count = 0
-    for text in record_texts[:max_records]:
-        size += len(text) + 3
+    for length in lengths:
+        size += length + 3
         if size > max_bytes and count:
             break
         count += 1

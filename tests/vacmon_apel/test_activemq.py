@@ -11,6 +11,7 @@ from tests.apel.helpers import Pki
 from tests.vacmon_apel.support import opened, upload_jobs, write_config
 from vacmon.apel import forwarding
 from vacmon.models import ApelBatch
+from vacmon.models.apel import CUT_ORDER
 
 pytestmark = [pytest.mark.broker, pytest.mark.django_db]
 QUEUE = "global.accounting.cputest.CENTRAL"
@@ -29,5 +30,5 @@ def test_activemq_receives_the_uploaded_records_signed_under_their_batch_ids(
 
     received = consume("127.0.0.1", activemq_port, QUEUE, expected=2)
     assert [r for m in received for r in opened(m, pki)] == accepted
-    order = list(ApelBatch.objects.order_by("created_at").values_list("id", flat=True))
+    order = list(ApelBatch.objects.order_by(*CUT_ORDER).values_list("id", flat=True))
     assert [m.empa_id for m in received] == order

@@ -25,7 +25,7 @@ from tests.vacmon_apel.support import opened, upload_jobs, write_config
 from vacmon.apel import forwarding
 from vacmon.apel.services import summarise_pending
 from vacmon.models import ApelBatch, ApelForwarderState, ApelSiteSettings
-from vacmon.models.apel import MODE_BOTH
+from vacmon.models.apel import CUT_ORDER, MODE_BOTH
 
 pytestmark = [pytest.mark.broker, pytest.mark.django_db]
 RABBITMQ = 61613
@@ -48,7 +48,7 @@ def test_uploaded_records_reach_rabbitmq_signed_and_parse_back_the_same(
     assert [r for m in received for r in opened(m, pki)] == accepted
     batch_ids = set(ApelBatch.objects.values_list("id", flat=True))
     assert [m.empa_id for m in received] == list(
-        ApelBatch.objects.order_by("created_at").values_list("id", flat=True)
+        ApelBatch.objects.order_by(*CUT_ORDER).values_list("id", flat=True)
     )
     assert {m.empa_id for m in received} == batch_ids
     assert not ApelBatch.objects.filter(sent_at=None).exists()
@@ -93,7 +93,7 @@ def test_the_broker_vanishing_mid_stream_loses_nothing(
     # Sends are pipelined: the first batch's receipt may have come back before the proxy
     # held everything, or not; the second batch (the cut one) and the two after it
     # cannot have been acknowledged.
-    cut_id = ApelBatch.objects.order_by("created_at").values_list("id", flat=True)[1]
+    cut_id = ApelBatch.objects.order_by(*CUT_ORDER).values_list("id", flat=True)[1]
     unreceipted = {batch_id for batch_id, _ in first.failures}
     assert first.sent_batches in (0, 1) and first.sent_batches + len(unreceipted) == 4
     assert cut_id in unreceipted
@@ -164,7 +164,7 @@ def test_a_pass_killed_between_its_sends_and_their_receipts_resends_under_the_sa
     # The restarted worker finds the dead one's claims expired after the five-minute lease.
     report = forwarding.forward_once(clock=later(timedelta(minutes=6))).report
     assert report is not None and (report.sent_batches, report.failures) == (3, [])
-    assert list(ApelBatch.objects.order_by("created_at").values_list("id", flat=True)) == window
+    assert list(ApelBatch.objects.order_by(*CUT_ORDER).values_list("id", flat=True)) == window
 
     received = consume("127.0.0.1", RABBITMQ, rabbitmq_queue, expected=6)
     assert Counter(m.empa_id for m in received) == {empa_id: 2 for empa_id in window}
@@ -210,6 +210,6 @@ def assert_exactly_once(
     for message in received:
         records = opened(message, pki)
         assert by_id.setdefault(message.empa_id, records) == records
-    order = ApelBatch.objects.order_by("created_at").values_list("id", flat=True)
+    order = ApelBatch.objects.order_by(*CUT_ORDER).values_list("id", flat=True)
     assert [r for empa_id in order for r in by_id[empa_id]] == accepted
     assert not ApelBatch.objects.filter(sent_at=None).exists()

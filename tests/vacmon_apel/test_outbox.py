@@ -13,6 +13,7 @@ from apel.forwarder import Backoff, Forwarder
 from apel.parse import parse_message
 from apel.transport import TransportError
 from tests.vacmon_apel.support import jobs_message, upload
+from vacmon.apel import outbox
 from vacmon.apel.outbox import DjangoOutbox
 from vacmon.apel.selectors import outbox_depth
 from vacmon.models import ApelBatch, ApelRecord
@@ -111,14 +112,15 @@ def test_a_refused_send_keeps_the_batch_for_a_retry_with_backoff() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_four_workers_at_once_never_claim_the_same_batch() -> None:
+@pytest.mark.parametrize("cut_ahead", [1, 4])
+def test_four_workers_at_once_never_claim_the_same_batch(cut_ahead: int) -> None:
     fill(3000)
     connection.close()  # each thread opens its own connection to the same database
     claimed: list[tuple[str, int]] = []
     lock = threading.Lock()
 
     def worker() -> None:
-        box = DjangoOutbox(max_records=100)
+        box = DjangoOutbox(max_records=100, cut_ahead=cut_ahead)
         try:
             while (batch := box.claim_next_batch(T0)) is not None:
                 with lock:
@@ -135,3 +137,47 @@ def test_four_workers_at_once_never_claim_the_same_batch() -> None:
     assert len(ids) == len(set(ids)) == 30
     assert sum(count for _, count in claimed) == 3000
     assert not ApelRecord.objects.waiting().exists()
+
+
+@pytest.mark.django_db
+def test_a_pass_cuts_its_window_of_batches_under_one_hold_of_the_queue_lock(monkeypatch) -> None:
+    fill(2500)
+    holds: list[int] = []
+    monkeypatch.setattr(outbox, "queue_lock", lambda: holds.append(1))
+    box = DjangoOutbox(cut_ahead=3)
+    first = box.claim_next_batch(T0)
+    assert (len(holds), ApelBatch.objects.count()) == (1, 3)
+    rest = [box.claim_next_batch(T0), box.claim_next_batch(T0)]
+    assert (len(holds), ApelBatch.objects.count()) == (1, 3)
+    batches = [first, *rest]
+    assert [len(b.records) for b in batches if b] == [1000, 1000, 500]
+    assert len({b.batch_id for b in batches if b}) == 3
+    assert box.claim_next_batch(T0) is None and len(holds) == 2
+
+
+@pytest.mark.django_db
+def test_batches_cut_ahead_and_never_handed_out_are_released_for_the_next_pass() -> None:
+    fill(2500)
+    box = DjangoOutbox(cut_ahead=3)
+    first = box.claim_next_batch(T0)
+    assert first is not None
+    box.release()
+    # The batch handed out keeps its claim; the two others are due again at once.
+    again = DjangoOutbox()
+    second, third = again.claim_next_batch(T0), again.claim_next_batch(T0)
+    assert second is not None and third is not None
+    assert first.batch_id not in {second.batch_id, third.batch_id}
+    assert [len(second.records), len(third.records)] == [1000, 500]
+    assert again.claim_next_batch(T0) is None
+    assert ApelBatch.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_a_pass_that_stops_early_leaves_no_batch_cut_ahead_claimed() -> None:
+    fill(2500)
+    transport, clock = FakeTransport(), Clock()
+    box = DjangoOutbox(cut_ahead=8)
+    report = Forwarder(box, transport, lambda b: b, Backoff(), clock).run_once(max_batches=1)
+    box.release()
+    assert report.sent_records == 1000
+    assert not ApelBatch.objects.filter(sent_at=None).exclude(claimed_until=None).exists()

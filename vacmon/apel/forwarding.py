@@ -18,7 +18,7 @@ from django.conf import settings
 
 from apel.ams_sender import AmsSender
 from apel.config import ApelConfig, ConfigError, load_config
-from apel.forwarder import Backoff, Forwarder, ForwardReport
+from apel.forwarder import WINDOW, Backoff, Forwarder, ForwardReport
 from apel.smime import CertificateError, Signer
 from apel.stomp_sender import StompSender
 from apel.transport import Transport, TransportError
@@ -96,8 +96,13 @@ def forward_once(
         transport = wrap_transport(transport)
     # The row mark_sent counts into, there before any batch goes (and before any race).
     ApelForwarderState.objects.get_or_create(name="default")
-    forwarder = Forwarder(DjangoOutbox(), transport, signer.seal, backoff or Backoff(), clock)
-    report = forwarder.run_once(max_batches)
+    # A pass sends WINDOW batches before it awaits their receipts: cut that many at once.
+    outbox = DjangoOutbox(cut_ahead=WINDOW)
+    forwarder = Forwarder(outbox, transport, signer.seal, backoff or Backoff(), clock)
+    try:
+        report = forwarder.run_once(max_batches)
+    finally:
+        outbox.release()
     _record(now, report.failures[-1][1] if report.failures else "")
     return PassResult(enabled=True, report=report)
 

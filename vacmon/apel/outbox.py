@@ -14,18 +14,20 @@ again under the same id (at-least-once; APEL's loader replaces on natural keys).
 from __future__ import annotations
 
 import uuid
+from collections import deque
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Length
 from django.utils import timezone
 
-from apel.builder import MAX_BODY_BYTES, MAX_RECORDS_PER_MESSAGE, fit_count
+from apel.builder import MAX_BODY_BYTES, MAX_RECORDS_PER_MESSAGE, fit_lengths
 from apel.fields import SCHEMAS
 from apel.outbox import DEFAULT_LEASE, Batch
 from vacmon.apel.queue import queue_lock
 from vacmon.models import ApelBatch, ApelForwarderState, ApelRecord
-from vacmon.models.apel import cut_marks
+from vacmon.models.apel import CUT_ORDER, cut_marks
 
 # Claims lost to another worker before this one gives up for this call.
 _CLAIM_TRIES = 5
@@ -36,17 +38,27 @@ HEADERS = tuple(sorted({schema.header for schema in SCHEMAS.values()}))
 
 
 class DjangoOutbox:
+    """`cut_ahead` batches are cut under one hold of the queue's lock, the first handed out
+    at once and the others by the next calls: uploads hold that lock while they store, so
+    a forwarder that waited for it once per batch fell behind them (bench/apel.py
+    --pipelined on PostgreSQL). Call release() at the end of a pass, for any left."""
+
     def __init__(
         self,
         lease: timedelta = DEFAULT_LEASE,
         max_records: int = MAX_RECORDS_PER_MESSAGE,
         max_bytes: int = MAX_BODY_BYTES,
+        cut_ahead: int = 1,
     ) -> None:
         self._lease = lease
         self._max_records = max_records
         self._max_bytes = max_bytes
+        self._cut_ahead = max(cut_ahead, 1)
+        self._formed: deque[Batch] = deque()  # cut and claimed by us, not handed out yet
 
     def claim_next_batch(self, now: datetime) -> Batch | None:
+        if self._formed:
+            return self._formed.popleft()
         for _ in range(_CLAIM_TRIES):
             due = self._due_batch(now)
             if due is None:
@@ -62,6 +74,14 @@ class DjangoOutbox:
                 continue
             # Another worker claimed it between our SELECT and UPDATE: look again.
         return None
+
+    def release(self) -> None:
+        """Give up the claims of batches cut ahead and never handed out, so that the next
+        pass sends them without waiting for their lease to run out."""
+        ids = [batch.batch_id for batch in self._formed]
+        self._formed.clear()
+        if ids:
+            ApelBatch.objects.filter(id__in=ids, sent_at=None).update(claimed_until=None)
 
     def mark_sent(self, batch_id: str, records: int) -> None:
         """Mark the batch sent and count its records in the same transaction, once: a
@@ -99,7 +119,7 @@ class DjangoOutbox:
             ApelBatch.objects.filter(sent_at=None)
             .filter(self._unclaimed(now))
             .filter(Q(retry_at__isnull=True) | Q(retry_at__lte=now))
-            .order_by("created_at")
+            .order_by(*CUT_ORDER)
             .values_list("id", flat=True)
             .first()
         )
@@ -114,37 +134,58 @@ class DjangoOutbox:
         return changed == 1
 
     def _form_batch(self, now: datetime) -> Batch | None:
-        """Cut the oldest waiting records of one header into a new batch, claimed by us.
-        Only the batch row is written: its id range names its records."""
+        """Cut up to `cut_ahead` new batches, claimed by us, under one hold of the lock;
+        hand out the first and keep the others for the next calls. Their texts are read
+        once the lock is given up: a batch's records are its id range, which a replaced
+        record can only leave (as when a due batch is loaded again)."""
         with transaction.atomic():
             queue_lock()  # one cutter at a time, and no upload half-committed below us
-            marks = cut_marks()
-            oldest = self._oldest_waiting(marks)
-            if oldest is None:
-                return None
-            first, header = oldest
-            # The upper bound keeps PostgreSQL on the (header, id) index while the table
-            # has no statistics yet (just filled): unbounded, it sorts every waiting row.
-            # Should other headers' records crowd the span, the batch is only smaller.
-            rows = list(
-                ApelRecord.objects.filter(
-                    forward=True, header=header, id__gte=first, id__lt=first + _CUT_SPAN
-                )
-                .order_by("id")
-                .values_list("id", "text")[: self._max_records]
+            cut: list[str] = []
+            while len(cut) < self._cut_ahead:
+                batch_id = self._cut(now)
+                if batch_id is None:
+                    break
+                cut.append(batch_id)
+        formed = []
+        for batch_id in cut:
+            batch = self._load(batch_id)
+            if batch.records:
+                formed.append(batch)
+            else:  # every record of it was replaced meanwhile: nothing to send under it
+                ApelBatch.objects.filter(id=batch_id, sent_at=None).delete()
+        self._formed.extend(formed[1:])
+        return formed[0] if formed else None
+
+    def _cut(self, now: datetime) -> str | None:
+        """Cut the oldest waiting records of one header into a new batch (call under the
+        queue's lock). Only the batch row is written: its id range names its records."""
+        marks = cut_marks()
+        oldest = self._oldest_waiting(marks)
+        if oldest is None:
+            return None
+        first, header = oldest
+        # The upper bound keeps PostgreSQL on the (header, id) index while the table
+        # has no statistics yet (just filled): unbounded, it sorts every waiting row.
+        # Should other headers' records crowd the span, the batch is only smaller.
+        rows = list(
+            ApelRecord.objects.filter(
+                forward=True, header=header, id__gte=first, id__lt=first + _CUT_SPAN
             )
-            texts = [text for _, text in rows]
-            count = fit_count(header, texts, self._max_records, self._max_bytes)
-            batch = ApelBatch.objects.create(
-                id=uuid.uuid4().hex,
-                header=header,
-                record_count=count,
-                created_at=now,
-                claimed_until=now + self._lease,
-                first_record=rows[0][0],
-                last_record=rows[count - 1][0],
-            )
-        return Batch(batch.id, header, tuple(texts[:count]), 0)
+            .order_by("id")
+            .annotate(size=Length("text"))
+            .values_list("id", "size")[: self._max_records]
+        )
+        count = fit_lengths(header, [size for _, size in rows], self._max_bytes)
+        batch = ApelBatch.objects.create(
+            id=uuid.uuid4().hex,
+            header=header,
+            record_count=count,
+            created_at=now,
+            claimed_until=now + self._lease,
+            first_record=rows[0][0],
+            last_record=rows[count - 1][0],
+        )
+        return str(batch.id)
 
     @staticmethod
     def _oldest_waiting(marks: dict[str, int]) -> tuple[int, str] | None:

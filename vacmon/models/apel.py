@@ -57,6 +57,11 @@ class ApelSiteSettings(models.Model):
         return f"{self.site}: {self.mode}{'' if self.enabled else ' (off)'}"
 
 
+# The order batches were cut in: a pass cuts several under one time (vacmon.apel.outbox),
+# and each cut takes the oldest waiting record, so their first records tell them apart.
+CUT_ORDER = ("created_at", "first_record")
+
+
 class ApelBatch(models.Model):
     """One outgoing APEL message. Once formed its records never change, and its id is the
     STOMP `empa-id`, so a resend after a lost receipt is recognisably the same message."""
@@ -80,7 +85,7 @@ class ApelBatch(models.Model):
     class Meta:
         verbose_name = "APEL batch"
         verbose_name_plural = "APEL batches"
-        ordering = ["created_at"]
+        ordering = list(CUT_ORDER)
         indexes = [
             models.Index(
                 fields=["created_at"], name="apel_batch_unsent", condition=Q(sent_at=None)
