@@ -319,12 +319,13 @@ def _months_of(rows: list[tuple]) -> set[tuple[str, int, int]]:
 
 
 def _store(rows: list[tuple], now: datetime) -> int:
-    """Insert in bulk, skipping keys already stored; return how many rows went in."""
+    """Insert in bulk, skipping keys already stored; return how many rows went in. Call it
+    inside the upload's transaction, under the queue's lock (vacmon.apel.queue): each
+    statement here is a round trip made while every other upload and cut waits."""
     if not rows:
         return 0
     months = _months_of(rows)
-    with transaction.atomic(), connection.cursor() as cursor:
-        queue_lock()
+    with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             inserted = _upsert_postgresql(cursor, rows)
         else:
