@@ -217,7 +217,7 @@ class Stages:
         self.wrap(services, "uniform_rows", "upload: rows (uniform, by column)")
         self.wrap(services, "_record_rows", "upload: rows (record by record)")
         self.wrap(services, "_store", "upload: insert/upsert")
-        self.wrap(DjangoOutbox, "claim_next_batch", "forward: cut batch (select texts)")
+        self.wrap(DjangoOutbox, "claim_next_batch", "forward: cut batches (and read their texts)")
         self.wrap(Signer, "seal", "forward: build body + sign")
         self.wrap_iterator(StompSender, "send_all", "forward: send + await receipts")
         self.wrap(DjangoOutbox, "mark_sent", "forward: receipt bookkeeping")
