@@ -204,7 +204,7 @@ class Stages:
     def install(self) -> None:
         from apel.smime import Signer
         from apel.stomp_sender import StompSender
-        from vacmon.apel import api, services
+        from vacmon.apel import api, jobs, services
         from vacmon.apel.outbox import DjangoOutbox
 
         self.wrap(api.services, "accept_message", "upload: accept (parse .. commit)")
@@ -214,9 +214,9 @@ class Stages:
         self.wrap(services, "_authorised", "upload: per-record authorisation")
         self.wrap(services, "_not_relayed", "upload: months the site summarises itself")
         self.wrap(services, "_last_of_each_key", "upload: dedup within the upload")
-        self.wrap(services, "uniform_rows", "upload: rows (uniform, by column)")
-        self.wrap(services, "_record_rows", "upload: rows (record by record)")
-        self.wrap(services, "_store", "upload: insert/upsert")
+        self.wrap(jobs, "uniform_rows", "upload: rows (uniform, by column)")
+        self.wrap(jobs, "record_rows", "upload: rows (record by record)")
+        self.wrap(jobs, "store", "upload: insert/upsert")
         self.wrap(DjangoOutbox, "claim_next_batch", "forward: cut batches (and read their texts)")
         self.wrap(Signer, "seal", "forward: build body + sign")
         self.wrap_iterator(StompSender, "send_all", "forward: send + await receipts")

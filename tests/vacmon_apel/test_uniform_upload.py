@@ -14,7 +14,7 @@ from apel.parse import parse_message, read_message
 from apel.uniform import UniformJobs
 from tests.apel.helpers import message
 from tests.vacmon_apel.support import job, upload
-from vacmon.apel import services
+from vacmon.apel import jobs
 from vacmon.models import ApelRecord, ApelSiteSettings, Site
 from vacmon.models.apel import KIND_JOB, MODE_SUMMARIES
 from vacmon.trust.principals import IngestIdentity
@@ -43,11 +43,11 @@ def varied_message() -> str:
 
 
 def test_a_uniform_messages_rows_are_the_rows_of_its_records() -> None:
-    jobs = read_message(varied_message(), NOW)
-    assert isinstance(jobs, UniformJobs)
+    uniform = read_message(varied_message(), NOW)
+    assert isinstance(uniform, UniformJobs)
     identity = IngestIdentity("token", "apel (vmk_abc…)", frozenset({MAN}))
-    by_column = services.uniform_rows(jobs, KIND_JOB, NOW, identity)
-    by_record = services._record_rows(jobs.records(), KIND_JOB, NOW, identity)
+    by_column = jobs.uniform_rows(uniform, KIND_JOB, NOW, identity)
+    by_record = jobs.record_rows(uniform.records(), KIND_JOB, NOW, identity)
     assert by_column == by_record
     assert {row[7] for row in by_column} == {2025, 2026}
     assert {row[15] for row in by_column} == {True, False}
@@ -56,18 +56,18 @@ def test_a_uniform_messages_rows_are_the_rows_of_its_records() -> None:
 
 def test_a_uniform_messages_columns_build_the_records_the_parser_gives() -> None:
     text = varied_message()
-    jobs = read_message(text, NOW)
-    assert isinstance(jobs, UniformJobs) and len(jobs) == 40
-    assert jobs.records() == parse_message(text, NOW).records
+    uniform = read_message(text, NOW)
+    assert isinstance(uniform, UniformJobs) and len(uniform) == 40
+    assert uniform.records() == parse_message(text, NOW).records
 
 
 def test_a_plain_factory_upload_is_stored_from_its_columns(monkeypatch) -> None:
     built: list[int] = []
-    original = services.uniform_rows
+    original = jobs.uniform_rows
     monkeypatch.setattr(
-        services,
+        jobs,
         "uniform_rows",
-        lambda jobs, *args: built.append(len(jobs)) or original(jobs, *args),
+        lambda uniform, *args: built.append(len(uniform)) or original(uniform, *args),
     )
     _, token = issue_token(Site.objects.create(name=MAN), "apel")
     status, body = upload(Client(), message(*(job(i) for i in range(30))), token)

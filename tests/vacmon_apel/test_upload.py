@@ -14,7 +14,7 @@ from factories.flavour import VAC_03, VCYCLE_03
 from factories.model import MachineState, Sender
 from tests.apel.helpers import message, record_text
 from tests.vacmon_apel.support import job, jobs_message, upload
-from vacmon.apel import services
+from vacmon.apel import jobs, services
 from vacmon.models import ApelMonth, ApelRecord, ApelSiteSettings, IngestToken, Site
 from vacmon.models.apel import MODE_SUMMARIES
 from vacmon.trust.tokens import issue_token
@@ -200,7 +200,7 @@ def test_an_upload_the_database_refuses_part_way_through_stores_none_of_its_reco
     refuses_job_1500, monkeypatch
 ) -> None:
     # Small insert chunks, so that on SQLite the refusal comes after rows already went in.
-    monkeypatch.setattr(services, "_INSERT_CHUNK", 100)
+    monkeypatch.setattr(jobs, "_INSERT_CHUNK", 100)
     with pytest.raises(DatabaseError):
         services.accept_message(jobs_message(2000))
     assert not ApelRecord.objects.exists()

@@ -69,7 +69,7 @@ class DjangoOutbox:
                 if batch.records:
                     return batch
                 # Every record of it was replaced by a newer upload and waits for a
-                # later batch (services._insert_sql): nothing is left to send under it.
+                # later batch (vacmon.apel.jobs): nothing is left to send under it.
                 ApelBatch.objects.filter(id=due, sent_at=None).delete()
                 continue
             # Another worker claimed it between our SELECT and UPDATE: look again.

@@ -12,25 +12,24 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
-from itertools import repeat
-from typing import Any, cast
+from typing import cast
 
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from apel.builder import assemble, serialise_record
-from apel.fields import JOB, SCHEMAS, SUMMARY, SYNC, RecordKind
+from apel.fields import JOB, SUMMARY, SYNC, RecordKind
 from apel.parse import RECORD_SEPARATOR, parse_message, read_message
 from apel.records import ParseResult, Record, RecordError
-from apel.summaries import HS06_PER_UNIT, summarise_jobs, sync_records
+from apel.summaries import summarise_jobs, sync_records
 from apel.uniform import UniformJobs
-from vacmon.apel import relay
+from vacmon.apel import jobs, relay
 from vacmon.apel.queue import queue_lock
 from vacmon.apel.uploads import SitePolicy, UploadReport
-from vacmon.models import ApelMonth, ApelRecord, ApelSiteSettings
+from vacmon.models import ApelMonth, ApelRecord
 from vacmon.models.apel import (
     JOB_KINDS,
     KIND_JOB,
@@ -43,34 +42,7 @@ from vacmon.trust.principals import IngestIdentity
 log = logging.getLogger(__name__)
 
 _JOB_KIND_NAMES = {RecordKind.JOB: KIND_JOB, RecordKind.JOB_V04: KIND_JOB_V04}
-_COLUMNS = (
-    "kind",
-    "header",
-    "text",
-    "site",
-    "submit_host",
-    "local_job_id",
-    "end_time",
-    "year",
-    "month",
-    "jobs",
-    "wall_seconds",
-    "cpu_seconds",
-    "hs06_seconds",
-    "received_at",
-    "source",
-    "forward",
-)
-_INSERT_CHUNK = 5000
 _PARSE_CHUNK = 1000
-
-
-def site_policies(sites: Iterable[str]) -> dict[str, SitePolicy]:
-    """Each site's forwarding choice; a site without settings forwards its job records."""
-    wanted = set(sites)
-    rows = ApelSiteSettings.objects.filter(site__in=wanted).values_list("site", "mode", "enabled")
-    found = {site: SitePolicy(mode, enabled) for site, mode, enabled in rows}
-    return {site: found.get(site, SitePolicy()) for site in wanted}
 
 
 def accept_message(
@@ -108,7 +80,7 @@ def accept_message(
         unique = _last_of_each_key(records)
         report.duplicates = len(records) - len(unique)
         kind = _JOB_KIND_NAMES[result.kind]
-        inserted = _store(_record_rows(unique, kind, now, identity), now)
+        inserted = jobs.store(jobs.record_rows(unique, kind, now, identity), now)
     report.accepted = inserted
     report.duplicates += len(unique) - inserted
     report.errors.sort(key=lambda error: error.index)
@@ -116,25 +88,25 @@ def accept_message(
 
 
 def _accept_uniform(
-    jobs: UniformJobs, identity: IngestIdentity | None, now: datetime
+    uniform: UniformJobs, identity: IngestIdentity | None, now: datetime
 ) -> UploadReport | None:
     """Store a uniform job message straight from its columns, or return None when any
     record would be refused or collapsed (the caller then takes it record by record)."""
-    sites = cast(Sequence[str], jobs.columns["Site"])
+    sites = cast(Sequence[str], uniform.columns["Site"])
     distinct = set(sites)
     if identity is not None and not all(map(identity.may_send_for, distinct)):
         return None
-    keys = set(zip(sites, jobs.columns["LocalJobId"], jobs.columns["EndTime"], strict=True))
-    if len(keys) != len(jobs):
+    keys = set(zip(sites, uniform.columns["LocalJobId"], uniform.columns["EndTime"], strict=True))
+    if len(keys) != len(uniform):
         return None  # the same job twice in one message: the last of each wins
-    rows = uniform_rows(jobs, _JOB_KIND_NAMES[jobs.kind], now, identity)
+    rows = jobs.uniform_rows(uniform, _JOB_KIND_NAMES[uniform.kind], now, identity)
     with transaction.atomic():
         queue_lock()  # as in accept_message
         relayed = relay.months_relayed(distinct)
-        if relayed and not relayed.isdisjoint(_months_of(rows)):
+        if relayed and not relayed.isdisjoint(jobs.months_of(rows)):
             return None
-        inserted = _store(rows, now)
-    return UploadReport(accepted=inserted, duplicates=len(jobs) - inserted)
+        inserted = jobs.store(rows, now)
+    return UploadReport(accepted=inserted, duplicates=len(uniform) - inserted)
 
 
 def _relay(
@@ -149,11 +121,11 @@ def _relay(
     refused = {error.index for error in result.errors}
     places = [p for p in enumerate(record_start_lines(text)) if p[0] not in refused]
     where = {id(record): place for record, place in zip(result.records, places, strict=True)}
-    policies = site_policies(str(r.fields["Site"]) for r in allowed)
+    policies = jobs.site_policies(str(r.fields["Site"]) for r in allowed)
     with transaction.atomic():
         queue_lock()
         places = [where[id(r)] for r in allowed]
-        relay.store_relayed(allowed, places, policies, now, _source(identity), report)
+        relay.store_relayed(allowed, places, policies, now, jobs.source_of(identity), report)
     report.errors.sort(key=lambda error: error.index)
 
 
@@ -230,196 +202,6 @@ def _last_of_each_key(records: list[Record]) -> list[Record]:
     return list(last.values()) if len(last) < len(records) else records
 
 
-def _source(identity: IngestIdentity | None) -> str:
-    return "" if identity is None else f"{identity.kind}:{identity.subject}"[:255]
-
-
-def _record_rows(
-    records: list[Record], kind: str, now: datetime, identity: IngestIdentity | None
-) -> list[tuple]:
-    """The rows of job records, in the order of _COLUMNS."""
-    policies = site_policies(str(r.fields["Site"]) for r in records)
-    received = connection.ops.adapt_datetimefield_value(now)
-    source = _source(identity)
-    rows = []
-    for record in records:
-        # Read straight from the fields dict: this runs once per uploaded record.
-        fields = record.fields
-        end = cast(int, fields["EndTime"])
-        wall = cast(int, fields["WallDuration"])
-        unit, level = record.benchmark or ("", 0.0)
-        year, month = time.gmtime(end)[:2]
-        rows.append(
-            (
-                kind,
-                record.header,
-                serialise_record(record),
-                fields["Site"],
-                fields.get("SubmitHost") or "",
-                fields["LocalJobId"],
-                end,
-                year,
-                month,
-                1,
-                wall,
-                fields["CpuDuration"],
-                wall * level * HS06_PER_UNIT.get(unit, 0.0),
-                received,
-                source,
-                policies[str(fields["Site"])].forwards_jobs,
-            )
-        )
-    return rows
-
-
-def uniform_rows(
-    jobs: UniformJobs, kind: str, now: datetime, identity: IngestIdentity | None
-) -> list[tuple]:
-    """The same rows as _record_rows gives for `jobs.records()`, built column by column."""
-    columns = jobs.columns
-    sites = cast(Sequence[str], columns["Site"])
-    ends = cast(Sequence[int], columns["EndTime"])
-    walls = cast(Sequence[int], columns["WallDuration"])
-    units = cast(Sequence[str], columns["ServiceLevelType"])  # uniform_jobs requires both
-    levels = cast(Sequence[float], columns["ServiceLevel"])
-    per_unit = {unit: HS06_PER_UNIT.get(unit.lower(), 0.0) for unit in set(units)}
-    hs06 = [w * lv * per_unit[u] for w, lv, u in zip(walls, levels, units, strict=True)]
-    # A month is a whole number of UTC days, so each distinct day is converted once.
-    days = [end // 86400 for end in ends]
-    month_of = {day: time.gmtime(day * 86400)[:2] for day in set(days)}
-    years, months = zip(*map(month_of.__getitem__, days), strict=True)
-    policies = site_policies(set(sites))
-    forwards = [policies[site].forwards_jobs for site in sites]
-    hosts = columns.get("SubmitHost") or repeat("")
-    received = connection.ops.adapt_datetimefield_value(now)
-    return list(
-        zip(
-            repeat(kind),
-            repeat(SCHEMAS[jobs.kind].header),
-            jobs.texts,
-            sites,
-            hosts,
-            columns["LocalJobId"],
-            ends,
-            years,
-            months,
-            repeat(1),
-            walls,
-            columns["CpuDuration"],
-            hs06,
-            repeat(received),
-            repeat(_source(identity)),
-            forwards,
-        )
-    )
-
-
-def _months_of(rows: list[tuple]) -> set[tuple[str, int, int]]:
-    return {(row[3], row[7], row[8]) for row in rows}
-
-
-def _store(rows: list[tuple], now: datetime) -> int:
-    """Insert in bulk, skipping keys already stored; return how many rows went in. Call it
-    inside the upload's transaction, under the queue's lock (vacmon.apel.queue): each
-    statement here is a round trip made while every other upload and cut waits."""
-    if not rows:
-        return 0
-    months = _months_of(rows)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            inserted = _upsert_postgresql(cursor, rows)
-        else:
-            inserted = 0
-            for first in range(0, len(rows), _INSERT_CHUNK):
-                cursor.executemany(_insert_sql(), rows[first : first + _INSERT_CHUNK])
-                # Inserted and replaced rows count; a resend identical to what is held
-                # fails the upsert's WHERE and counts 0 (sqlite3 sums over executemany).
-                inserted += max(cursor.rowcount, 0)
-        _mark_changed(months, now)
-    return inserted
-
-
-_STAGE = "apel_upload"
-
-
-def _upsert_postgresql(cursor: Any, rows: list[tuple]) -> int:
-    """COPY the rows straight into the table when none of their jobs is held yet (the usual
-    upload), else into a per-session staging table and one upsert from it. COPY streams
-    rows without the per-value array adaptation a parameterised INSERT costs; the straight
-    COPY also spares the server the staging copy and the upsert's speculative insertions
-    (bench/apel.py on PostgreSQL: 11 against 20 us a record for the store step)."""
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(name) for name in _COLUMNS)
-    table = quote(ApelRecord._meta.db_table)
-    try:
-        # A savepoint: a job already held (a resend, a corrected record) fails the COPY on
-        # the unique job key and undoes only this attempt. The server logs that failure.
-        with transaction.atomic():
-            _copy(cursor, table, columns, rows)
-        return len(rows)
-    except IntegrityError:
-        pass
-    # Temporary, so private to this session; emptied at commit and after use.
-    cursor.execute(
-        f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} ON COMMIT DELETE ROWS"
-        f" AS SELECT {columns} FROM {table} WITH NO DATA"
-    )
-    _copy(cursor, _STAGE, columns, rows)
-    cursor.execute(_insert_sql(f"SELECT {columns} FROM {_STAGE}"))
-    inserted = max(cursor.rowcount, 0)
-    # Emptied now too, for callers that hold one transaction over several uploads.
-    cursor.execute(f"DELETE FROM {_STAGE}")
-    return inserted
-
-
-def _copy(cursor: Any, table: str, columns: str, rows: list[tuple]) -> None:
-    # The raw psycopg cursor: its errors get Django's classes as any query's do.
-    with (
-        connection.wrap_database_errors,
-        cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
-    ):
-        for row in rows:
-            copy.write_row(row)
-
-
-_KEY_COLUMNS = ("site", "local_job_id", "end_time")
-
-
-def _insert_sql(source: str | None = None) -> str:
-    quote = connection.ops.quote_name
-    table = quote(ApelRecord._meta.db_table)
-    columns = ", ".join(quote(name) for name in _COLUMNS)
-    values = source or f"VALUES ({', '.join(['%s'] * len(_COLUMNS))})"
-    key = ", ".join(quote(name) for name in _KEY_COLUMNS)
-    updates = ", ".join(
-        f"{quote(name)} = excluded.{quote(name)}" for name in _COLUMNS if name not in _KEY_COLUMNS
-    )
-    text, header, pk = quote("text"), quote("header"), quote("id")
-    # Both SQLite (>= 3.24) and PostgreSQL understand this; the unique constraint on the
-    # job key decides what is the same job, even between two concurrent uploads. A
-    # changed record takes a new id at the end of the queue, so it leaves its batch (sent
-    # or not) and waits for the next one: a batch in flight carries the old text, so only
-    # a later batch can make APEL's copy current (vacmon.apel.queue).
-    if connection.vendor == "postgresql":
-        new_id = f"nextval(pg_get_serial_sequence('{table}', 'id'))"
-    else:
-        new_id = f"(SELECT MAX({pk}) FROM {table}) + 1"
-    return (
-        f"INSERT INTO {table} AS held ({columns}) {values} ON CONFLICT ({key}) DO UPDATE"
-        f" SET {updates}, {pk} = {new_id}"
-        f" WHERE held.{text} <> excluded.{text} OR held.{header} <> excluded.{header}"
-    )
-
-
-def _mark_changed(months: set[tuple[str, int, int]], now: datetime) -> None:
-    ApelMonth.objects.bulk_create(
-        [ApelMonth(site=s, year=y, month=m, changed_at=now) for s, y, m in sorted(months)],
-        update_conflicts=True,
-        unique_fields=["site", "year", "month"],
-        update_fields=["changed_at"],
-    )
-
-
 # --- Summaries and sync records ------------------------------------------------------------
 
 
@@ -487,7 +269,7 @@ def summarise_pending(now: datetime | None = None) -> int:
     # A month that has not begun yet (EndTime may be up to two days ahead) would be
     # refused by the loader as "in the future": it waits until it starts.
     months = [m for m in changed if month_start(m.year, m.month) <= now]
-    policies = site_policies(m.site for m in months)
+    policies = jobs.site_policies(m.site for m in months)
     rebuilt = 0
     for m in months:
         policy = policies[m.site]
