@@ -26,7 +26,7 @@ NOW = datetime(2026, 1, 2, 12, tzinfo=UTC)
 NEW_YEAR = int(datetime(2026, 1, 1, tzinfo=UTC).timestamp())
 
 
-def varied_message() -> str:
+def varied_message(**changes: str | None) -> str:
     """Jobs across a year's end, of two sites (one summarising centrally) and with every
     benchmark unit, so that each column of a row takes more than one value."""
     ApelSiteSettings.objects.create(site="UKI-SOUTHGRID-OX-HEP", mode=MODE_SUMMARIES)
@@ -37,13 +37,22 @@ def varied_message() -> str:
         site = MAN if i % 3 else "UKI-SOUTHGRID-OX-HEP"
         end = NEW_YEAR + (i - 20) * 3593  # 20 jobs end in 2025, 20 in 2026
         jobs.append(
-            job(i, end, Site=site, ServiceLevelType=unit, ServiceLevel=level, WallDuration=str(i))
+            job(
+                i,
+                end,
+                Site=site,
+                ServiceLevelType=unit,
+                ServiceLevel=level,
+                WallDuration=str(i),
+                **changes,
+            )
         )
     return message(*jobs)
 
 
-def test_a_uniform_messages_rows_are_the_rows_of_its_records() -> None:
-    uniform = read_message(varied_message(), NOW)
+@pytest.mark.parametrize("submit_host", ["vac01.example.org/vm1", None])
+def test_a_uniform_messages_rows_are_the_rows_of_its_records(submit_host: str | None) -> None:
+    uniform = read_message(varied_message(SubmitHost=submit_host), NOW)
     assert isinstance(uniform, UniformJobs)
     identity = IngestIdentity("token", "apel (vmk_abc…)", frozenset({MAN}))
     by_column = jobs.uniform_rows(uniform, KIND_JOB, NOW, identity)
