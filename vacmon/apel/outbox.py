@@ -140,26 +140,27 @@ class DjangoOutbox:
         record can only leave (as when a due batch is loaded again)."""
         with transaction.atomic():
             queue_lock()  # one cutter at a time, and no upload half-committed below us
-            cut: list[str] = []
+            marks = cut_marks()  # kept up to date here as each cut moves its header's
+            cut: list[ApelBatch] = []
             while len(cut) < self._cut_ahead:
-                batch_id = self._cut(now)
-                if batch_id is None:
+                batch = self._cut(now, marks)
+                if batch is None:
                     break
-                cut.append(batch_id)
+                cut.append(batch)
         formed = []
-        for batch_id in cut:
-            batch = self._load(batch_id)
-            if batch.records:
-                formed.append(batch)
+        for batch in cut:
+            loaded = self._with_texts(batch)
+            if loaded.records:
+                formed.append(loaded)
             else:  # every record of it was replaced meanwhile: nothing to send under it
-                ApelBatch.objects.filter(id=batch_id, sent_at=None).delete()
+                ApelBatch.objects.filter(id=batch.id, sent_at=None).delete()
         self._formed.extend(formed[1:])
         return formed[0] if formed else None
 
-    def _cut(self, now: datetime) -> str | None:
-        """Cut the oldest waiting records of one header into a new batch (call under the
-        queue's lock). Only the batch row is written: its id range names its records."""
-        marks = cut_marks()
+    def _cut(self, now: datetime, marks: dict[str, int]) -> ApelBatch | None:
+        """Cut the oldest waiting records of one header into a new batch and move that
+        header's mark past it (call under the queue's lock). Only the batch row is
+        written: its id range names its records."""
         oldest = self._oldest_waiting(marks)
         if oldest is None:
             return None
@@ -185,7 +186,8 @@ class DjangoOutbox:
             first_record=rows[0][0],
             last_record=rows[count - 1][0],
         )
-        return str(batch.id)
+        marks[header] = batch.last_record
+        return batch
 
     @staticmethod
     def _oldest_waiting(marks: dict[str, int]) -> tuple[int, str] | None:
@@ -203,6 +205,9 @@ class DjangoOutbox:
         return min(found) if found else None
 
     def _load(self, batch_id: str) -> Batch:
-        batch = ApelBatch.objects.get(id=batch_id)
+        return self._with_texts(ApelBatch.objects.get(id=batch_id))
+
+    @staticmethod
+    def _with_texts(batch: ApelBatch) -> Batch:
         texts = batch.records().order_by("id").values_list("text", flat=True)
-        return Batch(batch_id, batch.header, tuple(texts), batch.attempts)
+        return Batch(str(batch.id), batch.header, tuple(texts), batch.attempts)
