@@ -88,12 +88,6 @@ class UniformJobs:
         return ParseResult(header=self.header, kind=self.kind, records=self.records())
 
 
-def uniform_job_records(rest: str, schema: Schema, now: int) -> list[Record] | None:
-    """Every record of a uniform v0.3 job message body (after the header), or None."""
-    jobs = uniform_jobs(schema.header, rest, schema, now)
-    return None if jobs is None else jobs.records()
-
-
 def uniform_jobs(header: str, rest: str, schema: Schema, now: int) -> UniformJobs | None:
     """A uniform v0.3 job message body (after `header`) read whole, or None."""
     if schema.kind is not RecordKind.JOB or not rest:

@@ -10,7 +10,7 @@ import pytest
 from apel.fields import JOB
 from apel.parse import parse_each
 from apel.records import ParseResult
-from apel.uniform import uniform_job_records
+from apel.uniform import uniform_jobs
 from tests.apel.helpers import NOW, job_fields, message
 
 EPOCH = int(NOW.timestamp())
@@ -20,8 +20,8 @@ def both_ways(text: str) -> tuple[list[object] | None, ParseResult]:
     rest = text.strip().partition("\n")[2]
     careful = ParseResult(header=JOB.header, kind=JOB.kind)
     parse_each(careful, rest, JOB, EPOCH, 2)
-    uniform = uniform_job_records(rest, JOB, EPOCH)
-    return (None if uniform is None else list(uniform)), careful
+    uniform = uniform_jobs(JOB.header, rest, JOB, EPOCH)
+    return (None if uniform is None else uniform.records()), careful
 
 
 def many(count: int, **changes: str | None) -> list[dict[str, str]]:
