@@ -140,7 +140,7 @@ class DjangoOutbox:
         record can only leave (as when a due batch is loaded again)."""
         with transaction.atomic():
             queue_lock()  # one cutter at a time, and no upload half-committed below us
-            marks = cut_marks()  # kept up to date here as each cut moves its header's
+            marks = cut_marks()  # each cut below moves its header's mark itself
             cut: list[ApelBatch] = []
             while len(cut) < self._cut_ahead:
                 batch = self._cut(now, marks)
