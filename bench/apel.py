@@ -28,7 +28,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -281,20 +281,21 @@ def run_django(
         timing = Stages()
         if stages:
             timing.install()
-        workers = [Forked(forward_until, total)] if pipelined else []
+        forwarder = Forked(forward_until, total) if pipelined else None
         shares = [texts[i::clients] for i in range(clients)] if clients > 1 else []
-        workers += [Forked(upload_all, client, share) for share in shares]
+        uploaders = [Forked(upload_all, client, share) for share in shares]
         print("load average before the timed run: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
         started = time.perf_counter()
-        for worker in workers:
-            worker.go()
-        if clients > 1:
-            accepted = sum(int(worker.result()) for worker in workers[pipelined:])  # type: ignore[call-overload]
+        for worker in [forwarder, *uploaders]:
+            if worker is not None:
+                worker.go()
+        if uploaders:
+            accepted = sum(cast(int, uploader.result()) for uploader in uploaders)
         else:
             accepted = upload_all(client, texts)
         uploaded = time.perf_counter()
-        if pipelined:
-            done, sent, passes = workers[0].result()  # type: ignore[misc]
+        if forwarder is not None:
+            done, sent, passes = cast(tuple[float, int, int], forwarder.result())
         else:
             result = forward_once()
             done = time.perf_counter()

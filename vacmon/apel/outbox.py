@@ -65,12 +65,9 @@ class DjangoOutbox:
                 # A batch formed here is created claimed and is already in hand.
                 return self._form_batch(now)
             if self._claim(due, now):
-                batch = self._load(due)
-                if batch.records:
+                batch = self._loaded(ApelBatch.objects.get(id=due))
+                if batch is not None:
                     return batch
-                # Every record of it was replaced by a newer upload and waits for a
-                # later batch (vacmon.apel.jobs): nothing is left to send under it.
-                ApelBatch.objects.filter(id=due, sent_at=None).delete()
                 continue
             # Another worker claimed it between our SELECT and UPDATE: look again.
         return None
@@ -147,13 +144,7 @@ class DjangoOutbox:
                 if batch is None:
                     break
                 cut.append(batch)
-        formed = []
-        for batch in cut:
-            loaded = self._with_texts(batch)
-            if loaded.records:
-                formed.append(loaded)
-            else:  # every record of it was replaced meanwhile: nothing to send under it
-                ApelBatch.objects.filter(id=batch.id, sent_at=None).delete()
+        formed = [batch for batch in map(self._loaded, cut) if batch is not None]
         self._formed.extend(formed[1:])
         return formed[0] if formed else None
 
@@ -204,10 +195,13 @@ class DjangoOutbox:
             found = [(int(first), str(header)) for header, first in cursor if first is not None]
         return min(found) if found else None
 
-    def _load(self, batch_id: str) -> Batch:
-        return self._with_texts(ApelBatch.objects.get(id=batch_id))
-
     @staticmethod
-    def _with_texts(batch: ApelBatch) -> Batch:
-        texts = batch.records().order_by("id").values_list("text", flat=True)
-        return Batch(str(batch.id), batch.header, tuple(texts), batch.attempts)
+    def _loaded(batch: ApelBatch) -> Batch | None:
+        """The batch with its records' texts, or None (and its row gone) when every record
+        of it was replaced by a newer upload and waits for a later batch
+        (vacmon.apel.jobs): nothing is left to send under it."""
+        texts = tuple(batch.records().order_by("id").values_list("text", flat=True))
+        if not texts:
+            ApelBatch.objects.filter(id=batch.id, sent_at=None).delete()
+            return None
+        return Batch(str(batch.id), batch.header, texts, batch.attempts)

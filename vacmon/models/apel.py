@@ -57,8 +57,8 @@ class ApelSiteSettings(models.Model):
         return f"{self.site}: {self.mode}{'' if self.enabled else ' (off)'}"
 
 
-# The order batches were cut in: a pass cuts several under one time (vacmon.apel.outbox),
-# and each cut takes the oldest waiting record, so their first records tell them apart.
+# The order batches were cut in: a pass cuts several at one time (vacmon.apel.outbox), and
+# each cut takes the oldest waiting record, so their first records tell them apart.
 CUT_ORDER = ("created_at", "first_record")
 
 
