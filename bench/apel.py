@@ -14,13 +14,16 @@ where the time went, in microseconds a record, from timers around each stage's f
 process (the Celery worker's part) runs forwarding passes back to back from before the
 first upload until every record has its broker receipt, and end to end is the time from
 the first upload to the last receipt. `--clients N` uploads from N processes at once, as the
-web server's workers take concurrent uploads.
+web server's workers take concurrent uploads. Both print the CPU each part used per
+record over the timed run: the forked processes' own, and PostgreSQL's and RabbitMQ's
+read from /proc (a PostgreSQL backend's time goes to its postmaster when it ends).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -285,6 +288,7 @@ def run_django(
         shares = [texts[i::clients] for i in range(clients)] if clients > 1 else []
         uploaders = [Forked(upload_all, client, share) for share in shares]
         print("load average before the timed run: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+        servers_before, own_before = servers_cpu(), own_cpu()
         started = time.perf_counter()
         for worker in [forwarder, *uploaders]:
             if worker is not None:
@@ -301,6 +305,9 @@ def run_django(
             done = time.perf_counter()
             assert result.report is not None, result
             sent, passes = result.report.sent_records, 1
+        own = own_cpu() - own_before
+        time.sleep(0.3)  # the forked uploaders' backends end and are reaped
+        servers = {k: v - servers_before[k] for k, v in servers_cpu().items()}
         drain(queue)
         assert sent == accepted == total, (sent, accepted, total)
         assert not ApelBatch.objects.filter(sent_at=None).exists()
@@ -317,6 +324,16 @@ def run_django(
             print(f"forward (batch + sign + send + receipt): {rate:,.0f} records/s")
         print(f"end to end: {total / (done - started):,.0f} records/s ({done - started:.2f} s)")
         print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+        cpu = {"this process": own} | {
+            f"uploader {n}": u.cpu for n, u in enumerate(uploaders, 1)
+        }
+        if forwarder is not None:
+            cpu["forwarder"] = forwarder.cpu
+        cpu |= servers
+        print(f"CPU over the timed run ({done - started:.2f} s wall), us a record:")
+        for part, seconds in cpu.items():
+            print(f"  {part:14} {seconds / total * 1e6:6.1f}")
+        print(f"  {'total':14} {sum(cpu.values()) / total * 1e6:6.1f}")
         if stages:
             timing.report(total, uploaded - started, done - uploaded)
 
@@ -363,19 +380,45 @@ class Forked:
         self._done, finished = context.Pipe()
         self._process = context.Process(target=self._run, args=(job, args, ready, finished))
         self._process.start()
+        self.cpu = 0.0  # the job's own CPU seconds, known with its result
 
     def go(self) -> None:
         self._start.send(None)
 
     def result(self) -> object:
-        answer = self._done.recv()
+        answer, self.cpu = self._done.recv()
         self._process.join()
         return answer
 
     @staticmethod
     def _run(job: Callable[..., object], args: tuple[object, ...], ready: Any, done: Any) -> None:
         ready.recv()
-        done.send(job(*args))
+        started = own_cpu()
+        answer = job(*args)
+        done.send((answer, own_cpu() - started))
+
+
+def own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def servers_cpu() -> dict[str, float]:
+    """CPU seconds so far of the PostgreSQL and RabbitMQ processes on this machine, with
+    the children each reaped: a backend's time goes to the postmaster when it ends."""
+    names = {"postgres": "PostgreSQL", "beam.smp": "RabbitMQ"}
+    seconds = dict.fromkeys(names.values(), 0.0)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # ended meanwhile
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        if name in names:
+            # utime, stime, cutime, cstime: fields 14-17 of proc(5), after the name.
+            ticks = sum(int(v) for v in text[text.rindex(")") + 2 :].split()[11:15])
+            seconds[names[name]] += ticks / os.sysconf("SC_CLK_TCK")
+    return seconds
 
 
 if __name__ == "__main__":
