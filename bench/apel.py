@@ -324,9 +324,7 @@ def run_django(
             print(f"forward (batch + sign + send + receipt): {rate:,.0f} records/s")
         print(f"end to end: {total / (done - started):,.0f} records/s ({done - started:.2f} s)")
         print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
-        cpu = {"this process": own} | {
-            f"uploader {n}": u.cpu for n, u in enumerate(uploaders, 1)
-        }
+        cpu = {"this process": own} | {f"uploader {n}": u.cpu for n, u in enumerate(uploaders, 1)}
         if forwarder is not None:
             cpu["forwarder"] = forwarder.cpu
         cpu |= servers
