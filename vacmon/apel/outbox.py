@@ -19,7 +19,6 @@ from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import F, Q
-from django.db.models.functions import Length
 from django.utils import timezone
 
 from apel.builder import MAX_BODY_BYTES, MAX_RECORDS_PER_MESSAGE, fit_lengths
@@ -35,6 +34,30 @@ _CLAIM_TRIES = 5
 # Ids a cut looks through for its records, from the oldest waiting one.
 _CUT_SPAN = 10 * MAX_RECORDS_PER_MESSAGE
 HEADERS = tuple(sorted({schema.header for schema in SCHEMAS.values()}))
+
+
+# The two reads of a batch's records, as plain SQL: each returns up to 1,000 rows, which
+# the ORM turned into values at 1 to 1.5 us a row, more than the database took.
+# `"forward"` and the header name the partial index apel_record_queue.
+_SIZES = (
+    # Records are ASCII (apel.parse), so bytes are characters, as fit_lengths counts
+    # them. PostgreSQL's LENGTH walks the text to count characters (1.8 of the 2.1 ms a
+    # cut of 1,000 records took); OCTET_LENGTH reads the size the value carries.
+    'SELECT "id", {length}("text") FROM {table}'
+    ' WHERE "forward" AND "header" = %s AND "id" >= %s AND "id" < %s ORDER BY "id" LIMIT %s'
+)
+_TEXTS = (  # ApelBatch.records, in order
+    'SELECT "text" FROM {table}'
+    ' WHERE "forward" AND "header" = %s AND "id" >= %s AND "id" <= %s ORDER BY "id"'
+)
+
+
+def _query(sql: str, params: list[object]) -> list[tuple]:
+    length = "OCTET_LENGTH" if connection.vendor == "postgresql" else "LENGTH"
+    table = connection.ops.quote_name(ApelRecord._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(length=length, table=table), params)
+        return cursor.fetchall()
 
 
 class DjangoOutbox:
@@ -159,14 +182,7 @@ class DjangoOutbox:
         # The upper bound keeps PostgreSQL on the (header, id) index while the table
         # has no statistics yet (just filled): unbounded, it sorts every waiting row.
         # Should other headers' records crowd the span, the batch is only smaller.
-        rows = list(
-            ApelRecord.objects.filter(
-                forward=True, header=header, id__gte=first, id__lt=first + _CUT_SPAN
-            )
-            .order_by("id")
-            .annotate(size=Length("text"))
-            .values_list("id", "size")[: self._max_records]
-        )
+        rows = _query(_SIZES, [header, first, first + _CUT_SPAN, self._max_records])
         count = fit_lengths(header, [size for _, size in rows], self._max_bytes)
         batch = ApelBatch.objects.create(
             id=uuid.uuid4().hex,
@@ -200,7 +216,8 @@ class DjangoOutbox:
         """The batch with its records' texts, or None (and its row gone) when every record
         of it was replaced by a newer upload and waits for a later batch
         (vacmon.apel.jobs): nothing is left to send under it."""
-        texts = tuple(batch.records().order_by("id").values_list("text", flat=True))
+        bounds = [batch.header, batch.first_record, batch.last_record]
+        texts = tuple(text for (text,) in _query(_TEXTS, bounds))
         if not texts:
             ApelBatch.objects.filter(id=batch.id, sent_at=None).delete()
             return None

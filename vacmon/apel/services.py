@@ -26,7 +26,7 @@ from apel.parse import RECORD_SEPARATOR, parse_message, read_message
 from apel.records import ParseResult, Record, RecordError
 from apel.summaries import summarise_jobs, sync_records
 from apel.uniform import UniformJobs
-from vacmon.apel import jobs, relay
+from vacmon.apel import jobs, queue, relay
 from vacmon.apel.queue import queue_lock
 from vacmon.apel.uploads import SitePolicy, UploadReport
 from vacmon.models import ApelMonth, ApelRecord
@@ -71,18 +71,23 @@ def accept_message(
         )
         report.rejected += len(result.records)
         return report
-    records = _authorised(result.records, text, identity, report)
-    with transaction.atomic():
+    authorised = _authorised(result.records, text, identity, report)
+    refused = (len(report.errors), report.rejected)
+
+    def stored() -> tuple[int, int]:
+        # A retry starts again from the records authorised, refusing none twice.
+        del report.errors[refused[0] :]
+        report.rejected = refused[1]
         # Under the queue's lock, as relayed uploads check for job records under it: of a
         # job upload and a summary upload for the same new month, exactly one gets in.
-        queue_lock()
-        records = _not_relayed(records, text, report)
+        records = _not_relayed(authorised, text, report)
         unique = _last_of_each_key(records)
-        report.duplicates = len(records) - len(unique)
-        kind = _JOB_KIND_NAMES[result.kind]
-        inserted = jobs.store(jobs.record_rows(unique, kind, now, identity), now)
-    report.accepted = inserted
-    report.duplicates += len(unique) - inserted
+        rows = jobs.record_rows(unique, _JOB_KIND_NAMES[result.kind], now, identity)
+        return jobs.store(rows, now), len(records)
+
+    report.accepted, kept = queue.upload(stored)
+    # Repeats within the upload, and jobs already held exactly as sent.
+    report.duplicates = kept - report.accepted
     report.errors.sort(key=lambda error: error.index)
     return report
 
@@ -100,12 +105,16 @@ def _accept_uniform(
     if len(keys) != len(uniform):
         return None  # the same job twice in one message: the last of each wins
     rows = jobs.uniform_rows(uniform, _JOB_KIND_NAMES[uniform.kind], now, identity)
-    with transaction.atomic():
-        queue_lock()  # as in accept_message
-        relayed = relay.months_relayed(distinct)
+
+    def stored() -> int | None:
+        relayed = relay.months_relayed(distinct)  # under the lock, as in accept_message
         if relayed and not relayed.isdisjoint(jobs.months_of(rows)):
             return None
-        inserted = jobs.store(rows, now)
+        return jobs.store(rows, now)
+
+    inserted = queue.upload(stored)
+    if inserted is None:
+        return None
     return UploadReport(accepted=inserted, duplicates=len(uniform) - inserted)
 
 

@@ -126,8 +126,10 @@ class ApelRecord(models.Model):
     text = models.TextField(help_text="`Key: value` lines as forwarded, without `%%`")
     site = models.CharField(max_length=255)
     # The job key (site, local_job_id, end_time), as APEL's JobRecords primary key: the
-    # submit host is not part of it. Summary and sync rows leave local_job_id NULL, and
-    # NULLs never collide in a unique constraint.
+    # submit host is not part of it. The constraint also holds year and month, which
+    # end_time decides, so it keys the same jobs; leading with them, it is also the index
+    # a site-month's records are read by, and an upload maintains one index fewer.
+    # Summary and sync rows leave local_job_id NULL; NULLs never collide in it.
     submit_host = models.CharField(max_length=255, null=True, blank=True)
     local_job_id = models.CharField(max_length=255, null=True, blank=True)
     end_time = models.BigIntegerField(null=True, blank=True)
@@ -147,7 +149,7 @@ class ApelRecord(models.Model):
         verbose_name = "APEL record"
         constraints = [
             models.UniqueConstraint(
-                fields=["site", "local_job_id", "end_time"], name="apel_job_key"
+                fields=["site", "year", "month", "local_job_id", "end_time"], name="apel_job_key"
             )
         ]
         indexes = [
@@ -155,10 +157,9 @@ class ApelRecord(models.Model):
             models.Index(
                 fields=["header", "id"], name="apel_record_queue", condition=Q(forward=True)
             ),
-            models.Index(fields=["site", "year", "month", "kind"], name="apel_record_month"),
             # The months a site's own APEL client summarises, looked up on every job upload
             # (vacmon.apel.relay.months_relayed): the site's few relayed rows, not every job
-            # record it ever sent, which the index above would walk.
+            # record it ever sent, which the job key would walk.
             models.Index(
                 fields=["site", "year", "month"],
                 name="apel_relayed_month",
