@@ -132,3 +132,15 @@ def test_on_postgresql_new_jobs_are_copied_straight_in_and_a_resend_goes_through
     assert (second["accepted"], second["duplicates"], staged()) == (2, 3, True)
     assert ApelRecord.objects.count() == 6
     assert ApelRecord.objects.get(local_job_id="job-0000002").wall_seconds == 9
+
+
+def test_on_postgresql_the_binary_copy_stores_every_value_as_built() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("the binary COPY is PostgreSQL's")
+    uniform = read_message(varied_message(SubmitHost="vac01.example.org/vm1"), NOW)
+    assert isinstance(uniform, UniformJobs)
+    identity = IngestIdentity("token", "apel (vmk_abc…)", frozenset({MAN}))
+    rows = jobs.uniform_rows(uniform, KIND_JOB, NOW, identity)
+    assert jobs.store(rows, NOW) == len(rows)
+    stored = list(ApelRecord.objects.order_by("id").values_list(*jobs.COLUMNS))
+    assert stored == rows

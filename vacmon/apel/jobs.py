@@ -23,7 +23,8 @@ from vacmon.apel.uploads import SitePolicy
 from vacmon.models import ApelMonth, ApelRecord, ApelSiteSettings
 from vacmon.trust.principals import IngestIdentity
 
-_COLUMNS = (
+# The job table's columns an upload writes, in the order of the rows built here.
+COLUMNS = (
     "kind",
     "header",
     "text",
@@ -59,7 +60,7 @@ def source_of(identity: IngestIdentity | None) -> str:
 def record_rows(
     records: list[Record], kind: str, now: datetime, identity: IngestIdentity | None
 ) -> list[tuple]:
-    """The rows of job records, in the order of _COLUMNS."""
+    """The rows of job records, in the order of COLUMNS."""
     policies = site_policies(str(r.fields["Site"]) for r in records)
     received = connection.ops.adapt_datetimefield_value(now)
     source = source_of(identity)
@@ -171,7 +172,7 @@ def _upsert_postgresql(cursor: Any, rows: list[tuple]) -> int:
     COPY also spares the server the staging copy and the upsert's speculative insertions
     (bench/apel.py on PostgreSQL: 11 against 20 us a record for the store step)."""
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(name) for name in _COLUMNS)
+    columns = ", ".join(quote(name) for name in COLUMNS)
     table = quote(ApelRecord._meta.db_table)
     try:
         # A savepoint: a job already held (a resend, a corrected record) fails the COPY on
@@ -208,8 +209,8 @@ def _copy(cursor: Any, table: str, columns: str, rows: list[tuple]) -> None:
 
 @cache
 def _copy_types() -> list[str]:
-    """The PostgreSQL type of each of _COLUMNS, without its length: `varchar`, `int8`."""
-    fields = [ApelRecord._meta.get_field(name) for name in _COLUMNS]
+    """The PostgreSQL type of each of COLUMNS, without its length: `varchar`, `int8`."""
+    fields = [ApelRecord._meta.get_field(name) for name in COLUMNS]
     return [str(field.db_type(connection)).partition("(")[0] for field in fields]
 
 
@@ -219,11 +220,11 @@ _KEY_COLUMNS = ("site", "year", "month", "local_job_id", "end_time")
 def _insert_sql(source: str | None = None) -> str:
     quote = connection.ops.quote_name
     table = quote(ApelRecord._meta.db_table)
-    columns = ", ".join(quote(name) for name in _COLUMNS)
-    values = source or f"VALUES ({', '.join(['%s'] * len(_COLUMNS))})"
+    columns = ", ".join(quote(name) for name in COLUMNS)
+    values = source or f"VALUES ({', '.join(['%s'] * len(COLUMNS))})"
     key = ", ".join(quote(name) for name in _KEY_COLUMNS)
     updates = ", ".join(
-        f"{quote(name)} = excluded.{quote(name)}" for name in _COLUMNS if name not in _KEY_COLUMNS
+        f"{quote(name)} = excluded.{quote(name)}" for name in COLUMNS if name not in _KEY_COLUMNS
     )
     text, header, pk = quote("text"), quote("header"), quote("id")
     # Both SQLite (>= 3.24) and PostgreSQL understand this; the unique constraint on the
