@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from apel.fields import SYNC
 from apel.forwarder import Backoff, Forwarder
 from apel.parse import parse_message
 from apel.transport import TransportError
@@ -16,6 +17,7 @@ from tests.vacmon_apel.support import jobs_message, upload
 from vacmon.apel import outbox
 from vacmon.apel.outbox import DjangoOutbox
 from vacmon.apel.selectors import outbox_depth
+from vacmon.apel.services import summarise_pending
 from vacmon.models import ApelBatch, ApelRecord
 
 T0 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -181,3 +183,27 @@ def test_a_pass_that_stops_early_leaves_no_batch_cut_ahead_claimed() -> None:
     box.release()
     assert report.sent_records == 1000
     assert not ApelBatch.objects.filter(sent_at=None).exclude(claimed_until=None).exists()
+
+
+@pytest.mark.django_db
+def test_a_window_goes_oldest_first_across_headers_and_keeps_each_batch_in_its_bytes() -> None:
+    fill(1500)
+    summarise_pending(datetime.now(UTC))  # the month's sync record queues after those jobs
+    status, body = upload(Client(), jobs_message(500, 1500))
+    assert status == 202 and body["accepted"] == 500
+    text = ApelRecord.objects.filter(kind="job").values_list("text", flat=True).first()
+    limit = 300 * (len(text) + 3)  # room for 299 or 300 records a batch, body and all
+    box = DjangoOutbox(cut_ahead=8, max_bytes=limit)
+    batches = []
+    while (batch := box.claim_next_batch(T0)) is not None:
+        batches.append(batch)
+    assert all(len(batch.body) <= limit for batch in batches)
+    firsts = dict(ApelBatch.objects.values_list("id", "first_record"))
+    cut = [(batch.header, firsts[batch.batch_id]) for batch in batches]
+    assert [first for _, first in cut] == sorted(first for _, first in cut)  # oldest first
+    assert [header for header, _ in cut].count(SYNC.header) == 1
+    jobs = [b for b in batches if b.header != SYNC.header]
+    assert len(jobs) == 7  # 299 records a batch: the header takes the room of the 300th
+    now = datetime.now(UTC)
+    ids = [r.fields["LocalJobId"] for b in jobs for r in parse_message(b.body, now).records]
+    assert ids == [f"job-{i:07d}" for i in range(2000)]

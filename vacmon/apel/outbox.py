@@ -16,6 +16,7 @@ from __future__ import annotations
 import uuid
 from collections import deque
 from datetime import datetime, timedelta
+from itertools import islice
 
 from django.db import connection, transaction
 from django.db.models import F, Q
@@ -30,13 +31,13 @@ from vacmon.models.apel import CUT_ORDER, cut_marks
 
 # Claims lost to another worker before this one gives up for this call.
 _CLAIM_TRIES = 5
-# Every header a stored record can carry: each kind's own (uploads and summaries alike).
-# Ids a cut looks through for its records, from the oldest waiting one.
+# Ids a cut looks through for each batch's records, from the oldest waiting one.
 _CUT_SPAN = 10 * MAX_RECORDS_PER_MESSAGE
+# Every header a stored record can carry: each kind's own (uploads and summaries alike).
 HEADERS = tuple(sorted({schema.header for schema in SCHEMAS.values()}))
 
 
-# The two reads of a batch's records, as plain SQL: each returns up to 1,000 rows, which
+# The two reads of records, as plain SQL: each returns 1,000 rows a batch, which
 # the ORM turned into values at 1 to 1.5 us a row, more than the database took.
 # `"forward"` and the header name the partial index apel_record_queue.
 _SIZES = (
@@ -159,47 +160,52 @@ class DjangoOutbox:
         once the lock is given up: a batch's records are its id range, which a replaced
         record can only leave (as when a due batch is loaded again)."""
         with transaction.atomic():
-            queue_lock()  # one cutter at a time, and no upload half-committed below us
-            marks = cut_marks()  # each cut below moves its header's mark itself
-            cut: list[ApelBatch] = []
-            while len(cut) < self._cut_ahead:
-                batch = self._cut(now, marks)
-                if batch is None:
-                    break
-                cut.append(batch)
+            queue_lock()  # one cutter at a time, and no upload in flight below us
+            cut = self._cut_window(now, cut_marks())
         formed = [batch for batch in map(self._loaded, cut) if batch is not None]
         self._formed.extend(formed[1:])
         return formed[0] if formed else None
 
-    def _cut(self, now: datetime, marks: dict[str, int]) -> ApelBatch | None:
-        """Cut the oldest waiting records of one header into a new batch and move that
-        header's mark past it (call under the queue's lock). Only the batch row is
-        written: its id range names its records."""
-        oldest = self._oldest_waiting(marks)
-        if oldest is None:
-            return None
-        first, header = oldest
-        # The upper bound keeps PostgreSQL on the (header, id) index while the table
-        # has no statistics yet (just filled): unbounded, it sorts every waiting row.
-        # Should other headers' records crowd the span, the batch is only smaller.
-        rows = _query(_SIZES, [header, first, first + _CUT_SPAN, self._max_records])
-        count = fit_lengths(header, [size for _, size in rows], self._max_bytes)
-        batch = ApelBatch.objects.create(
-            id=uuid.uuid4().hex,
-            header=header,
-            record_count=count,
-            created_at=now,
-            claimed_until=now + self._lease,
-            first_record=rows[0][0],
-            last_record=rows[count - 1][0],
-        )
-        marks[header] = batch.last_record
-        return batch
+    def _cut_window(self, now: datetime, marks: dict[str, int]) -> list[ApelBatch]:
+        """Cut up to `cut_ahead` batches from the waiting records, the oldest first (call
+        under the queue's lock). One read of ids and sizes per header with records
+        waiting, and one insert of the batch rows, whose id ranges name their records:
+        each statement here is a round trip made while every upload waits."""
+        most = self._max_records * self._cut_ahead
+        waiting = {}
+        for first, header in self._oldest_waiting(marks):
+            # The upper bound keeps PostgreSQL on the (header, id) index while the table
+            # has no statistics yet (just filled): unbounded, it sorts every waiting row.
+            # Should other headers' records crowd the span, the window is only smaller.
+            span = first + _CUT_SPAN * self._cut_ahead
+            waiting[header] = deque(_query(_SIZES, [header, first, span, most]))
+        cut: list[ApelBatch] = []
+        while len(cut) < self._cut_ahead and any(waiting.values()):
+            _, header = min((rows[0][0], header) for header, rows in waiting.items() if rows)
+            rows = waiting[header]
+            head = list(islice(rows, self._max_records))
+            count = fit_lengths(header, [size for _, size in head], self._max_bytes)
+            for _ in range(count):
+                rows.popleft()
+            cut.append(
+                ApelBatch(
+                    id=uuid.uuid4().hex,
+                    header=header,
+                    record_count=count,
+                    created_at=now,
+                    claimed_until=now + self._lease,
+                    first_record=head[0][0],
+                    last_record=head[count - 1][0],
+                )
+            )
+        ApelBatch.objects.bulk_create(cut)
+        return cut
 
     @staticmethod
-    def _oldest_waiting(marks: dict[str, int]) -> tuple[int, str] | None:
-        """The id and header of the oldest waiting record: one statement, one index probe
-        per header (`WHERE "forward"` as the partial index apel_record_queue says it)."""
+    def _oldest_waiting(marks: dict[str, int]) -> list[tuple[int, str]]:
+        """The id of each header's oldest waiting record, for the headers with any: one
+        statement, one index probe per header (`WHERE "forward"` as the partial index
+        apel_record_queue says it)."""
         table = connection.ops.quote_name(ApelRecord._meta.db_table)
         probe = f'SELECT MIN("id") FROM {table} WHERE "forward" AND "header" = %s AND "id" > %s'
         sql = " UNION ALL ".join([f"SELECT %s, ({probe})"] * len(HEADERS))
@@ -208,8 +214,7 @@ class DjangoOutbox:
             params += [header, header, marks.get(header, 0)]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            found = [(int(first), str(header)) for header, first in cursor if first is not None]
-        return min(found) if found else None
+            return [(int(first), str(header)) for header, first in cursor if first is not None]
 
     @staticmethod
     def _loaded(batch: ApelBatch) -> Batch | None:
