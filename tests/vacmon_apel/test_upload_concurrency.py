@@ -11,11 +11,12 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import OperationalError, connection, transaction
+from django.test import Client
 
 from apel.parse import parse_message
 from tests.apel.helpers import message
-from tests.vacmon_apel.support import job
+from tests.vacmon_apel.support import job, upload
 from vacmon.apel import jobs, queue, services
 from vacmon.apel.outbox import DjangoOutbox
 from vacmon.models import ApelRecord
@@ -157,3 +158,34 @@ def test_an_upload_that_postgresql_ends_to_break_a_deadlock_is_run_again() -> No
     assert (report.accepted, report.duplicates) == (2, 0)
     held = sorted(ApelRecord.objects.values_list("local_job_id", "wall_seconds"))
     assert held == [("job-0000001", 86355), ("job-0000002", 86355)]
+
+
+def test_an_upload_the_database_cannot_take_now_is_answered_503_and_keeps_nothing() -> None:
+    inside, release = threading.Event(), threading.Event()
+    failure: list[BaseException] = []
+
+    def a_long_cut() -> None:  # holds the queue alone, as a cut or the summariser does
+        try:
+            with transaction.atomic():
+                queue.queue_lock()
+                inside.set()
+                assert release.wait(WAIT)
+        except BaseException as error:  # reported by the test thread
+            failure.append(error)
+        finally:
+            inside.set()
+            connection.close()
+
+    thread = threading.Thread(target=a_long_cut)
+    thread.start()
+    assert inside.wait(WAIT)
+    try:
+        with lock_timeout(0.2):
+            status, body = upload(Client(), message(job(1)))
+    finally:
+        release.set()
+        thread.join(WAIT)
+    assert not failure, failure
+    assert status == 503 and "lock timeout" in body["error"]
+    assert not ApelRecord.objects.exists()
+    assert upload(Client(), message(job(1)))[0] == 202

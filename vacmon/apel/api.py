@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -16,8 +18,11 @@ from rest_framework.views import APIView
 
 from vacmon.apel import selectors, services
 from vacmon.queryparams import whole_number
+from vacmon.store.faults import describe, is_transient
 from vacmon.trust.drf import BearerAuthentication
 from vacmon.trust.http import anonymous_uploader, authenticate_ingest
+
+log = logging.getLogger(__name__)
 
 
 class RecordErrorSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -53,6 +58,7 @@ class MessagesApi(APIView):
             401: OpenApiResponse(description="a sender token is required, or it is not valid"),
             403: OpenApiResponse(description="the token may not send for any site"),
             413: OpenApiResponse(description="the body is too large"),
+            503: OpenApiResponse(description="the database is unavailable; send again later"),
         },
     )
     def post(self, request: Request) -> Response:
@@ -73,7 +79,18 @@ class MessagesApi(APIView):
         text = body.decode("utf-8", errors="replace")
         if identity is None:
             identity = anonymous_uploader(text)
-        report = services.accept_message(text, identity, timezone.now())
+        try:
+            report = services.accept_message(text, identity, timezone.now())
+        except (InterfaceError, OperationalError) as error:
+            if not is_transient(error):
+                raise
+            # Nothing was kept: the client sends the same message again, as after a 5xx.
+            log.warning("APEL upload not stored, the database refused: %s", describe(error))
+            return Response(
+                {"error": f"the database is unavailable: {describe(error, 200)}"},
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                headers={"Retry-After": "5"},
+            )
         data = UploadReportSerializer(report).data
         kept = report.accepted or report.duplicates
         code = status.HTTP_202_ACCEPTED if kept or not report.rejected else 400
