@@ -144,7 +144,7 @@ def months_of(rows: list[tuple]) -> set[tuple[str, int, int]]:
 def store(rows: list[tuple], now: datetime) -> int:
     """Insert in bulk, skipping keys already stored; return how many rows went in. Call it
     inside the upload's transaction, under the queue's lock (vacmon.apel.queue): each
-    statement here is a round trip made while every other upload and cut waits."""
+    statement here is a round trip made while every cut waits."""
     if not rows:
         return 0
     months = months_of(rows)

@@ -9,9 +9,11 @@ upload that took ids 1-1000 could commit after a cut of 1001-2000 and be skipped
 
 Job uploads hold it shared, everything else exclusively. A cut then waits until no upload
 is in flight, so every id handed out before it is committed or given up, and an upload
-that starts after it takes ids from the sequence above them all. Uploads never wait for
-each other's commit: with one exclusive lock they took turns, and the lock was held 97 %
-of the time (bench/apel.py --django --pipelined --clients 2 on PostgreSQL).
+that starts after it takes ids from the sequence above them all. Uploads no longer take
+turns: with one exclusive lock they did, and the lock was held 97 % of the time
+(bench/apel.py --django --pipelined --clients 2 on PostgreSQL). Uploads for one site-month
+still wait for each other's mark of that month (vacmon.apel.jobs.mark_changed), the last
+step before their commit.
 """
 
 from __future__ import annotations
