@@ -24,24 +24,70 @@ DECIMAL_10_3_LIMIT = 10.0**7
 
 # The loader calls stored procedures (schemas/server.sql). MariaDB first converts each
 # argument into its parameter, in the procedure's order; a value a parameter cannot hold
-# is refused under the parameter's own name "at row 0". A value the parameter holds but
-# the table's UNSIGNED column cannot (a negative one) is refused under the column's name
-# "at row 1", the one row of the REPLACE. Each list is (record field, parameter name).
-_JOB_INT_PARAMETERS = (
-    ("WallDuration", "wallDuration"),
-    ("CpuDuration", "cpuDuration"),
-    ("Processors", "processors"),
-    ("NodeCount", "nodeCount"),
-    ("MemoryReal", "memoryReal"),
-    ("MemoryVirtual", "memoryVirtual"),
+# is refused under the parameter's own name "at row 0": an INT out of range (1264), a text
+# longer than its VARCHAR (1406). A value the parameter holds but the table's UNSIGNED
+# column cannot (a negative one) is refused under the column's name "at row 1", the one
+# row of the REPLACE. Each list is (record field, parameter name, VARCHAR length or None
+# for an INT), in the procedure's order; a field the record lacks is passed as NULL.
+Parameters = tuple[tuple[str, str, int | None], ...]
+_JOB_PARAMETERS: Parameters = (
+    ("Site", "site", 255),
+    ("SubmitHost", "submitHost", 255),
+    ("MachineName", "machineName", 255),
+    ("Queue", "queue", 100),
+    ("LocalJobId", "localJobId", 255),
+    ("LocalUserId", "localUserId", 255),
+    ("GlobalUserName", "globalUserName", 255),
+    ("FQAN", "fullyQualifiedAttributeName", 255),
+    ("VO", "vo", 255),
+    ("VOGroup", "voGroup", 255),
+    ("VORole", "voRole", 255),
+    ("WallDuration", "wallDuration", None),
+    ("CpuDuration", "cpuDuration", None),
+    ("Processors", "processors", None),
+    ("NodeCount", "nodeCount", None),
+    ("InfrastructureDescription", "infrastructureDescription", 100),
+    ("InfrastructureType", "infrastructureType", 20),
+    ("MemoryReal", "memoryReal", None),
+    ("MemoryVirtual", "memoryVirtual", None),
+    ("ServiceLevelType", "serviceLevelType", 50),
 )
-_JOB_UNSIGNED_COLUMNS = tuple(name for name, _ in _JOB_INT_PARAMETERS)
-_SUMMARY_INT_PARAMETERS = (
-    ("NodeCount", "nodeCount"),
-    ("Processors", "processors"),
-    ("NumberOfJobs", "numberOfJobs"),
+_JOB_UNSIGNED_COLUMNS = tuple(name for name, _, size in _JOB_PARAMETERS if size is None)
+# The text parameters of one record's kind, by field: what apel.uniform checks in bulk.
+JOB_TEXT_LIMITS = {name: size for name, _, size in _JOB_PARAMETERS if size is not None}
+_SUMMARY_HEAD_PARAMETERS: Parameters = (
+    ("Site", "site", 255),
+    ("GlobalUserName", "globalUserName", 255),
+    ("VO", "vo", 255),
+    ("VOGroup", "voGroup", 255),
+    ("VORole", "voRole", 255),
+    ("SubmitHost", "submitHost", 255),
 )
-_SYNC_INT_PARAMETERS = (("NumberOfJobs", "njobs"), ("Month", "month"), ("Year", "year"))
+# Then ReplaceSummary's serviceLevel (DECIMAL), which ReplaceNormalisedSummary lacks.
+_SUMMARY_PARAMETERS: Parameters = (
+    *_SUMMARY_HEAD_PARAMETERS,
+    ("InfrastructureType", "infrastructureType", 50),
+    ("InfrastructureDescription", "infrastructureDescription", 100),
+    ("ServiceLevelType", "serviceLevelType", 50),
+)
+_NORMALISED_PARAMETERS: Parameters = (
+    *_SUMMARY_HEAD_PARAMETERS,
+    ("Infrastructure", "infrastructure", 50),
+    ("InfrastructureDescription", "infrastructureDescription", 100),
+    ("ServiceLevelType", "serviceLevelType", 50),
+)
+_SUMMARY_COUNT_PARAMETERS: Parameters = (
+    ("NodeCount", "nodeCount", None),
+    ("Processors", "processors", None),
+    ("NumberOfJobs", "numberOfJobs", None),
+)
+_SYNC_PARAMETERS: Parameters = (
+    ("Site", "site", 255),
+    ("SubmitHost", "submitHost", 255),
+    ("NumberOfJobs", "njobs", None),
+    ("Month", "month", None),
+    ("Year", "year", None),
+)
 # The NOT NULL columns a missing field leaves NULL, in the REPLACE's column order. The
 # loader fills a missing text field with the string "None", so ServiceLevelType is never
 # NULL: a summary lacking both benchmark fields is refused for ServiceLevel alone.
@@ -66,11 +112,19 @@ def _check_times(fields: Fields, now: int) -> None:
         raise InvalidValue(f"Epoch time {format_epoch(end)} is in the future.")
 
 
-def _check_parameters(fields: Fields, parameters: tuple[tuple[str, str], ...]) -> None:
-    for name, parameter in parameters:
+def _too_long(name: str) -> InvalidValue:
+    return InvalidValue(f"(1406, \"Data too long for column '{name}' at row 0\")")
+
+
+def _check_parameters(fields: Fields, parameters: Parameters) -> None:
+    for name, parameter, size in parameters:
         value = fields.get(name)
-        if isinstance(value, int) and not INT_MIN <= value <= INT_MAX:
-            raise _out_of_range(parameter, 0)
+        if size is None:
+            if isinstance(value, int) and not INT_MIN <= value <= INT_MAX:
+                raise _out_of_range(parameter, 0)
+        # Records are ASCII (apel.parse): characters are bytes.
+        elif isinstance(value, str) and len(value) > size:
+            raise _too_long(parameter)
 
 
 def _check_service_level(fields: Fields) -> None:
@@ -90,7 +144,7 @@ def _check_unsigned(fields: Fields, columns: tuple[str, ...]) -> None:
 
 def _check_job_limits(fields: Fields) -> None:
     """What a strict-mode MariaDB refuses (spec 1.11); the loader itself lets them pass."""
-    _check_parameters(fields, _JOB_INT_PARAMETERS)
+    _check_parameters(fields, _JOB_PARAMETERS)
     _check_service_level(fields)
     _check_unsigned(fields, _JOB_UNSIGNED_COLUMNS)
 
@@ -155,10 +209,13 @@ def _check_not_negative(fields: Fields, names: tuple[str, ...]) -> None:
             raise InvalidValue(f"Negative {label}")
 
 
-def _check_summary_columns(fields: Fields, not_null: tuple[str, ...]) -> None:
-    """ReplaceSummary's arguments, then its REPLACE's NOT NULL and UNSIGNED columns."""
-    _check_parameters(fields, _SUMMARY_INT_PARAMETERS)
+def _check_summary_columns(
+    fields: Fields, parameters: Parameters, not_null: tuple[str, ...]
+) -> None:
+    """The summary procedure's arguments, then its REPLACE's NOT NULL and UNSIGNED columns."""
+    _check_parameters(fields, parameters)
     _check_service_level(fields)
+    _check_parameters(fields, _SUMMARY_COUNT_PARAMETERS)
     for name in not_null:
         if name not in fields:
             raise _cannot_be_null(name)
@@ -168,7 +225,7 @@ def _check_summary_columns(fields: Fields, not_null: tuple[str, ...]) -> None:
 def check_summary(fields: Fields, now: int) -> None:
     _check_month(fields, now, "EarliestEndTime", "LatestEndTime")
     _check_not_negative(fields, ("WallDuration", "CpuDuration"))
-    _check_summary_columns(fields, _SUMMARY_NOT_NULL)
+    _check_summary_columns(fields, _SUMMARY_PARAMETERS, _SUMMARY_NOT_NULL)
 
 
 def check_summary_v04(fields: Fields, now: int) -> None:
@@ -176,7 +233,7 @@ def check_summary_v04(fields: Fields, now: int) -> None:
         raise InvalidValue("Mixture of benchmark types detected")
     _check_month(fields, now, "EarliestEndTime", "LatestEndTime")
     _check_not_negative(fields, ("WallDuration", "CpuDuration"))
-    _check_summary_columns(fields, _SUMMARY_NOT_NULL)
+    _check_summary_columns(fields, _SUMMARY_PARAMETERS, _SUMMARY_NOT_NULL)
 
 
 def check_normalised_summary(fields: Fields, now: int) -> None:
@@ -185,7 +242,7 @@ def check_normalised_summary(fields: Fields, now: int) -> None:
         fields,
         ("WallDuration", "CpuDuration", "NormalisedWallDuration", "NormalisedCpuDuration"),
     )
-    _check_summary_columns(fields, _NORMALISED_NOT_NULL)
+    _check_summary_columns(fields, _NORMALISED_PARAMETERS, _NORMALISED_NOT_NULL)
 
 
 def check_normalised_summary_v04(fields: Fields, now: int) -> None:
@@ -197,12 +254,12 @@ def check_normalised_summary_v04(fields: Fields, now: int) -> None:
         raise InvalidValue(
             "Benchmark types of NormalisedWallDuration and NormalisedCpuDuration differ"
         )
-    _check_summary_columns(fields, _NORMALISED_NOT_NULL)
+    _check_summary_columns(fields, _NORMALISED_PARAMETERS, _NORMALISED_NOT_NULL)
 
 
 def check_sync(fields: Fields, now: int) -> None:
-    """The loader checks nothing more; ReplaceSyncRecord's INT parameters do."""
-    _check_parameters(fields, _SYNC_INT_PARAMETERS)
+    """The loader checks nothing more; ReplaceSyncRecord's parameters do."""
+    _check_parameters(fields, _SYNC_PARAMETERS)
 
 
 def check_nothing(fields: Fields, now: int) -> None:

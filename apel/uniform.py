@@ -18,7 +18,13 @@ from functools import lru_cache
 from operator import ge
 from typing import cast
 
-from apel.checks import DECIMAL_10_3_LIMIT, FUTURE_TOLERANCE, INT_MAX, VALID_SERVICE_LEVEL_TYPES
+from apel.checks import (
+    DECIMAL_10_3_LIMIT,
+    FUTURE_TOLERANCE,
+    INT_MAX,
+    JOB_TEXT_LIMITS,
+    VALID_SERVICE_LEVEL_TYPES,
+)
 from apel.fields import SCHEMAS, FieldType, RecordKind, Schema
 from apel.records import ParseResult, Record
 from apel.values import Value
@@ -165,5 +171,8 @@ def _all_pass(named: dict[str, Sequence[Value]], now: int) -> bool:
     for key in _BOUNDED & named.keys():
         column = cast(list[int], named[key])
         if min(column) < 0 or max(column) > INT_MAX:
+            return False
+    for key in JOB_TEXT_LIMITS.keys() & named.keys():
+        if max(map(len, cast(list[str], named[key]))) > JOB_TEXT_LIMITS[key]:
             return False
     return True

@@ -201,6 +201,41 @@ def test_it_refuses_a_duration_over_2_31_in_the_procedure_parameters_words() -> 
     )
 
 
+@pytest.mark.parametrize(
+    ("field", "size", "parameter"),
+    [
+        ("Site", 255, "site"),
+        ("SubmitHost", 255, "submitHost"),
+        ("LocalJobId", 255, "localJobId"),
+        ("Queue", 100, "queue"),
+        ("FQAN", 255, "fullyQualifiedAttributeName"),
+        ("InfrastructureType", 20, "infrastructureType"),
+    ],
+)
+def test_a_text_longer_than_its_procedure_parameter_is_refused_in_mariadbs_words(
+    field: str, size: int, parameter: str
+) -> None:
+    # MariaDB 10.11 in strict mode, for a CALL with a VARCHAR(5) parameter `site` given
+    # 8 characters: ERROR 1406 (22001): Data too long for column 'site' at row 0.
+    loader_says = f"(1406, \"Data too long for column '{parameter}' at row 0\")"
+    assert job_error(**{field: "x" * (size + 1)}) == loader_says
+    assert parse_message(message(job_fields(**{field: "x" * size})), NOW).ok
+
+
+def test_of_two_parameters_refused_the_first_in_the_procedures_order_is_named() -> None:
+    # site comes before wallDuration in ReplaceJobRecord, as MariaDB converts them.
+    error = job_error(Site="S" * 256, WallDuration="2147483648")
+    assert error == "(1406, \"Data too long for column 'site' at row 0\")"
+
+
+def test_summary_and_sync_texts_longer_than_their_parameters_are_refused() -> None:
+    error = summary_error(InfrastructureDescription="d" * 101)
+    assert error == "(1406, \"Data too long for column 'infrastructureDescription' at row 0\")"
+    sync = {"Site": "S", "SubmitHost": "h" * 256, "NumberOfJobs": "1", "Month": "10"}
+    text = message({**sync, "Year": "2026"}, header="APEL-sync-message: v0.1")
+    assert only_error(text) == "(1406, \"Data too long for column 'submitHost' at row 0\")"
+
+
 def test_it_refuses_a_negative_duration_in_the_unsigned_columns_words() -> None:
     # -1 fits the signed parameter; the JobRecords column is BIGINT UNSIGNED.
     loader_says = "(1264, \"Out of range value for column 'CpuDuration' at row 1\")"

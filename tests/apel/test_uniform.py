@@ -63,6 +63,8 @@ SPOILERS = {
     "repeated key": lambda t: t.replace("Queue: atlas\n", "Queue: atlas\nQueue: lhcb\n", 1),
     "missing key": lambda t: t.replace("Queue: atlas\n", "", 1),
     "trailing blank": lambda t: t.replace("Queue: atlas\n", "Queue: atlas \n", 1),
+    "queue too long": lambda t: t.replace("Queue: atlas", "Queue: " + "a" * 101, 1),
+    "job id too long": lambda t: t.replace("LocalJobId: job-3\n", f"LocalJobId: {'j' * 256}\n", 1),
 }
 
 

@@ -208,3 +208,13 @@ def test_an_upload_the_database_refuses_part_way_through_stores_none_of_its_reco
     # The same database takes the next upload whole.
     assert services.accept_message(jobs_message(1000)).accepted == 1000
     assert ApelRecord.objects.waiting().count() == 1000
+
+
+def test_a_text_too_long_for_apels_procedure_is_refused_with_its_reason_not_stored() -> None:
+    # PostgreSQL's varchar(255) refused the whole upload with a server error; SQLite kept
+    # the record, which APEL's loader would then have refused.
+    status, body = upload(Client(), message(job(1, SubmitHost="h" * 256), job(2)))
+    assert (status, body["accepted"], body["rejected"]) == (202, 1, 1)
+    (error,) = body["errors"]
+    assert error["message"] == "(1406, \"Data too long for column 'submitHost' at row 0\")"
+    assert list(ApelRecord.objects.values_list("local_job_id", flat=True)) == ["job-0000002"]
