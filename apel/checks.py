@@ -24,12 +24,15 @@ DECIMAL_10_3_LIMIT = 10.0**7
 
 # The loader calls stored procedures (schemas/server.sql). MariaDB first converts each
 # argument into its parameter, in the procedure's order; a value a parameter cannot hold
-# is refused under the parameter's own name "at row 0": an INT out of range (1264), a text
-# longer than its VARCHAR (1406). A value the parameter holds but the table's UNSIGNED
-# column cannot (a negative one) is refused under the column's name "at row 1", the one
-# row of the REPLACE. Each list is (record field, parameter name, VARCHAR length or None
-# for an INT), in the procedure's order; a field the record lacks is passed as NULL.
-Parameters = tuple[tuple[str, str, int | None], ...]
+# is refused under the parameter's own name "at row 0": a number out of an INT or BIGINT
+# parameter's range (1264), a text longer than its VARCHAR (1406). A value the parameter
+# holds but the table's UNSIGNED column cannot (a negative one) is refused under the
+# column's name "at row 1", the one row of the REPLACE. Each list is (record field,
+# parameter name, VARCHAR length or the range of an INT or BIGINT), in the procedure's
+# order; a field the record lacks is passed as NULL.
+INT = (INT_MIN, INT_MAX)
+BIGINT = (-(2**63), 2**63 - 1)
+Parameters = tuple[tuple[str, str, int | tuple[int, int]], ...]
 _JOB_PARAMETERS: Parameters = (
     ("Site", "site", 255),
     ("SubmitHost", "submitHost", 255),
@@ -42,19 +45,19 @@ _JOB_PARAMETERS: Parameters = (
     ("VO", "vo", 255),
     ("VOGroup", "voGroup", 255),
     ("VORole", "voRole", 255),
-    ("WallDuration", "wallDuration", None),
-    ("CpuDuration", "cpuDuration", None),
-    ("Processors", "processors", None),
-    ("NodeCount", "nodeCount", None),
+    ("WallDuration", "wallDuration", INT),
+    ("CpuDuration", "cpuDuration", INT),
+    ("Processors", "processors", INT),
+    ("NodeCount", "nodeCount", INT),
     ("InfrastructureDescription", "infrastructureDescription", 100),
     ("InfrastructureType", "infrastructureType", 20),
-    ("MemoryReal", "memoryReal", None),
-    ("MemoryVirtual", "memoryVirtual", None),
+    ("MemoryReal", "memoryReal", INT),
+    ("MemoryVirtual", "memoryVirtual", INT),
     ("ServiceLevelType", "serviceLevelType", 50),
 )
-_JOB_UNSIGNED_COLUMNS = tuple(name for name, _, size in _JOB_PARAMETERS if size is None)
-# The text parameters of one record's kind, by field: what apel.uniform checks in bulk.
-JOB_TEXT_LIMITS = {name: size for name, _, size in _JOB_PARAMETERS if size is not None}
+_JOB_UNSIGNED_COLUMNS = tuple(name for name, _, limit in _JOB_PARAMETERS if limit == INT)
+# The job procedure's text parameters, by field: what apel.uniform checks in bulk.
+JOB_TEXT_LIMITS = {name: limit for name, _, limit in _JOB_PARAMETERS if isinstance(limit, int)}
 _SUMMARY_HEAD_PARAMETERS: Parameters = (
     ("Site", "site", 255),
     ("GlobalUserName", "globalUserName", 255),
@@ -76,17 +79,25 @@ _NORMALISED_PARAMETERS: Parameters = (
     ("InfrastructureDescription", "infrastructureDescription", 100),
     ("ServiceLevelType", "serviceLevelType", 50),
 )
+# Then both procedures' counts and durations, after their end times.
 _SUMMARY_COUNT_PARAMETERS: Parameters = (
-    ("NodeCount", "nodeCount", None),
-    ("Processors", "processors", None),
-    ("NumberOfJobs", "numberOfJobs", None),
+    ("NodeCount", "nodeCount", INT),
+    ("Processors", "processors", INT),
+    ("WallDuration", "wallDuration", BIGINT),
+    ("CpuDuration", "cpuDuration", BIGINT),
+)
+_SUMMARY_TAIL_PARAMETERS: Parameters = (("NumberOfJobs", "numberOfJobs", INT),)
+_NORMALISED_TAIL_PARAMETERS: Parameters = (
+    ("NormalisedWallDuration", "normalisedWallDuration", BIGINT),
+    ("NormalisedCpuDuration", "normalisedCpuDuration", BIGINT),
+    ("NumberOfJobs", "numberOfJobs", INT),
 )
 _SYNC_PARAMETERS: Parameters = (
     ("Site", "site", 255),
     ("SubmitHost", "submitHost", 255),
-    ("NumberOfJobs", "njobs", None),
-    ("Month", "month", None),
-    ("Year", "year", None),
+    ("NumberOfJobs", "njobs", INT),
+    ("Month", "month", INT),
+    ("Year", "year", INT),
 )
 # The NOT NULL columns a missing field leaves NULL, in the REPLACE's column order. The
 # loader fills a missing text field with the string "None", so ServiceLevelType is never
@@ -117,13 +128,13 @@ def _too_long(name: str) -> InvalidValue:
 
 
 def _check_parameters(fields: Fields, parameters: Parameters) -> None:
-    for name, parameter, size in parameters:
+    for name, parameter, limit in parameters:
         value = fields.get(name)
-        if size is None:
-            if isinstance(value, int) and not INT_MIN <= value <= INT_MAX:
+        if isinstance(limit, tuple):
+            if isinstance(value, int) and not limit[0] <= value <= limit[1]:
                 raise _out_of_range(parameter, 0)
         # Records are ASCII (apel.parse): characters are bytes.
-        elif isinstance(value, str) and len(value) > size:
+        elif isinstance(value, str) and len(value) > limit:
             raise _too_long(parameter)
 
 
@@ -210,12 +221,12 @@ def _check_not_negative(fields: Fields, names: tuple[str, ...]) -> None:
 
 
 def _check_summary_columns(
-    fields: Fields, parameters: Parameters, not_null: tuple[str, ...]
+    fields: Fields, parameters: Parameters, tail: Parameters, not_null: tuple[str, ...]
 ) -> None:
     """The summary procedure's arguments, then its REPLACE's NOT NULL and UNSIGNED columns."""
     _check_parameters(fields, parameters)
     _check_service_level(fields)
-    _check_parameters(fields, _SUMMARY_COUNT_PARAMETERS)
+    _check_parameters(fields, _SUMMARY_COUNT_PARAMETERS + tail)
     for name in not_null:
         if name not in fields:
             raise _cannot_be_null(name)
@@ -225,7 +236,7 @@ def _check_summary_columns(
 def check_summary(fields: Fields, now: int) -> None:
     _check_month(fields, now, "EarliestEndTime", "LatestEndTime")
     _check_not_negative(fields, ("WallDuration", "CpuDuration"))
-    _check_summary_columns(fields, _SUMMARY_PARAMETERS, _SUMMARY_NOT_NULL)
+    _check_summary_columns(fields, _SUMMARY_PARAMETERS, _SUMMARY_TAIL_PARAMETERS, _SUMMARY_NOT_NULL)
 
 
 def check_summary_v04(fields: Fields, now: int) -> None:
@@ -233,7 +244,7 @@ def check_summary_v04(fields: Fields, now: int) -> None:
         raise InvalidValue("Mixture of benchmark types detected")
     _check_month(fields, now, "EarliestEndTime", "LatestEndTime")
     _check_not_negative(fields, ("WallDuration", "CpuDuration"))
-    _check_summary_columns(fields, _SUMMARY_PARAMETERS, _SUMMARY_NOT_NULL)
+    _check_summary_columns(fields, _SUMMARY_PARAMETERS, _SUMMARY_TAIL_PARAMETERS, _SUMMARY_NOT_NULL)
 
 
 def check_normalised_summary(fields: Fields, now: int) -> None:
@@ -242,7 +253,9 @@ def check_normalised_summary(fields: Fields, now: int) -> None:
         fields,
         ("WallDuration", "CpuDuration", "NormalisedWallDuration", "NormalisedCpuDuration"),
     )
-    _check_summary_columns(fields, _NORMALISED_PARAMETERS, _NORMALISED_NOT_NULL)
+    _check_summary_columns(
+        fields, _NORMALISED_PARAMETERS, _NORMALISED_TAIL_PARAMETERS, _NORMALISED_NOT_NULL
+    )
 
 
 def check_normalised_summary_v04(fields: Fields, now: int) -> None:
@@ -254,7 +267,9 @@ def check_normalised_summary_v04(fields: Fields, now: int) -> None:
         raise InvalidValue(
             "Benchmark types of NormalisedWallDuration and NormalisedCpuDuration differ"
         )
-    _check_summary_columns(fields, _NORMALISED_PARAMETERS, _NORMALISED_NOT_NULL)
+    _check_summary_columns(
+        fields, _NORMALISED_PARAMETERS, _NORMALISED_TAIL_PARAMETERS, _NORMALISED_NOT_NULL
+    )
 
 
 def check_sync(fields: Fields, now: int) -> None:

@@ -94,6 +94,17 @@ def test_an_uploaded_summary_gets_the_loaders_checks() -> None:
     assert not ApelRecord.objects.exists()
 
 
+def test_a_summary_duration_past_bigint_is_refused_in_mariadbs_words_not_a_server_error() -> None:
+    # PostgreSQL's bigint refused the whole upload with a server error before; MariaDB
+    # 10.11 refuses ReplaceSummary's BIGINT parameter with this text.
+    wall = next(line for line in SUMMARY.splitlines() if line.startswith("WallDuration: "))
+    status, body = upload(Client(), SUMMARY.replace(wall, f"WallDuration: {2**63}"))
+    assert status == 400
+    error = "(1264, \"Out of range value for column 'wallDuration' at row 0\")"
+    assert body["errors"][0]["message"] == error
+    assert not ApelRecord.objects.exists()
+
+
 def test_a_site_in_central_summary_mode_has_uploaded_summaries_refused_with_a_reason() -> None:
     ApelSiteSettings.objects.create(site=SITE, mode=MODE_SUMMARIES)
     for text in (SUMMARY, SYNC):
