@@ -235,3 +235,18 @@ def test_on_sqlite_the_months_relayed_lookup_reads_the_relayed_rows_index_alone(
         cursor.execute("EXPLAIN QUERY PLAN " + relay._relayed_sql("sqlite", 2), ["A", "B"])
         plan = " ".join(str(row) for row in cursor.fetchall())
     assert "apel_relayed_month" in plan
+
+
+@pytest.mark.parametrize(
+    ("year", "month"), [("100000", "10"), ("2026", "13"), ("-5", "10"), ("2026", "0")]
+)
+def test_a_sync_record_of_no_calendar_month_is_refused_with_the_summaries_words(
+    year: str, month: str
+) -> None:
+    # It used to break the upload with a server error: VacMon keeps relayed records by month.
+    sync = {"Site": SITE, "SubmitHost": "ce.example.org", "NumberOfJobs": "1"}
+    text = message({**sync, "Month": month, "Year": year}, header="APEL-sync-message: v0.1")
+    status, body = upload(Client(), text)
+    assert status == 400
+    assert body["errors"][0]["message"] == "Invalid values for month and/or year."
+    assert not ApelRecord.objects.exists()

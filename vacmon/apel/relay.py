@@ -48,6 +48,11 @@ def refusal(record: Record, policy: SitePolicy, months_with_jobs: set[SiteMonth]
             " ones into them"
         )
     month = (site, record.integer("Year"), record.integer("Month"))
+    if not (1 <= month[2] <= 12 and 1 <= month[1] <= 9999):
+        # APEL's loader checks a summary's month (apel.checks) but stores any INT as a
+        # sync record's. VacMon keeps relayed records by their month, and no site's
+        # client writes such a record, so it is refused, as a summary's would be.
+        return "Invalid values for month and/or year."
     if month not in months_with_jobs:
         return None
     when = f"{month[1]:04d}-{month[2]:02d}"
