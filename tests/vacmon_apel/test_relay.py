@@ -250,3 +250,11 @@ def test_a_sync_record_of_no_calendar_month_is_refused_with_the_summaries_words(
     assert status == 400
     assert body["errors"][0]["message"] == "Invalid values for month and/or year."
     assert not ApelRecord.objects.exists()
+
+
+def test_a_sync_record_with_a_negative_job_count_is_refused_with_a_reason() -> None:
+    sync = {"Site": SITE, "SubmitHost": "ce.example.org", "NumberOfJobs": "-1"}
+    text = message({**sync, "Month": "10", "Year": "2026"}, header="APEL-sync-message: v0.1")
+    status, body = upload(Client(), text)
+    assert status == 400 and "NumberOfJobs is negative" in body["errors"][0]["message"]
+    assert not ApelRecord.objects.exists()

@@ -53,6 +53,10 @@ def refusal(record: Record, policy: SitePolicy, months_with_jobs: set[SiteMonth]
         # sync record's. VacMon keeps relayed records by their month, and no site's
         # client writes such a record, so it is refused, as a summary's would be.
         return "Invalid values for month and/or year."
+    if record.integer("NumberOfJobs") < 0:
+        # A summary's is refused by its UNSIGNED column; a sync record's INT column takes
+        # it, but a count of jobs below zero is no count, and VacMon's column holds none.
+        return "NumberOfJobs is negative: a sync record counts the jobs of its month"
     if month not in months_with_jobs:
         return None
     when = f"{month[1]:04d}-{month[2]:02d}"
