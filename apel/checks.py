@@ -55,8 +55,9 @@ _JOB_PARAMETERS: Parameters = (
     ("MemoryVirtual", "memoryVirtual", INT),
     ("ServiceLevelType", "serviceLevelType", 50),
 )
-_JOB_UNSIGNED_COLUMNS = tuple(name for name, _, limit in _JOB_PARAMETERS if limit == INT)
-# The job procedure's text parameters, by field: what apel.uniform checks in bulk.
+# The job procedure's INT parameters, whose JobRecords columns are UNSIGNED too, and its
+# text parameters, by field: what apel.uniform checks in bulk.
+JOB_INT_FIELDS = tuple(name for name, _, limit in _JOB_PARAMETERS if limit == INT)
 JOB_TEXT_LIMITS = {name: limit for name, _, limit in _JOB_PARAMETERS if isinstance(limit, int)}
 _SUMMARY_HEAD_PARAMETERS: Parameters = (
     ("Site", "site", 255),
@@ -157,7 +158,7 @@ def _check_job_limits(fields: Fields) -> None:
     """What a strict-mode MariaDB refuses (spec 1.11); the loader itself lets them pass."""
     _check_parameters(fields, _JOB_PARAMETERS)
     _check_service_level(fields)
-    _check_unsigned(fields, _JOB_UNSIGNED_COLUMNS)
+    _check_unsigned(fields, JOB_INT_FIELDS)
 
 
 def check_job(fields: Fields, now: int) -> None:
@@ -185,7 +186,8 @@ def check_job_v04(fields: Fields, now: int) -> None:
     _check_job_limits(fields)
 
 
-def _month_bounds(fields: Fields) -> tuple[int, int]:
+def month_bounds(fields: Fields) -> tuple[int, int]:
+    """The epochs a record's Month and Year begin and end, or the loader's refusal."""
     month, year = fields["Month"], fields["Year"]
     assert isinstance(month, int) and isinstance(year, int)
     try:
@@ -197,7 +199,7 @@ def _month_bounds(fields: Fields) -> tuple[int, int]:
 
 
 def _check_month(fields: Fields, now: int, first: str, last: str) -> None:
-    start, end = _month_bounds(fields)
+    start, end = month_bounds(fields)
     earliest, latest = fields.get(first), fields.get(last)
     # Only checked when both are given; the upper bound is inclusive in the loader.
     if isinstance(earliest, int) and isinstance(latest, int):

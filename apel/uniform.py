@@ -22,6 +22,7 @@ from apel.checks import (
     DECIMAL_10_3_LIMIT,
     FUTURE_TOLERANCE,
     INT_MAX,
+    JOB_INT_FIELDS,
     JOB_TEXT_LIMITS,
     VALID_SERVICE_LEVEL_TYPES,
 )
@@ -29,10 +30,6 @@ from apel.fields import SCHEMAS, FieldType, RecordKind, Schema
 from apel.records import ParseResult, Record
 from apel.values import Value
 
-# The job fields whose range a strict-mode MariaDB checks (apel.checks), all INT/UNSIGNED.
-_BOUNDED = frozenset(
-    ("WallDuration", "CpuDuration", "Processors", "NodeCount", "MemoryReal", "MemoryVirtual")
-)
 _EPOCH_LIMIT = 253402300799  # the last second of year 9999, as apel.values allows
 
 
@@ -168,7 +165,7 @@ def _all_pass(named: dict[str, Sequence[Value]], now: int) -> bool:
     levels = cast(list[float], named["ServiceLevel"])
     if not all(map(math.isfinite, levels)) or max(map(abs, levels)) >= DECIMAL_10_3_LIMIT:
         return False
-    for key in _BOUNDED & named.keys():
+    for key in named.keys() & JOB_INT_FIELDS:
         column = cast(list[int], named[key])
         if min(column) < 0 or max(column) > INT_MAX:
             return False

@@ -20,8 +20,10 @@ from datetime import datetime
 from django.db import connection
 
 from apel.builder import serialise_record
+from apel.checks import month_bounds
 from apel.fields import RecordKind
 from apel.records import Record, RecordError
+from apel.values import InvalidValue
 from vacmon.apel.uploads import SitePolicy, UploadReport
 from vacmon.models import ApelMonth, ApelRecord
 from vacmon.models.apel import KIND_RELAYED_SUMMARY, KIND_RELAYED_SYNC, RELAYED_KINDS
@@ -48,11 +50,13 @@ def refusal(record: Record, policy: SitePolicy, months_with_jobs: set[SiteMonth]
             " ones into them"
         )
     month = (site, record.integer("Year"), record.integer("Month"))
-    if not (1 <= month[2] <= 12 and 1 <= month[1] <= 9999):
+    try:
         # APEL's loader checks a summary's month (apel.checks) but stores any INT as a
         # sync record's. VacMon keeps relayed records by their month, and no site's
         # client writes such a record, so it is refused, as a summary's would be.
-        return "Invalid values for month and/or year."
+        month_bounds(record.fields)
+    except InvalidValue as error:
+        return str(error)
     if record.integer("NumberOfJobs") < 0:
         # A summary's is refused by its UNSIGNED column; a sync record's INT column takes
         # it, but a count of jobs below zero is no count, and VacMon's column holds none.
