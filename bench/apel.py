@@ -46,6 +46,7 @@ from apel.outbox import SqliteOutbox
 from apel.parse import parse_message
 from apel.smime import Signer
 from apel.stomp_sender import StompSender
+from bench.common import process_cpu
 
 RECORD = """Site: UKI-NORTHGRID-MAN-HEP
 SubmitHost: vac01.tier2.hep.manchester.ac.uk/vac-vm123.tier2.hep.manchester.ac.uk
@@ -406,16 +407,10 @@ def servers_cpu() -> dict[str, float]:
     the children each reaped: a backend's time goes to the postmaster when it ends."""
     names = {"postgres": "PostgreSQL", "beam.smp": "RabbitMQ"}
     seconds = dict.fromkeys(names.values(), 0.0)
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue  # ended meanwhile
-        name = text[text.index("(") + 1 : text.rindex(")")]
+    for entry in Path("/proc").glob("[0-9]*"):
+        name, cpu = process_cpu(entry.name, reaped=True)
         if name in names:
-            # utime, stime, cutime, cstime: fields 14-17 of proc(5), after the name.
-            ticks = sum(int(v) for v in text[text.rindex(")") + 2 :].split()[11:15])
-            seconds[names[name]] += ticks / os.sysconf("SC_CLK_TCK")
+            seconds[names[name]] += cpu
     return seconds
 
 

@@ -1,8 +1,10 @@
-"""What the benchmarks share: a throwaway VacMon on a fresh SQLite database."""
+"""What the benchmarks share: a throwaway VacMon on a fresh SQLite database, and the CPU
+a process has used, read from /proc."""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 
 def setup_django(var_dir: str, *, allow_insecure: bool = False) -> None:
@@ -22,3 +24,17 @@ def setup_django(var_dir: str, *, allow_insecure: bool = False) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+
+
+def process_cpu(pid: int | str, *, reaped: bool = False) -> tuple[str, float]:
+    """The name and the user plus system CPU seconds of one process, with those of the
+    children it reaped when `reaped` (a PostgreSQL backend's go to its postmaster when it
+    ends); ("", 0.0) once the process is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return "", 0.0
+    name, fields = text[text.index("(") + 1 : text.rindex(")")], text[text.rindex(")") + 2 :]
+    # utime, stime, cutime, cstime: fields 14-17 of proc(5), counted after the name.
+    ticks = fields.split()[11 : 15 if reaped else 13]
+    return name, sum(map(int, ticks)) / os.sysconf("SC_CLK_TCK")

@@ -43,6 +43,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import process_cpu  # noqa: E402
 from tests import samples  # noqa: E402
 from tests.processes import descendants  # noqa: E402
 
@@ -324,11 +325,7 @@ class Listener:
 
 def cpu_of(pid: int) -> float:
     """User plus system CPU seconds of one process (0 once it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except FileNotFoundError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return process_cpu(pid)[1]
 
 
 def udp_bound(port: int) -> bool:

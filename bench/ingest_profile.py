@@ -31,6 +31,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import process_cpu  # noqa: E402
+
 
 def fresh_database(var_dir: str, url: str) -> tuple[str, str]:
     """(DATABASE_URL, the name to drop after, or "")."""
@@ -165,9 +167,7 @@ def server_cpu() -> float:
     if connection.vendor != "postgresql":
         return 0.0
     connection.ensure_connection()
-    pid = connection.connection.info.backend_pid
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return process_cpu(connection.connection.info.backend_pid)[1]
 
 
 def server_column(seconds: float, n: int) -> str:
