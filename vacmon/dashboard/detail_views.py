@@ -10,7 +10,7 @@ from django.shortcuts import render
 from factories.messages import Message
 from vacmon.dashboard import charts, factory_report, fmt, lifecycles, rows, selectors
 from vacmon.dashboard.page import Page, chart, line_chart, make_page, only, scaled
-from vacmon.store import Scope, get_store
+from vacmon.store import Scope, Series, get_store
 from vacmon.store.series import total
 from vacmon.store.shutdowns import Shutdown
 from vacmon.timerange import TimeRange
@@ -41,12 +41,18 @@ def factory(request: HttpRequest, site: str, space: str, factory: str) -> HttpRe
     pp = page.params
     r = pp.time_range
     scope = Scope(site=site, space=space, factory=factory)
-    latest = selectors.factories_latest(scope, r, pp.now)
+    mt_scope = Scope(site=site, space=space, factory=factory, vo=pp.vo)
+    latest, summary, mts, lcs, charted, by_machinetype = page.read(
+        lambda: selectors.factories_latest(scope, r, pp.now),
+        lambda: selectors.factory_health(scope, r, HEALTH_HISTORY),
+        lambda: selectors.machinetypes_latest(mt_scope, r, pp.now),
+        lambda: _lifecycles(mt_scope, r),
+        lambda: selectors.factory_metrics(HEALTH_METRICS, "factory", scope, r),
+        lambda: selectors.running("running_processors", "machinetype", mt_scope, r),
+    )
     if not latest and not get_store().factories(since=pp.since - LOOKBACK, scope=scope):
         raise Http404(f"factory {factory!r} is not known")
     last = latest[0] if latest else None
-    summary = selectors.factory_health(scope, r, HEALTH_HISTORY)
-    mt_scope = Scope(site=site, space=space, factory=factory, vo=pp.vo)
     ctx = page.context(
         site=site,
         space=space,
@@ -58,12 +64,10 @@ def factory(request: HttpRequest, site: str, space: str, factory: str) -> HttpRe
             for label, seen in summary.versions.items()
         ],
         history_note=summary.truncated,
-        machinetypes=rows.machinetype_rows(
-            selectors.machinetypes_latest(mt_scope, r, pp.now), page
-        ),
-        machines=_lifecycle_rows(_lifecycles(mt_scope, r)[:50], page),
+        machinetypes=rows.machinetype_rows(mts, page),
+        machines=_lifecycle_rows(lcs[:50], page),
         machines_url=page.links.machines(site=site, space=space, factory=factory),
-        charts=_factory_charts(scope, mt_scope, r, summary),
+        charts=_factory_charts(charted, by_machinetype, summary),
     )
     return render(request, "dashboard/factory.html", ctx)
 
@@ -75,17 +79,20 @@ def machinetype(request: HttpRequest, site: str, space: str, machinetype: str) -
     r = pp.time_range
     factory_name = request.GET.get("factory") or None
     scope = Scope(site=site, space=space, factory=factory_name, machinetype=machinetype, vo=pp.vo)
-    latest = selectors.machinetypes_latest(scope, r, pp.now)
+    latest, known, found, charted = page.read(
+        lambda: selectors.machinetypes_latest(scope, r, pp.now),
+        lambda: selectors.shutdown_outcomes(scope, r),
+        lambda: selectors.machines(scope, r),
+        lambda: selectors.machinetype_metrics(
+            ("running_machines", "num_before_fizzle", "running_processors"), "factory", scope, r
+        ),
+    )
     if not latest and not get_store().latest(
         "machinetype_status", since=pp.since - LOOKBACK, scope=scope
     ):
         raise Http404(f"machinetype {machinetype!r} is not known in {space!r}")
-    known = selectors.shutdown_outcomes(scope, r)
-    lcs = lifecycles.fill_outcomes(selectors.machines(scope, r), known)
+    lcs = lifecycles.fill_outcomes(found, known)
     counts = lifecycles.family_counts(lcs)
-    charted = selectors.machinetype_metrics(
-        ("running_machines", "num_before_fizzle", "running_processors"), "factory", scope, r
-    )
     running, fizzle = charted["running_machines"], charted["num_before_fizzle"]
     ctx = page.context(
         site=site,
@@ -126,7 +133,7 @@ def machines(request: HttpRequest) -> HttpResponse:
     filters = {k: get(k) or None for k in ("site", "space", "factory", "machinetype")}
     family = get("code") or None
     scope = Scope(**filters, vo=pp.vo)
-    lcs = _lifecycles(scope, pp.time_range)
+    (lcs,) = page.read(lambda: _lifecycles(scope, pp.time_range))
     counts = lifecycles.family_counts(lcs)
     if family:
         lcs = [lc for lc in lcs if lc.family == family]
@@ -158,7 +165,7 @@ def machine(
         (machine, links.machine(site, space, factory, machine)),
     ]
     scope = Scope(site=site, space=space, factory=factory, machine=machine)
-    found = selectors.machine_messages(scope, 0, page.params.now)
+    (found,) = page.read(lambda: selectors.machine_messages(scope, 0, page.params.now))
     if not found:
         raise Http404(f"machine {machine!r} is not known")
     newest = found[0]
@@ -186,20 +193,18 @@ def _page(request: HttpRequest, site: str, space: str) -> Page:
 
 
 def _factory_charts(
-    scope: Scope, mt_scope: Scope, r: TimeRange, summary: factory_report.Summary
+    charted: dict[str, Series], by_machinetype: Series, summary: factory_report.Summary
 ) -> list[charts.Svg]:
-    charted = selectors.factory_metrics(HEALTH_METRICS, "factory", scope, r)
-
     def one(metric: str) -> list[float | None]:
         return only(charted[metric])
 
-    times = charted["load_average"].times
+    times, interval = charted["load_average"].times, charted["load_average"].interval
     gib = 1 / KIB_PER_GIB
     return [
         line_chart(
             "Load average (15 min) and processors",
             times,
-            r.interval,
+            interval,
             {
                 "Load average": one("load_average"),
                 "Running processors": one("running_processors"),
@@ -208,13 +213,13 @@ def _factory_charts(
         ),
         chart(
             "Running processors by machinetype",
-            selectors.running("running_processors", "machinetype", mt_scope, r),
+            by_machinetype,
             lines={"Max processors": one("max_processors")},
         ),
         line_chart(
             "Memory and swap",
             times,
-            r.interval,
+            interval,
             {
                 "Memory used": scaled(one("mem_used_kb"), gib),
                 "Memory total": scaled(one("mem_total_kb"), gib),
@@ -226,7 +231,7 @@ def _factory_charts(
         line_chart(
             "Free disk",
             times,
-            r.interval,
+            interval,
             {
                 "Root (/tmp)": scaled(one("root_disk_avail_kb"), gib),
                 "Daemon (/var/lib)": scaled(one("daemon_disk_avail_kb"), gib),
@@ -236,7 +241,7 @@ def _factory_charts(
         line_chart(
             "Free inodes",
             times,
-            r.interval,
+            interval,
             {
                 "Root (/tmp)": one("root_disk_avail_inodes"),
                 "Daemon (/var/lib)": one("daemon_disk_avail_inodes"),
@@ -246,7 +251,7 @@ def _factory_charts(
         line_chart(
             "Heartbeat ages when sent",
             times,
-            r.interval,
+            interval,
             summary.ages,
             unit="minutes",
         ),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from vacmon.dashboard import charts, selectors
 from vacmon.dashboard.links import Links
 from vacmon.dashboard.params import RANGES, PageParams, page_params
-from vacmon.store import Series
+from vacmon.store import Series, get_store
 
 REFRESH_SECONDS = 60
 
@@ -47,6 +47,13 @@ class Page:
             "all_vos_url": pp.without_vo(self.request.path, self.request.GET),
             **extra,
         }
+
+    def read(self, *calls: Callable[[], Any]) -> list[Any]:
+        """The results of `calls`, reads of the store that do not depend on each other, made
+        together with the VO menu's (`context` then finds the menu in the cache): on
+        Elasticsearch their searches go as one round trip (`Store.together`)."""
+        since = self.params.time_range.since
+        return get_store().together([*calls, lambda: selectors.vo_names(since)])[:-1]
 
 
 def make_page(request: HttpRequest, *crumbs: tuple[str, str]) -> Page:

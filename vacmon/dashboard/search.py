@@ -43,14 +43,19 @@ def find(query: str, page: Page) -> list[Hit]:
         if link and (kind, link) not in hits:
             hits[(kind, link)] = Hit(kind, name, context, link, name.lower() == needle)
 
-    for ref in selectors.known_factories(now - WINDOW):
+    factories, machinetypes, machines = page.read(
+        lambda: selectors.known_factories(now - WINDOW),
+        lambda: selectors.machinetype_names(now - WINDOW),
+        lambda: selectors.machine_messages(Scope(machine=query), now - MACHINE_WINDOW, now),
+    )
+    for ref in factories:
         site, space, factory = ref.site, ref.space, ref.factory
         add("site", site, "", links.site, site)
         add("space", space, site, links.space, site, space)
         add("factory", factory, space, links.factory, site, space, factory)
-    for site, space, mt in selectors.machinetype_names(now - WINDOW):
+    for site, space, mt in machinetypes:
         add("machinetype", mt, space, links.machinetype, site, space, mt)
-    for m in selectors.machine_messages(Scope(machine=query), now - MACHINE_WINDOW, now)[:1]:
+    for m in machines[:1]:
         machine = m.machine or ""
         add("machine", machine, m.factory, links.machine, m.site, m.space, m.factory, machine)
     ranked = sorted(hits.values(), key=lambda h: (not h.exact, h.kind, h.name))

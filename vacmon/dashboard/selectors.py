@@ -113,11 +113,12 @@ RUNNING = ("running_processors", "running_hs06")
 FLEET = (*RUNNING, *CAPACITY)
 
 
-def capacity_line(metric: str, scope: Scope, r: TimeRange) -> list[float | None]:
-    """Σ max_processors (or max_hs06) of the factories in scope; capacity has no VO. Read
+def capacity_lines(scope: Scope, r: TimeRange) -> tuple[list[float | None], list[float | None]]:
+    """Σ max_processors and Σ max_hs06 of the factories in scope; capacity has no VO. Read
     with the factories' usage by site (`FLEET`), for the charts that draw both."""
     plain = Scope(site=scope.site, space=scope.space, factory=scope.factory)
-    return total(factory_metrics(FLEET, "site", plain, r)[metric])
+    charted = factory_metrics(FLEET, "site", plain, r)
+    return total(charted["max_processors"]), total(charted["max_hs06"])
 
 
 # ---- latest state --------------------------------------------------------------------------

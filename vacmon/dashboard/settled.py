@@ -65,12 +65,16 @@ def chart_series_many(
     if split is None:
         return read(r.since, r.until)
     first = r.since - r.since % r.interval
-    old = remember(
-        ("chart", message_type, metrics, group_by, scope, first, split, r.interval),
-        r.interval,
-        lambda: read(first, split - 1),
+    old, new = store.together(
+        [
+            lambda: remember(
+                ("chart", message_type, metrics, group_by, scope, first, split, r.interval),
+                r.interval,
+                lambda: read(first, split - 1),
+            ),
+            lambda: read(split, r.until),
+        ]
     )
-    new = read(split, r.until)
     return {m: join(old[m], new[m]) for m in metrics}
 
 
@@ -96,12 +100,17 @@ def split_compute(
     split = split_point(r)
     if split is None:
         return compute(r.since, r.until)
-    old = remember(
-        (*key, r.since - r.since % r.interval, split),
-        r.interval,
-        lambda: compute(r.since, split - 1),
+    old, new = get_store().together(
+        [
+            lambda: remember(
+                (*key, r.since - r.since % r.interval, split),
+                r.interval,
+                lambda: compute(r.since, split - 1),
+            ),
+            lambda: compute(split, r.until),
+        ]
     )
-    return merge(old, compute(split, r.until))
+    return merge(old, new)
 
 
 def split_history(

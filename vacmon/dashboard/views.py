@@ -25,8 +25,11 @@ def overview(request: HttpRequest) -> HttpResponse:
     page = make_page(request)
     pp = page.params
     r = pp.time_range
-    latest = selectors.factories_latest(Scope(), r, pp.now, SUMMED)
-    mts = selectors.machinetypes_latest(Scope(vo=pp.vo), r, pp.now, selectors.USAGE_FIELDS)
+    latest, mts, charts = page.read(
+        lambda: selectors.factories_latest(Scope(), r, pp.now, SUMMED),
+        lambda: selectors.machinetypes_latest(Scope(vo=pp.vo), r, pp.now, selectors.USAGE_FIELDS),
+        lambda: _fleet_charts(page, Scope(vo=pp.vo), "site"),
+    )
     usage = selectors.usage_by(mts, lambda m: m.site, page.ref)
     caps = summarise(latest, "site", page.ref)
     site_rows = rows.capacity_rows(caps, usage, pp.vo, page.links.site, page.links.vo)
@@ -36,7 +39,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         stale_factories=sum(c.stale_factories for c in caps),
         last_message=fmt.utc(max((c.last_seen for c in caps), default=None)),
         last_message_age=fmt.age_since(max((c.last_seen for c in caps), default=0), pp.now),
-        charts=_fleet_charts(page, Scope(vo=pp.vo), "site"),
+        charts=charts,
     )
     return render(request, "dashboard/overview.html", ctx)
 
@@ -46,11 +49,15 @@ def site(request: HttpRequest, site: str) -> HttpResponse:
     page.crumbs.append((site, page.links.site(site)))
     pp = page.params
     scope = Scope(site=site)
-    latest = selectors.factories_latest(scope, pp.time_range, pp.now, SUMMED)
-    _require(latest or _known(scope, pp.since), f"no factory of site {site!r} is known")
-    mts = selectors.machinetypes_latest(
-        Scope(site=site, vo=pp.vo), pp.time_range, pp.now, selectors.USAGE_FIELDS
+    vo_scope = Scope(site=site, vo=pp.vo)
+    latest, mts, charts = page.read(
+        lambda: selectors.factories_latest(scope, pp.time_range, pp.now, SUMMED),
+        lambda: selectors.machinetypes_latest(
+            vo_scope, pp.time_range, pp.now, selectors.USAGE_FIELDS
+        ),
+        lambda: _fleet_charts(page, vo_scope, "space"),
     )
+    _require(latest or _known(scope, pp.since), f"no factory of site {site!r} is known")
     usage = selectors.usage_by(mts, lambda m: m.space, page.ref)
     caps = summarise(latest, "space", page.ref)
     space_rows = rows.capacity_rows(
@@ -62,7 +69,7 @@ def site(request: HttpRequest, site: str) -> HttpResponse:
         site=site,
         rows=space_rows,
         totals=rows.totals(space_rows),
-        charts=_fleet_charts(page, Scope(site=site, vo=pp.vo), "space"),
+        charts=charts,
         machines_url=page.links.machines(site=site),
     )
     return render(request, "dashboard/site.html", ctx)
@@ -75,17 +82,20 @@ def space(request: HttpRequest, site: str, space: str) -> HttpResponse:
     pp = page.params
     r = pp.time_range
     scope = Scope(site=site, space=space)
-    latest = selectors.factories_latest(scope, r, pp.now)
+    vo_scope = Scope(site=site, space=space, vo=pp.vo)
+    latest, mts, (max_procs, max_hs06), by_vo, by_machinetype, by_factory, load = page.read(
+        lambda: selectors.factories_latest(scope, r, pp.now),
+        lambda: selectors.machinetypes_latest(vo_scope, r, pp.now),
+        lambda: selectors.capacity_lines(scope, r),
+        lambda: selectors.running_many(selectors.RUNNING, "vo", vo_scope, r),
+        lambda: selectors.running_many(selectors.RUNNING, "machinetype", vo_scope, r),
+        lambda: selectors.running("running_processors", "factory", vo_scope, r),
+        lambda: selectors.factory_metric("load_average", "factory", scope, r),
+    )
     _require(latest or _known(scope, pp.since), f"no factory of space {space!r} is known")
     caps = summarise(latest, "space", page.ref)
-    mts = selectors.machinetypes_latest(Scope(site=site, space=space, vo=pp.vo), r, pp.now)
-    vo_scope = Scope(site=site, space=space, vo=pp.vo)
-    max_procs = selectors.capacity_line("max_processors", scope, r)
-    max_hs06 = selectors.capacity_line("max_hs06", scope, r)
     stale = [m.factory for m in latest if rows.stale(m, page.ref)]
     factory_links = {m.factory: links.factory(site, space, m.factory) for m in latest}
-    by_vo = selectors.running_many(selectors.RUNNING, "vo", vo_scope, r)
-    by_machinetype = selectors.running_many(selectors.RUNNING, "machinetype", vo_scope, r)
     ctx = page.context(
         site=site,
         site_url=links.site(site),
@@ -120,13 +130,13 @@ def space(request: HttpRequest, site: str, space: str) -> HttpResponse:
             ),
             chart(
                 "Running processors by factory",
-                selectors.running("running_processors", "factory", vo_scope, r),
+                by_factory,
                 links=factory_links,
                 highlight=stale,
             ),
             chart(
                 "Load average (15 min) by factory",
-                selectors.factory_metric("load_average", "factory", scope, r),
+                load,
                 links=factory_links,
                 highlight=stale,
             ),
@@ -139,7 +149,10 @@ def vo_list(request: HttpRequest) -> HttpResponse:
     page = make_page(request)
     page.crumbs.append(("VOs", page.links.vos()))
     pp = page.params
-    mts = selectors.machinetypes_latest(Scope(), pp.time_range, pp.now, selectors.USAGE_FIELDS)
+    usage_fields = selectors.USAGE_FIELDS
+    (mts,) = page.read(
+        lambda: selectors.machinetypes_latest(Scope(), pp.time_range, pp.now, usage_fields)
+    )
     usage = selectors.usage_by(mts, lambda m: m.vo, page.ref)
     vo_rows = []
     for vo in page.context()["vos"]:
@@ -154,15 +167,18 @@ def vo_page(request: HttpRequest, vo: str) -> HttpResponse:
     pp = page.params
     r = pp.time_range
     scope = Scope(vo=vo)
-    latest = selectors.machinetypes_latest(scope, r, pp.now)
+    latest, by_site, by_machinetype = page.read(
+        lambda: selectors.machinetypes_latest(scope, r, pp.now),
+        lambda: selectors.running_many(
+            ("running_processors", "running_machines", "running_hs06"), "site", scope, r
+        ),
+        lambda: selectors.running("running_processors", "machinetype", scope, r),
+    )
     _require(
         latest or get_store().latest("machinetype_status", since=pp.since - LOOKBACK, scope=scope),
         f"no machinetype of VO {vo!r} is known",
     )
     usage = selectors.usage_by(latest, lambda m: (m.site, m.space), page.ref)
-    by_site = selectors.running_many(
-        ("running_processors", "running_machines", "running_hs06"), "site", scope, r
-    )
     space_rows = [
         {
             "site": s,
@@ -184,7 +200,7 @@ def vo_page(request: HttpRequest, vo: str) -> HttpResponse:
             chart(f"Running HS06 of {vo} by site", by_site["running_hs06"], unit="HS06"),
             chart(
                 f"Running processors of {vo} by machinetype",
-                selectors.running("running_processors", "machinetype", scope, r),
+                by_machinetype,
             ),
         ],
     )
@@ -202,10 +218,13 @@ def search(request: HttpRequest) -> HttpResponse:
 
 def _fleet_charts(page: Page, scope: Scope, by: str) -> list[Any]:
     r = page.params.time_range
-    max_procs = selectors.capacity_line("max_processors", scope, r)
-    max_hs06 = selectors.capacity_line("max_hs06", scope, r)
-    grouped = selectors.running_many(selectors.RUNNING, by, scope, r)
-    by_vo = selectors.running_many(selectors.RUNNING, "vo", scope, r)
+    grouped, by_vo, (max_procs, max_hs06) = get_store().together(
+        [
+            lambda: selectors.running_many(selectors.RUNNING, by, scope, r),
+            lambda: selectors.running_many(selectors.RUNNING, "vo", scope, r),
+            lambda: selectors.capacity_lines(scope, r),
+        ]
+    )
     return [
         chart(
             f"Running processors by {by}",

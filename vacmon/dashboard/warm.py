@@ -28,6 +28,6 @@ def warm_overview(now: int | None = None) -> int:
         selectors.machinetypes_latest(Scope(), r, now, selectors.USAGE_FIELDS)
         for by in FLEET_GROUPS:
             selectors.running_many(selectors.RUNNING, by, Scope(), r)
-        selectors.capacity_line("max_processors", Scope(), r)  # reads max_hs06 with it
+        selectors.capacity_lines(Scope(), r)
         done += 1
     return done

@@ -6,13 +6,15 @@ objects or Elasticsearch bodies, so the embedded and Elasticsearch backends are 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from factories.messages import Message
 from vacmon.store.heartbeats import FactoryHealth
 from vacmon.store.shutdowns import Shutdown
+
+T = TypeVar("T")
 
 # What a series may be grouped by; each is a column of the stored messages.
 GROUPS = ("site", "space", "factory", "machinetype", "vo")
@@ -180,6 +182,12 @@ class Writer(Protocol):
 
 class Reader(Protocol):
     """Stored messages and what is known of their senders, as plain values."""
+
+    def together(self, calls: Sequence[Callable[[], T]]) -> list[T]:
+        """Each call's result, in order, where the calls are reads of this store that do
+        not depend on each other: a backend may make their round trips together
+        (Elasticsearch sends the searches made at the same time as one `_msearch`). The
+        first exception a call raises is raised."""
 
     def latest(
         self,

@@ -32,6 +32,7 @@ from vacmon.store.base import (
     WriteResult,
 )
 from vacmon.store.es import (
+    batch,
     builders,
     capabilities,
     latest,
@@ -363,10 +364,18 @@ class ElasticsearchStore:
         index = templates.stream_name(self.prefix, message_type)
         extra: dict[str, Any] = {"filter_path": filter_path} if filter_path else {}
         # A stream that was never written to does not exist yet: that is an empty answer.
-        response = self.client.search(
-            index=index, ignore_unavailable=True, allow_no_indices=True, **extra, **body
+        answer = batch.search(
+            self.client,
+            index=index,
+            ignore_unavailable=True,
+            allow_no_indices=True,
+            **extra,
+            **body,
         )
-        return paging.end_short_pages(body, response.body)
+        return paging.end_short_pages(body, answer)
+
+    def together(self, calls: Sequence[Callable[[], R]]) -> list[R]:
+        return batch.together(self.client, calls, _close_thread_connections)
 
     def latest(
         self,
@@ -653,3 +662,11 @@ def _decode(records: list[str]) -> tuple[list[Message], list[str]]:
         except ValueError:
             unreadable.append(record)
     return messages, unreadable
+
+
+def _close_thread_connections() -> None:
+    """A read's thread ends: close the database connections it opened, if any (a
+    connection belongs to the thread that opened it and would stay open otherwise)."""
+    from django.db import connections
+
+    connections.close_all()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
@@ -22,6 +23,8 @@ from vacmon.store.embedded.tables import MODELS
 from vacmon.store.heartbeats import FactoryHealth
 from vacmon.store.shutdowns import Shutdown
 
+T = TypeVar("T")
+
 
 class EmbeddedStore:
     name = "embedded"
@@ -39,6 +42,10 @@ class EmbeddedStore:
             # A lost connection stays lost: drop it so the caller's retry opens a new one.
             connection.close_if_unusable_or_obsolete()
             raise
+
+    def together(self, calls: Sequence[Callable[[], T]]) -> list[T]:
+        # Queries in this process wait for nothing that making them together would save.
+        return [call() for call in calls]
 
     def latest(
         self,

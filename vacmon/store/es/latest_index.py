@@ -12,7 +12,7 @@ from elasticsearch.helpers import bulk
 
 from factories.messages import Message
 from vacmon.store.base import Scope
-from vacmon.store.es import builders, latest, parsers, side_index, templates
+from vacmon.store.es import batch, builders, latest, parsers, side_index, templates
 from vacmon.store.es.side_index import SearchRaw
 
 log = logging.getLogger(__name__)
@@ -54,17 +54,17 @@ class LatestIndex:
                 message_type, since=since, scope=scope, fields=fields, after=after
             )
             try:
-                answer = self.client.search(
-                    index=self.index, filter_path=latest.READ_FILTER_PATH, **body
+                answer = batch.search(
+                    self.client, index=self.index, filter_path=latest.READ_FILTER_PATH, **body
                 )
             except NotFoundError:
                 return None  # no index yet: a cluster written to by an older VacMon
-            page = latest.read_page(answer.body, first=after is None, projected=fields is not None)
+            page = latest.read_page(answer, first=after is None, projected=fields is not None)
             if page is None:
                 return None
             found, after = page
             out.extend(found)
-            if after is None or len(answer.body["hits"]["hits"]) < body["size"]:
+            if after is None or len(answer["hits"]["hits"]) < body["size"]:
                 return out
 
     # --- writing -------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from elasticsearch import ConflictError, Elasticsearch, NotFoundError
 from elasticsearch.helpers import bulk
 
 from vacmon.store.base import SERIES_METRICS, ChartQuery
-from vacmon.store.es import paging, rollups, side_index
+from vacmon.store.es import batch, paging, rollups, side_index
 from vacmon.store.es.side_index import SearchRaw
 from vacmon.store.summed import RESOLUTIONS
 
@@ -175,11 +175,13 @@ class RollupIndex:
         after: Any = None
         while True:
             query = rollups.read_query(q, first=first, before=before, after=after)
-            answer = self.client.search(
-                index=self.index, ignore_unavailable=True, allow_no_indices=True, **query
+            answer = batch.search(
+                self.client,
+                index=self.index,
+                ignore_unavailable=True,
+                allow_no_indices=True,
+                **query,
             )
-            after = rollups.add_read_page(
-                sums, q.metrics, paging.end_short_pages(query, answer.body)
-            )
+            after = rollups.add_read_page(sums, q.metrics, paging.end_short_pages(query, answer))
             if after is None:
                 return
