@@ -224,6 +224,21 @@ def test_a_machinetype_whose_vo_changed_is_listed_once_under_its_newest_vo(store
     assert len(store.machinetypes(since=T0 - 1, scope=Scope(vo="atlas"))) == 1
 
 
+def test_a_sender_is_listed_as_last_seen_when_its_newest_message_was_received(store):
+    # A report sent earlier but received later (a resend, a spool replay) is not the
+    # sender's newest: the lists agree with the latest state, on every backend.
+    newest = factory_status(received=T0 + 60, sent=T0 + 60)
+    late = factory_status(received=T0 + 600, sent=T0)
+    store.write([newest, late, machinetype_status(received=T0 + 60, sent=T0 + 60)])
+    store.write([machinetype_status(received=T0 + 600, sent=T0)])
+
+    (factory,) = store.factories(since=T0 - 1)
+    (machinetype,) = store.machinetypes(since=T0 - 1)
+
+    assert factory.last_seen == store.latest("factory_status", since=T0 - 1)[0].time_received
+    assert (factory.last_seen, machinetype.last_seen) == (T0 + 60, T0 + 60)
+
+
 def test_bucketed_series_average_per_factory_then_sum(store):
     store.write(
         [

@@ -146,3 +146,17 @@ def test_a_database_connection_a_read_opens_in_its_thread_is_closed_when_it_ends
 
     (theirs,) = opened
     assert theirs is not connections["default"] and theirs.connection is None
+
+
+def test_the_same_search_made_by_two_reads_at_once_is_sent_once_and_answers_both(store):
+    counted = Counted(store.client)
+
+    def factories() -> Any:
+        return store.factories(since=T0 - 1)
+
+    first, second, latest = store.together(
+        [factories, factories, lambda: store.latest("factory_status", since=T0 - 1)]
+    )
+
+    assert counted.rounds == [2]
+    assert first == second and len(first) == 5 and len(latest) == 5

@@ -11,7 +11,7 @@ import pytest
 
 from tests.builders import factory_status, machinetype_status
 from vacmon.store import Scope
-from vacmon.store.es import latest
+from vacmon.store.es import latest, parsers
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -82,6 +82,30 @@ def test_reads_of_the_index_equal_reads_of_the_raw_messages(make_es_store):
                 from_raw = store.latest(message_type, since=since, until=T + 86400, fields=fields)
                 assert from_index == from_raw, (message_type, since, fields)
     assert len(store.latest("machinetype_status", since=0)) == 3
+
+
+def senders_from_index(store: Any, message_type: str, since: int = 0) -> Any:
+    parse = (
+        parsers.factories_page if message_type == "factory_status" else parsers.machinetypes_page
+    )
+    return store.latest_index.senders(message_type, since=since, scope=Scope(), parse=parse)
+
+
+def test_the_sender_lists_are_read_from_the_index_as_from_the_raw_messages(make_es_store):
+    store = make_es_store()
+    store.write(fleet())
+    for since in (0, T + 600, T + 901):
+        for scope in (Scope(), Scope(factory="f1.example.org"), Scope(vo="no-such-vo")):
+            factories = store.factories(since=since, scope=scope)
+            machinetypes = store.machinetypes(since=since, scope=scope)
+            assert senders_from_index(store, "factory_status", since) is not None
+            store.latest_index.mark_dirty(0)  # the raw messages answer while dirty
+            state(store)
+            assert senders_from_index(store, "factory_status", since) is None
+            assert store.factories(since=since, scope=scope) == factories, (since, scope)
+            assert store.machinetypes(since=since, scope=scope) == machinetypes, (since, scope)
+            store.maintain(T + 86400)
+    assert len(store.factories(since=0)) == 3 and len(store.machinetypes(since=0)) == 3
 
 
 def test_a_cluster_written_before_the_index_existed_reads_raw_messages_until_it_is_built(

@@ -587,6 +587,11 @@ class ElasticsearchStore:
         return heartbeats.from_messages(newest, interval)
 
     def factories(self, *, since: int, scope: Scope = Scope()) -> list[FactoryRef]:
+        found = self.latest_index.senders(
+            "factory_status", since=since, scope=scope, parse=parsers.factories_page
+        )
+        if found is not None:
+            return found
         return self._all_pages(
             "factory_status",
             lambda after: builders.factories_query(since=since, scope=scope, after=after),
@@ -595,8 +600,14 @@ class ElasticsearchStore:
         )
 
     def machinetypes(self, *, since: int, scope: Scope = Scope()) -> list[MachinetypeRef]:
-        # Asked for every VO: a sender whose VO changed is then found under each, and
-        # listed once under its newest one (filtered by the scope's VO only after that).
+        found = self.latest_index.senders(
+            "machinetype_status", since=since, scope=scope, parse=parsers.machinetypes_page
+        )
+        if found is not None:
+            return parsers.newest_vo(found, scope.vo)
+        # From the raw messages, asked for every VO: a sender whose VO changed is then
+        # found under each, and listed once under its newest one (filtered by the scope's
+        # VO only after that).
         every_vo = dataclasses.replace(scope, vo=None)
         refs = self._all_pages(
             "machinetype_status",

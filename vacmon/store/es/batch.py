@@ -21,6 +21,7 @@ alone.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -101,6 +102,7 @@ class _Waiting:
     lines: tuple[dict[str, Any], dict[str, Any]]
     answer: Mapping[str, Any] | None = None
     error: BaseException | None = None
+    slot: int = 0  # its search's place in the round's _msearch
     done: bool = False
 
 
@@ -235,9 +237,16 @@ class Batch:
         return group.results
 
     def _send(self, waiting: list[_Waiting]) -> None:
+        # Reads of one page may make the same search at once (two charts drawn from one
+        # read, each computing it before the other has cached it): it is sent once.
+        slot: dict[str, int] = {}
         searches: list[dict[str, Any]] = []
         for w in waiting:
-            searches += w.lines
+            key = json.dumps(w.lines, sort_keys=True, default=str)
+            if key not in slot:
+                slot[key] = len(slot)
+                searches += w.lines
+            w.slot = slot[key]
         try:
             items = self.client.msearch(searches=searches).body.get("responses") or []
         except Exception as exc:  # every search of the round fails as it would have alone
@@ -245,9 +254,11 @@ class Batch:
                 w.error = exc
             items = []
         with self._cond:
-            for k, w in enumerate(waiting):
-                if w.error is None and k < len(items):
-                    w.answer = answer_of(items[k])
+            for w in waiting:
+                if w.error is None and w.slot < len(items):
+                    # Shared by the reads that made the same search: parsers only read
+                    # an answer (end_short_pages' one change is the same for each).
+                    w.answer = answer_of(items[w.slot])
                 w.done = True
             self._running += len(waiting)
             self._cond.notify_all()

@@ -205,6 +205,41 @@ def read_query(
 READ_FILTER_PATH = ["hits.hits._id", "hits.hits._source", "hits.hits.sort"]
 
 
+def senders_query(
+    message_type: str, *, since: int, scope: Scope, after: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """One page of the senders of `message_type` whose newest message was received since
+    `since` (`builders.factories_query` or `machinetypes_query`, over one document per
+    sender instead of every raw message of the range); the first page's one hit is the
+    state document. A machinetype's document is its newest message, so the scope's VO is
+    its newest VO, as the embedded store's latest-state table has it."""
+    make = builders.machinetypes_query if message_type == "machinetype_status" else None
+    body = (make or builders.factories_query)(since=since, scope=scope, after=after)
+    senders = {"bool": {"filter": [{"term": {"message_type": message_type}}, body["query"]]}}
+    if after is not None:
+        body["query"] = senders
+        return body
+    body["query"] = {"bool": {"should": [senders, {"ids": {"values": [STATE_ID]}}]}}
+    # The state document has no site, so it sorts first: the one hit is the state.
+    body["size"] = 1
+    body["sort"] = [{"site": {"order": "asc", "missing": "_first"}}]
+    body["_source"] = ["dirty_since"]
+    return body
+
+
+SENDERS_FILTER_PATH = ["hits.hits._id", "hits.hits._source", *builders.SENDERS_FILTER_PATH]
+
+
+def is_clean(body: Mapping[str, Any]) -> bool:
+    """Whether the first page of a senders read found the state document clean."""
+    hits = (body.get("hits") or {}).get("hits") or [] if body else []
+    return bool(
+        hits
+        and hits[0].get("_id") == STATE_ID
+        and (hits[0].get("_source") or {}).get("dirty_since") is None
+    )
+
+
 def read_page(
     body: Mapping[str, Any], *, first: bool, projected: bool
 ) -> tuple[list[Message], list[Any] | None] | None:

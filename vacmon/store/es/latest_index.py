@@ -4,18 +4,19 @@ it, read it, mark it dirty, and rebuild it from the raw messages."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError, TransportError
 from elasticsearch.helpers import bulk
 
 from factories.messages import Message
 from vacmon.store.base import Scope
-from vacmon.store.es import batch, builders, latest, parsers, side_index, templates
+from vacmon.store.es import batch, builders, latest, paging, parsers, side_index, templates
 from vacmon.store.es.side_index import SearchRaw
 
 log = logging.getLogger(__name__)
+R = TypeVar("R")
 
 
 class LatestIndex:
@@ -65,6 +66,33 @@ class LatestIndex:
             found, after = page
             out.extend(found)
             if after is None or len(answer["hits"]["hits"]) < body["size"]:
+                return out
+
+    def senders(
+        self,
+        message_type: str,
+        *,
+        since: int,
+        scope: Scope,
+        parse: Callable[[Any], tuple[list[R], dict[str, Any] | None]],
+    ) -> list[R] | None:
+        """Every sender of `message_type` heard from since `since`, by aggregation over
+        the index (no document fetched), or None if the index does not hold them all."""
+        out: list[R] = []
+        after: dict[str, Any] | None = None
+        while True:
+            body = latest.senders_query(message_type, since=since, scope=scope, after=after)
+            try:
+                answer = batch.search(
+                    self.client, index=self.index, filter_path=latest.SENDERS_FILTER_PATH, **body
+                )
+            except NotFoundError:
+                return None
+            if after is None and not latest.is_clean(answer):
+                return None
+            page, after = parse(paging.end_short_pages(body, answer))
+            out.extend(page)
+            if after is None:
                 return out
 
     # --- writing -------------------------------------------------------------------------

@@ -23,17 +23,20 @@ def add_sender_page(
     the most buckets one sender filled (for sizing the next page)."""
     buckets, after = composite_page(body)
     filled = 0
+    names = [(sums[metric], f"n_{metric}", f"sum_{metric}") for metric in metrics]
     for bucket in buckets:
         group = bucket["key"].get(group_by)
         name = str(group) if group is not None else "unknown"
-        slots = bucket.get("t", {}).get("buckets", [])
+        slots = (bucket.get("t") or _NO_VALUE).get("buckets") or []
         filled = max(filled, len(slots))
         for slot in slots:
             start = int(slot["key"]) // 1000
-            for metric in metrics:
-                samples = slot.get(f"n_{metric}", {}).get("value") or 0
-                total = slot.get(f"sum_{metric}", {}).get("value")
+            for into, n_name, sum_name in names:
+                samples = (slot.get(n_name) or _NO_VALUE).get("value")
+                total = (slot.get(sum_name) or _NO_VALUE).get("value")
                 if samples and total is not None:
-                    cell = sums[metric].setdefault(name, {})
-                    cell.setdefault(start, []).append(float(total) / samples)
+                    into.setdefault(name, {}).setdefault(start, []).append(float(total) / samples)
     return after, filled
+
+
+_NO_VALUE: Mapping[str, Any] = {}
