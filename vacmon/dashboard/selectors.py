@@ -113,6 +113,22 @@ RUNNING = ("running_processors", "running_hs06")
 FLEET = (*RUNNING, *CAPACITY)
 
 
+def usage_and_capacity(
+    by: str, scope: Scope, r: TimeRange
+) -> tuple[dict[str, Series], tuple[list[float | None], list[float | None]]]:
+    """Running usage (`RUNNING`) grouped by `by`, and the capacity lines drawn over it: one
+    read where both are the factories' totals by site (`FLEET`), else two made together
+    (made together, the one read would be computed twice, once for each)."""
+    plain = Scope(site=scope.site, space=scope.space, factory=scope.factory)
+    if by == "site" and scope == plain:
+        charted = factory_metrics(FLEET, "site", plain, r)
+        return charted, (total(charted["max_processors"]), total(charted["max_hs06"]))
+    found: list[Any] = get_store().together(
+        [lambda: running_many(RUNNING, by, scope, r), lambda: capacity_lines(scope, r)]
+    )
+    return found[0], found[1]
+
+
 def capacity_lines(scope: Scope, r: TimeRange) -> tuple[list[float | None], list[float | None]]:
     """Σ max_processors and Σ max_hs06 of the factories in scope; capacity has no VO. Read
     with the factories' usage by site (`FLEET`), for the charts that draw both."""

@@ -218,11 +218,10 @@ def search(request: HttpRequest) -> HttpResponse:
 
 def _fleet_charts(page: Page, scope: Scope, by: str) -> list[Any]:
     r = page.params.time_range
-    grouped, by_vo, (max_procs, max_hs06) = get_store().together(
+    (grouped, (max_procs, max_hs06)), by_vo = get_store().together(
         [
-            lambda: selectors.running_many(selectors.RUNNING, by, scope, r),
+            lambda: selectors.usage_and_capacity(by, scope, r),
             lambda: selectors.running_many(selectors.RUNNING, "vo", scope, r),
-            lambda: selectors.capacity_lines(scope, r),
         ]
     )
     return [
