@@ -13,7 +13,8 @@
 3. Times every page type with the Django test client for each preset range (hour, day,
    week, month, year in turn), in the web process's setup (vacmon.wsgi, gc.freeze()
    included, and what loading left alive frozen too), after serving each range once
-   untimed: "cold" with the dashboard cache cleared before each request (every store
+   untimed, with the standard library patched by gevent as in the service's web worker:
+   "cold" with the dashboard cache cleared before each request (every store
    query runs), "steady" as the first viewer of a new minute sees it (settled parts of the
    range cached), and "warm" as a viewer refreshing within the minute sees it. Prints
    p50/p95 per page and mode.
@@ -38,6 +39,16 @@ factories x 5 messages reporting every 60 s.
 """
 
 from __future__ import annotations
+
+# Pages are timed as the service's web worker serves them: gunicorn's gevent worker
+# (`runservice`) patches the standard library before anything else is imported, so there
+# the threads of reads made together (`Page.read`) are greenlets that switch only where
+# they wait on the cluster. Unpatched, they are threads that take turns on the GIL.
+# (So every import below follows the patch: ruff's E402 is off for this file.)
+# ruff: noqa: E402
+from gevent import monkey
+
+monkey.patch_all()
 
 import argparse
 import contextlib
