@@ -122,7 +122,7 @@ def usage_and_capacity(
     plain = Scope(site=scope.site, space=scope.space, factory=scope.factory)
     if by == "site" and scope == plain:
         charted = factory_metrics(FLEET, "site", plain, r)
-        return charted, (total(charted["max_processors"]), total(charted["max_hs06"]))
+        return charted, _capacity(charted)
     found: list[Any] = get_store().together(
         [lambda: running_many(RUNNING, by, scope, r), lambda: capacity_lines(scope, r)]
     )
@@ -133,8 +133,11 @@ def capacity_lines(scope: Scope, r: TimeRange) -> tuple[list[float | None], list
     """Σ max_processors and Σ max_hs06 of the factories in scope; capacity has no VO. Read
     with the factories' usage by site (`FLEET`), for the charts that draw both."""
     plain = Scope(site=scope.site, space=scope.space, factory=scope.factory)
-    charted = factory_metrics(FLEET, "site", plain, r)
-    return total(charted["max_processors"]), total(charted["max_hs06"])
+    return _capacity(factory_metrics(FLEET, "site", plain, r))
+
+
+def _capacity(fleet: dict[str, Series]) -> tuple[list[float | None], list[float | None]]:
+    return total(fleet["max_processors"]), total(fleet["max_hs06"])
 
 
 # ---- latest state --------------------------------------------------------------------------

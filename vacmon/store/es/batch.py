@@ -98,7 +98,6 @@ def answer_of(item: Any) -> Mapping[str, Any] | None:
 
 @dataclass(eq=False)
 class _Waiting:
-    kwargs: dict[str, Any]
     lines: tuple[dict[str, Any], dict[str, Any]]
     answer: Mapping[str, Any] | None = None
     error: BaseException | None = None
@@ -179,7 +178,7 @@ class Batch:
         lines = msearch_lines(kwargs)
         if lines is None:
             return None
-        waiting = _Waiting(kwargs, lines)
+        waiting = _Waiting(lines)
         with self._cond:
             self._waiting.append(waiting)
             self._running -= 1

@@ -213,8 +213,10 @@ def senders_query(
     sender instead of every raw message of the range); the first page's one hit is the
     state document. A machinetype's document is its newest message, so the scope's VO is
     its newest VO, as the embedded store's latest-state table has it."""
-    make = builders.machinetypes_query if message_type == "machinetype_status" else None
-    body = (make or builders.factories_query)(since=since, scope=scope, after=after)
+    if message_type == "machinetype_status":
+        body = builders.machinetypes_query(since=since, scope=scope, after=after)
+    else:
+        body = builders.factories_query(since=since, scope=scope, after=after)
     senders = {"bool": {"filter": [{"term": {"message_type": message_type}}, body["query"]]}}
     if after is not None:
         body["query"] = senders
@@ -231,10 +233,12 @@ SENDERS_FILTER_PATH = ["hits.hits._id", "hits.hits._source", *builders.SENDERS_F
 
 
 def is_clean(body: Mapping[str, Any]) -> bool:
-    """Whether the first page of a senders read found the state document clean."""
+    """Whether the first page of a read found the state document, and it clean: the index
+    then holds every sender's newest message."""
     hits = (body.get("hits") or {}).get("hits") or [] if body else []
     return bool(
-        hits
+        isinstance(hits, list)
+        and hits
         and hits[0].get("_id") == STATE_ID
         and (hits[0].get("_source") or {}).get("dirty_since") is None
     )
@@ -249,11 +253,8 @@ def read_page(
     hits = (body.get("hits") or {}).get("hits") or [] if body else []
     if not isinstance(hits, list):
         raise UnexpectedResponse("no hits in the latest-state answer")
-    if first:
-        if not hits or hits[0].get("_id") != STATE_ID:
-            return None
-        if hits[0].get("_source", {}).get("dirty_since") is not None:
-            return None
+    if first and not is_clean(body):
+        return None
     out = [
         message_from_source(hit["_source"], projected) for hit in hits if hit.get("_id") != STATE_ID
     ]

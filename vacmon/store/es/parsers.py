@@ -161,7 +161,8 @@ def _senders_page(
     return out, after
 
 
-_NO_VALUE: Mapping[str, Any] = {}
+# What a missing sub-aggregation or histogram reads as.
+NO_VALUE: Mapping[str, Any] = {}
 
 
 @dataclass
@@ -216,8 +217,8 @@ class BucketAccumulator:
             sums = entity.sums
             newest = -1
             for slot, start in zip(slots, starts, strict=True):
-                samples = (slot.get(n_name) or _NO_VALUE).get("value")
-                total = (slot.get(sum_name) or _NO_VALUE).get("value")
+                samples = (slot.get(n_name) or NO_VALUE).get("value")
+                total = (slot.get(sum_name) or NO_VALUE).get("value")
                 if not samples or total is None:
                     continue  # no sample of this metric in the bucket
                 cell = sums.get(start)

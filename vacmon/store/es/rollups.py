@@ -27,6 +27,7 @@ from typing import Any
 
 from vacmon.store.base import ENTITY, SERIES_METRICS, ChartQuery
 from vacmon.store.es import templates
+from vacmon.store.es.parsers import NO_VALUE
 
 KEY = ("site", "space", "machinetype", "vo")
 # A bucket is built this long after it ends: the listener flushes within seconds and a
@@ -367,12 +368,9 @@ def add_read_page(sums: Sums, metrics: Sequence[str], body: Mapping[str, Any]) -
         name = str(group) if group is not None else "unknown"
         start = int(key["b"])
         for into, n_name, s_name in names:
-            if not (bucket.get(n_name) or _NO_VALUE).get("value"):
+            if not (bucket.get(n_name) or NO_VALUE).get("value"):
                 continue
-            total = (bucket.get(s_name) or _NO_VALUE).get("value")
+            total = (bucket.get(s_name) or NO_VALUE).get("value")
             if total is not None:
                 into.setdefault(name, {}).setdefault(start, []).append(float(total))
     return agg.get("after_key") if buckets else None
-
-
-_NO_VALUE: Mapping[str, Any] = {}

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from vacmon.store.es.parsers import composite_page
+from vacmon.store.es.parsers import NO_VALUE, composite_page
 from vacmon.store.es.rollups import Sums
 
 
@@ -27,16 +27,13 @@ def add_sender_page(
     for bucket in buckets:
         group = bucket["key"].get(group_by)
         name = str(group) if group is not None else "unknown"
-        slots = (bucket.get("t") or _NO_VALUE).get("buckets") or []
+        slots = (bucket.get("t") or NO_VALUE).get("buckets") or []
         filled = max(filled, len(slots))
         for slot in slots:
             start = int(slot["key"]) // 1000
             for into, n_name, sum_name in names:
-                samples = (slot.get(n_name) or _NO_VALUE).get("value")
-                total = (slot.get(sum_name) or _NO_VALUE).get("value")
+                samples = (slot.get(n_name) or NO_VALUE).get("value")
+                total = (slot.get(sum_name) or NO_VALUE).get("value")
                 if samples and total is not None:
                     into.setdefault(name, {}).setdefault(start, []).append(float(total) / samples)
     return after, filled
-
-
-_NO_VALUE: Mapping[str, Any] = {}
